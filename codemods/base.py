@@ -1,0 +1,615 @@
+"""Building blocks shared by every rule: metadata, examples, the fixer base
+class and small fissix tree helpers.
+
+A rule never opens files, prints, or knows about the CLI.  Its fixers look at
+matched nodes and call :meth:`RuleFixer.report` with a message, a safety class
+and, where a mechanical rewrite exists, a ``fix`` callable.  The engine decides
+whether the fix runs (safety, ``--unsafe-fixes``, suppression comments) and
+applies it after the traversal, innermost sites first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Optional, Union
+
+from fissix import pygram, pytree
+from fissix.fixer_base import BaseFix
+from fissix.pgen2 import driver, token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+MANUAL = "manual"
+SAFETIES = (SAFE, UNSAFE, MANUAL)
+
+FAMILIES = {
+    "TM0": "pre-0.4 autograd (Variable, volatile, .data, scalars)",
+    "TM1": "0.2-1.0 API changes",
+    "TM2": "1.x-2.x deprecations and removals",
+    "TM3": "Python 2 -> 3",
+}
+
+NodeOrLeaf = Union[Node, Leaf]
+
+
+# --------------------------------------------------------------------------
+# Metadata
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Example:
+    """A before/after pair that documents a rule and runs as a test.
+
+    ``after=None`` means the code must not change.  ``unsafe_fixes`` runs the
+    example with unsafe fixes applied.  ``findings`` lists the safety classes
+    of the findings of this rule that must remain after the run (sorted).
+    """
+
+    before: str
+    after: Optional[str] = None
+    unsafe_fixes: bool = False
+    findings: tuple = ()
+    title: str = ""
+
+    @property
+    def expected(self) -> str:
+        return self.before if self.after is None else self.after
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    summary: str
+    why: str
+    safety: str  # the rule's headline class; each site may be classified lower
+    doc: str
+    examples: tuple
+    fixers: tuple
+    tokens: tuple = ()  # substrings; the rule runs only on files containing one
+    prefilter: Optional[Callable[[str], bool]] = None
+
+    @property
+    def family(self) -> str:
+        return self.id[:3]
+
+    def wants(self, text: str) -> bool:
+        if self.prefilter is not None:
+            return self.prefilter(text)
+        if not self.tokens:
+            return True
+        return any(t in text for t in self.tokens)
+
+    def render_doc(self) -> str:
+        """The full documentation page (what `torchmigrate explain` prints)."""
+        out = [f"# {self.id} {self.name}", "", self.summary, "", f"Safety: {self.safety}", ""]
+        out += ["## Why", "", self.why.strip(), ""]
+        out += [self.doc.strip(), ""]
+        out += ["## Examples", ""]
+        for i, ex in enumerate(self.examples, 1):
+            label = ex.title or ("must not change" if ex.after is None else f"example {i}")
+            if ex.unsafe_fixes:
+                label += " (with --unsafe-fixes)"
+            out.append(f"### {label}")
+            out.append("")
+            out.append("Before:")
+            out.append("```python")
+            out.append(ex.before.rstrip("\n"))
+            out.append("```")
+            if ex.after is None:
+                out.append("Unchanged.")
+            else:
+                out.append("After:")
+                out.append("```python")
+                out.append(ex.after.rstrip("\n"))
+                out.append("```")
+            if ex.findings:
+                out.append("Reported: " + ", ".join(ex.findings))
+            out.append("")
+        return "\n".join(out).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------
+# Findings
+# --------------------------------------------------------------------------
+@dataclass
+class Finding:
+    rule: str
+    line: int
+    col: int
+    safety: str
+    message: str
+    suggestion: Optional[str] = None
+    applied: bool = False
+    end_line: int = 0
+    source_line: int = 0  # line in the original text (filled by the engine)
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "line": self.line,
+            "col": self.col,
+            "source_line": self.source_line or self.line,
+            "safety": self.safety,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "applied": self.applied,
+        }
+
+
+@dataclass
+class Candidate:
+    fixer: "RuleFixer"
+    node: NodeOrLeaf
+    safety: str
+    message: str
+    fix: Optional[Callable[[], Any]]
+    suggestion: Optional[str]
+
+
+@dataclass
+class FileContext:
+    """Per-file state shared by every fixer during one engine run."""
+
+    tree: Node
+    filename: str
+    py2_grammar: bool  # the file needed the Python 2 grammar
+    text: str
+    imports: dict = field(default_factory=dict)  # local name -> dotted origin
+    cache: dict = field(default_factory=dict)  # free for rules (per pass)
+
+    def qualname(self, node: NodeOrLeaf) -> Optional[str]:
+        """Resolve a dotted reference (``F.softmax``) through the imports of
+        the file to its full name (``torch.nn.functional.softmax``)."""
+        name = dotted_name(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        origin = self.imports.get(head)
+        if origin is None:
+            return name
+        return origin + ("." + rest if rest else "")
+
+
+# --------------------------------------------------------------------------
+# Fixer base
+# --------------------------------------------------------------------------
+class RuleFixer(BaseFix):
+    """Base class of every rule fixer.
+
+    Subclasses set ``PATTERN`` (fissix pattern syntax; :func:`bowler_pattern`
+    turns a Bowler query into one) and implement :meth:`visit`.
+    """
+
+    rule_id: ClassVar[str] = ""
+    PATTERN: ClassVar[Optional[str]] = None
+    BM_compatible = False
+
+    def __init__(self) -> None:
+        super().__init__({}, [])
+        self.ctx: Optional[FileContext] = None
+        self.candidates: list[Candidate] = []
+
+    # fissix hooks ---------------------------------------------------------
+    def begin(self, ctx: FileContext) -> None:
+        """Called once per pass before the traversal."""
+        self.ctx = ctx
+        self.candidates = []
+
+    def transform(self, node, results):  # pragma: no cover - not used by fissix here
+        return self.visit(node, results)
+
+    def visit(self, node: NodeOrLeaf, results: dict) -> None:
+        raise NotImplementedError
+
+    # reporting ------------------------------------------------------------
+    def report(
+        self,
+        node: NodeOrLeaf,
+        message: str,
+        safety: str = MANUAL,
+        fix: Optional[Callable[[], Any]] = None,
+        suggestion: Optional[str] = None,
+    ) -> None:
+        assert safety in SAFETIES, safety
+        if safety == MANUAL:
+            fix = None
+        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion))
+
+    def replace(
+        self,
+        node: NodeOrLeaf,
+        build: Callable[[], NodeOrLeaf],
+        message: str,
+        safety: str = SAFE,
+    ) -> None:
+        """Report a replacement of ``node`` by ``build()``.
+
+        ``build`` must not move nodes out of the tree (clone what it reuses):
+        it is called once to render the suggestion and again when applied.
+        """
+        new = build()
+        suggestion = str(new).strip()
+
+        def fix() -> None:
+            repl = build()
+            repl.prefix = node.prefix
+            node.replace(repl)
+
+        self.report(node, message, safety, fix, suggestion)
+
+
+# --------------------------------------------------------------------------
+# Parsing helpers
+# --------------------------------------------------------------------------
+_PY3 = driver.Driver(pygram.python_grammar_no_print_and_exec_statement, convert=pytree.convert)
+_PY2 = driver.Driver(pygram.python_grammar, convert=pytree.convert)
+
+
+def parse_source(text: str) -> tuple[Node, bool]:
+    """Parse with the Python 3 grammar, then the Python 2 grammar.
+
+    Returns ``(tree, needed_py2_grammar)``; raises the Python 3 grammar's
+    error when neither accepts the text.
+    """
+    try:
+        return _PY3.parse_string(text, True), False
+    except Exception as first:  # ParseError, TokenError, IndentationError
+        try:
+            return _PY2.parse_string(text, True), True
+        except Exception:
+            raise first from None
+
+
+def parse_expr(text: str) -> NodeOrLeaf:
+    """Parse one expression and return its node, detached, with no prefix."""
+    tree = _PY3.parse_string(text.strip() + "\n", True)
+    stmt = tree.children[0]  # simple_stmt
+    expr = stmt.children[0]
+    if expr.type == syms.expr_stmt:  # keyword-like text never lands here
+        pass
+    expr.remove()
+    expr.prefix = ""
+    return expr
+
+
+def parse_stmts(text: str) -> list[NodeOrLeaf]:
+    """Parse statements (dedented text) and return the detached statements."""
+    tree = _PY3.parse_string(text if text.endswith("\n") else text + "\n", True)
+    out = []
+    for child in list(tree.children):
+        if child.type == token.ENDMARKER:
+            continue
+        child.remove()
+        out.append(child)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Tree helpers
+# --------------------------------------------------------------------------
+def dotted_name(node: NodeOrLeaf) -> Optional[str]:
+    """``torch.nn.functional`` for a NAME / ``power<NAME trailer<'.' NAME>*>``."""
+    if isinstance(node, Leaf):
+        return node.value if node.type == token.NAME else None
+    if node.type in (syms.power, syms.dotted_name):
+        parts = []
+        for i, child in enumerate(node.children):
+            if i == 0:
+                if child.type != token.NAME:
+                    return None
+                parts.append(child.value)
+            elif node.type == syms.dotted_name:
+                if child.type == token.NAME:
+                    parts.append(child.value)
+            elif (
+                child.type == syms.trailer
+                and child.children[0].value == "."
+                and child.children[1].type == token.NAME
+            ):
+                parts.append(child.children[1].value)
+            else:
+                return None
+        return ".".join(parts)
+    return None
+
+
+def callee_of(power: Node) -> Optional[tuple[NodeOrLeaf, list[NodeOrLeaf], Node]]:
+    """Split ``power<... trailer<'(' args ')'>>`` whose LAST trailer is a call
+    into (callee expression clone-free view, list of head children, call
+    trailer).  Returns None when the node is not a call."""
+    if power.type != syms.power or not power.children:
+        return None
+    last = power.children[-1]
+    if last.type != syms.trailer or last.children[0].value != "(":
+        return None
+    return power.children[0], power.children[:-1], last
+
+
+def callee_name(power: Node) -> Optional[str]:
+    """Dotted name of a call's callee, e.g. ``F.softmax`` for ``F.softmax(x)``."""
+    parts = callee_of(power)
+    if parts is None:
+        return None
+    head = parts[1]
+    if len(head) == 1:
+        return dotted_name(head[0])
+    tmp = Node(syms.power, [c.clone() for c in head])
+    return dotted_name(tmp)
+
+
+@dataclass
+class Arg:
+    name: Optional[str]  # keyword name or None for positional
+    value: NodeOrLeaf
+    node: NodeOrLeaf  # the argument node itself (argument<> or the value)
+    star: str = ""  # '*' or '**' for unpacking
+
+
+def call_args(trailer: Node) -> list[Arg]:
+    """Arguments of a call trailer ``( ... )``."""
+    if len(trailer.children) < 3:
+        return []
+    inner = trailer.children[1]
+    items = inner.children if inner.type == syms.arglist else [inner]
+    out = []
+    for item in items:
+        if item.type == token.COMMA:
+            continue
+        if item.type == syms.argument:
+            first = item.children[0]
+            if first.type in (token.STAR, token.DOUBLESTAR):
+                out.append(Arg(None, item.children[1], item, first.value))
+            elif len(item.children) >= 3 and item.children[1].type == token.EQUAL:
+                out.append(Arg(first.value, item.children[2], item))
+            else:  # generator argument
+                out.append(Arg(None, item, item))
+        elif item.type in (token.STAR, token.DOUBLESTAR):
+            continue
+        else:
+            out.append(Arg(None, item, item))
+    return out
+
+
+def kwarg(args: list[Arg], name: str) -> Optional[Arg]:
+    for a in args:
+        if a.name == name:
+            return a
+    return None
+
+
+def remove_arg(arg: Arg) -> None:
+    """Remove an argument and one adjacent comma from its arglist."""
+    node = arg.node
+    parent = node.parent
+    if parent is None:
+        return
+    if parent.type != syms.arglist:
+        node.remove()
+        return
+    siblings = parent.children
+    idx = siblings.index(node)
+    if idx + 1 < len(siblings) and siblings[idx + 1].type == token.COMMA:
+        comma = siblings[idx + 1]
+        nxt = siblings[idx + 2] if idx + 2 < len(siblings) else None
+        node.remove()
+        comma.remove()
+        if nxt is not None and idx == 0:
+            nxt.prefix = ""
+    elif idx > 0 and siblings[idx - 1].type == token.COMMA:
+        siblings[idx - 1].remove()
+        node.remove()
+    else:
+        node.remove()
+    if len(parent.children) == 1:
+        only = parent.children[0]
+        only.remove()
+        parent.replace(only)
+
+
+def add_kwarg(trailer: Node, name: str, value: str) -> None:
+    """Append ``name=value`` to a call trailer ``(...)``."""
+    new_arg = Node(
+        syms.argument,
+        [Leaf(token.NAME, name), Leaf(token.EQUAL, "="), parse_expr(value)],
+    )
+    if len(trailer.children) == 2:  # "()"
+        trailer.insert_child(1, new_arg)
+        return
+    inner = trailer.children[1]
+    if inner.type == syms.arglist:
+        last = inner.children[-1]
+        if last.type == token.COMMA:  # trailing comma
+            new_arg.prefix = " "
+            inner.append_child(new_arg)
+            inner.append_child(Leaf(token.COMMA, ","))
+            last.remove()
+            inner.insert_child(len(inner.children) - 2, Leaf(token.COMMA, ","))
+            # normalise: keep exactly one trailing comma
+            kids = inner.children
+            if kids[-1].type == token.COMMA and kids[-3].type == token.COMMA:
+                kids[-3].remove()
+            return
+        inner.append_child(Leaf(token.COMMA, ","))
+        new_arg.prefix = " "
+        inner.append_child(new_arg)
+    else:
+        inner.remove()
+        new_arg.prefix = " "
+        arglist = Node(syms.arglist, [inner, Leaf(token.COMMA, ","), new_arg])
+        trailer.insert_child(1, arglist)
+
+
+def is_number(node: NodeOrLeaf) -> bool:
+    """A numeric literal, possibly with unary minus/plus."""
+    if isinstance(node, Leaf):
+        return node.type == token.NUMBER
+    if node.type == syms.factor and node.children[0].value in ("-", "+"):
+        return is_number(node.children[1])
+    return False
+
+
+def enclosing(node: NodeOrLeaf, *types: int) -> Optional[Node]:
+    cur = node.parent
+    while cur is not None:
+        if cur.type in types:
+            return cur
+        cur = cur.parent
+    return None
+
+
+def enclosing_function(node: NodeOrLeaf) -> Optional[Node]:
+    return enclosing(node, syms.funcdef)
+
+
+def statement_of(node: NodeOrLeaf) -> Optional[Node]:
+    """The simple_stmt that contains ``node``."""
+    cur: Optional[NodeOrLeaf] = node
+    while cur is not None and cur.type != syms.simple_stmt:
+        cur = cur.parent
+    return cur  # type: ignore[return-value]
+
+
+def is_attached(node: NodeOrLeaf, root: Node) -> bool:
+    cur: Optional[NodeOrLeaf] = node
+    while cur is not None:
+        if cur is root:
+            return True
+        cur = cur.parent
+    return False
+
+
+def first_leaf(node: NodeOrLeaf) -> Leaf:
+    while isinstance(node, Node):
+        if not node.children:
+            break
+        node = node.children[0]
+    return node  # type: ignore[return-value]
+
+
+def indentation_of(stmt: NodeOrLeaf) -> str:
+    """The indentation string of the line a statement starts on."""
+    prefix = first_leaf(stmt).prefix
+    # the INDENT token's value lives on the suite; walk back through the prefix
+    cur = stmt
+    while cur is not None:
+        if cur.parent is not None and cur.parent.type == syms.suite:
+            for child in cur.parent.children:
+                if child.type == token.INDENT:
+                    return child.value
+            break
+        if cur.type == syms.file_input:
+            break
+        cur = cur.parent
+    lines = prefix.split("\n")
+    return re.match(r"[ \t]*", lines[-1]).group(0) if lines else ""
+
+
+def iter_names(tree: NodeOrLeaf, name: str) -> Iterable[Leaf]:
+    for leaf in tree.leaves():
+        if leaf.type == token.NAME and leaf.value == name:
+            yield leaf
+
+
+def collect_imports(tree: Node) -> dict:
+    """Map local names bound by top-level-ish imports to their dotted origin."""
+    out: dict = {}
+    for node in tree.pre_order():
+        if node.type == syms.import_name:
+            _import_name(node.children[1], out)
+        elif node.type == syms.import_from:
+            _import_from(node, out)
+    return out
+
+
+def _import_name(node: NodeOrLeaf, out: dict) -> None:
+    if node.type == syms.dotted_as_names:
+        for child in node.children:
+            if child.type != token.COMMA:
+                _import_name(child, out)
+    elif node.type == syms.dotted_as_name:
+        origin = dotted_name(node.children[0])
+        alias = node.children[2].value
+        if origin:
+            out[alias] = origin
+    else:
+        origin = dotted_name(node)
+        if origin:
+            head = origin.split(".")[0]
+            out.setdefault(head, head)
+
+
+def _import_from(node: Node, out: dict) -> None:
+    kids = node.children
+    idx = 1
+    module = ""
+    while kids[idx].type != token.NAME or kids[idx].value != "import":
+        module += str(kids[idx]).strip()
+        idx += 1
+    if module.startswith("."):
+        return
+    names = kids[idx + 1 :]
+    for item in names:
+        if item.type in (token.LPAR, token.RPAR):
+            continue
+        subs = item.children if item.type == syms.import_as_names else [item]
+        for sub in subs:
+            if sub.type == token.COMMA:
+                continue
+            if sub.type == syms.import_as_name:
+                out[sub.children[2].value] = f"{module}.{sub.children[0].value}"
+            elif sub.type == token.NAME:
+                out[sub.value] = f"{module}.{sub.value}"
+
+
+def has_name_binding(tree: Node, name: str) -> bool:
+    """True when ``name`` is bound as an imported module/name in the file."""
+    return name in collect_imports(tree)
+
+
+def ensure_import(tree: Node, module: str = "torch") -> None:
+    """Add ``import <module>`` after the last top-level import unless the
+    file already binds that name with a plain ``import``."""
+    imports = collect_imports(tree)
+    if imports.get(module) == module:
+        return
+    new = parse_stmts(f"import {module}\n")[0]
+    last_import = None
+    insert_at = 0
+    for i, child in enumerate(tree.children):
+        if child.type == syms.simple_stmt and child.children[0].type in (
+            syms.import_name,
+            syms.import_from,
+        ):
+            last_import = i
+        elif last_import is None and _is_docstring_or_future(child):
+            insert_at = i + 1
+    if last_import is not None:
+        tree.insert_child(last_import + 1, new)
+    else:
+        tree.insert_child(insert_at, new)
+
+
+def _is_docstring_or_future(node: NodeOrLeaf) -> bool:
+    if node.type != syms.simple_stmt:
+        return False
+    first = node.children[0]
+    return first.type == token.STRING or (
+        first.type == syms.import_from and str(first.children[1]).strip() == "__future__"
+    )
+
+
+def bowler_pattern(query: Any) -> str:
+    """The fissix PATTERN that a Bowler ``Query`` compiles to.
+
+    Bowler is used as the selector DSL; its driver is never used to run files
+    (the engine and sources modules own that)."""
+    fixers = query.compile()
+    if len(fixers) != 1:
+        raise ValueError("expected a query with exactly one selector")
+    return fixers[0].PATTERN

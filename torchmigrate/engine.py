@@ -1,0 +1,422 @@
+"""The engine: text in, result out.  No I/O, no printing.
+
+``migrate(text, rules)`` parses the text with fissix (Python 3 grammar, then
+the Python 2 grammar), runs every selected rule in one traversal per pass,
+applies the fixes that the safety policy allows, repeats until a pass changes
+nothing, re-parses the output and returns a :class:`FileResult`.  It never
+returns code that does not parse: a rule whose output breaks the file is
+reported as a failure of that rule on that file and its fixes are dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from fissix import pytree
+from fissix.pgen2.parse import ParseError
+from fissix.pgen2.tokenize import TokenError
+
+from codemods.base import (
+    MANUAL,
+    SAFE,
+    UNSAFE,
+    Candidate,
+    FileContext,
+    Finding,
+    Rule,
+    RuleFixer,
+    collect_imports,
+    is_attached,
+    parse_source,
+)
+
+MAX_PASSES = 8
+
+_IGNORE_RE = re.compile(r"#\s*torchmigrate:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+
+
+@dataclass
+class FileResult:
+    """What the engine did to one text."""
+
+    old: str
+    new: str
+    fixes: list = field(default_factory=list)  # applied Findings
+    findings: list = field(default_factory=list)  # remaining (not applied) Findings
+    errors: list = field(default_factory=list)  # one-line messages
+    py2: bool = False
+    suppressed: int = 0
+    parsed: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+class MigrationError(Exception):
+    """The text could not be processed at all (e.g. it does not parse)."""
+
+    def __init__(self, message: str, line: Optional[int] = None):
+        super().__init__(message)
+        self.line = line
+
+
+# --------------------------------------------------------------------------
+_FIXERS: dict = {}
+
+
+def _fixer(cls: type) -> RuleFixer:
+    inst = _FIXERS.get(cls)
+    if inst is None:
+        inst = cls()
+        _FIXERS[cls] = inst
+    return inst
+
+
+def _head_types(pattern) -> Optional[set]:
+    """Node types a compiled pattern can match at its root (None = any)."""
+    if pattern is None:
+        return None
+    if getattr(pattern, "type", None) is not None:
+        return {pattern.type}
+    content = getattr(pattern, "content", None)
+    if isinstance(pattern, pytree.WildcardPattern) and content:
+        types: set = set()
+        for alt in content:
+            if len(alt) != 1:
+                return None
+            sub = _head_types(alt[0])
+            if sub is None:
+                return None
+            types |= sub
+        return types
+    return None
+
+
+def describe_parse_error(exc: BaseException) -> tuple[str, Optional[int]]:
+    """A one-line description and line number of a fissix parse failure."""
+    if isinstance(exc, ParseError):
+        line = exc.context[1][0] if exc.context else None
+        tok = exc.value or "end of file"
+        return f"invalid syntax near {tok!r} (neither the Python 3 nor the Python 2 grammar accepts it)", line
+    if isinstance(exc, TokenError):
+        line = exc.args[1][0] if len(exc.args) > 1 else None
+        return f"{exc.args[0]}", line
+    if isinstance(exc, (IndentationError, SyntaxError)):
+        return f"{exc.msg}", exc.lineno
+    return f"{type(exc).__name__}: {exc}", None
+
+
+def parses(text: str) -> bool:
+    """True when Python 3.11 or one of fissix's grammars accepts ``text``."""
+    try:
+        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError):
+        pass
+    try:
+        parse_source(text)
+        return True
+    except Exception:
+        return False
+
+
+def _positions(tree) -> dict:
+    """id(leaf) -> (line, col) for every leaf, computed from the printed text."""
+    pos = {}
+    line, col = 1, 0
+    for leaf in tree.leaves():
+        prefix = leaf.prefix
+        if prefix:
+            n = prefix.count("\n")
+            if n:
+                line += n
+                col = len(prefix) - prefix.rfind("\n") - 1
+            else:
+                col += len(prefix)
+        pos[id(leaf)] = (line, col)
+        value = leaf.value
+        n = value.count("\n")
+        if n:
+            line += n
+            col = len(value) - value.rfind("\n") - 1
+        else:
+            col += len(value)
+    return pos
+
+
+def _span(node, pos: dict) -> tuple[int, int, int]:
+    leaves = list(node.leaves()) if isinstance(node, pytree.Node) else [node]
+    if not leaves:
+        return 1, 1, 1
+    start = pos.get(id(leaves[0]), (1, 0))
+    last = leaves[-1]
+    end_line = pos.get(id(last), start)[0] + last.value.count("\n")
+    return start[0], start[1] + 1, end_line
+
+
+def _suppressions(text: str) -> dict:
+    """line -> None (all rules) or a set of rule ids/prefixes."""
+    out: dict = {}
+    if "torchmigrate" not in text:
+        return out
+    for i, line in enumerate(text.split("\n"), 1):
+        m = _IGNORE_RE.search(line)
+        if m:
+            ids = m.group(1)
+            if ids is None:
+                out[i] = None
+            else:
+                out[i] = {p.strip().upper() for p in ids.split(",") if p.strip()}
+    return out
+
+
+def _suppressed(rule_id: str, start: int, end: int, sup: dict) -> bool:
+    for line in range(start, end + 1):
+        if line in sup:
+            ids = sup[line]
+            if ids is None or any(rule_id.startswith(p) for p in ids):
+                return True
+    return False
+
+
+def line_map(old: str, new: str) -> list:
+    """For each line number of ``new`` (1-based index), the matching line of ``old``."""
+    a = old.split("\n")
+    b = new.split("\n")
+    out = [0] * (len(b) + 1)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        for k in range(j1, j2):
+            if tag == "equal":
+                out[k + 1] = i1 + (k - j1) + 1
+            else:
+                out[k + 1] = min(i1 + (k - j1), max(i2 - 1, i1)) + 1
+    return out
+
+
+# --------------------------------------------------------------------------
+def migrate(
+    text: str,
+    rules: Iterable[Rule],
+    *,
+    unsafe_fixes: bool = False,
+    filename: str = "<string>",
+) -> FileResult:
+    """Run ``rules`` over ``text`` (LF newlines) and return the result.
+
+    Raises :class:`MigrationError` when the text does not parse.
+    """
+    rules = [r for r in rules if r.wants(text)]
+    result = FileResult(old=text, new=text)
+    if not rules:
+        return result
+    added_newline = not text.endswith("\n")
+    work = text + "\n" if added_newline else text
+    try:
+        tree, py2 = parse_source(work)
+    except Exception as exc:  # noqa: BLE001 - fissix raises several types
+        msg, line = describe_parse_error(exc)
+        raise MigrationError(msg, line) from None
+    result.py2 = py2
+
+    disabled: set = set()
+    while True:
+        outcome = _run(tree, work, py2, filename, rules, disabled, unsafe_fixes)
+        new_text = str(outcome["tree"])
+        if new_text == work or parses(new_text):
+            break
+        # Find the rule(s) whose output does not parse, drop them, start over.
+        culprits = _culprits(work, rules, disabled, unsafe_fixes, filename)
+        if not culprits:
+            culprits = {r.id for r in rules} - disabled
+        for rid in sorted(culprits):
+            result.errors.append(
+                f"{rid} produced code that does not parse; its fixes were not applied to this file"
+            )
+        disabled |= culprits
+        tree, py2 = parse_source(work)
+
+    if added_newline and new_text.endswith("\n"):
+        new_text = new_text[:-1]
+    result.new = new_text
+    result.fixes = outcome["fixes"]
+    result.findings = outcome["findings"]
+    result.suppressed = outcome["suppressed"]
+    result.errors.extend(outcome["errors"])
+    # Lines of remaining findings refer to the new text; map them back.
+    if result.findings:
+        lm = line_map(work, new_text if not added_newline else new_text + "\n")
+        for f in result.findings:
+            f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
+    return result
+
+
+def _culprits(work, rules, disabled, unsafe_fixes, filename) -> set:
+    bad = set()
+    for rule in rules:
+        if rule.id in disabled:
+            continue
+        tree, py2 = parse_source(work)
+        others = {r.id for r in rules} - {rule.id}
+        out = _run(tree, work, py2, filename, rules, others | disabled, unsafe_fixes)
+        new_text = str(out["tree"])
+        if new_text != work and not parses(new_text):
+            bad.add(rule.id)
+    return bad
+
+
+def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
+    fixers = []
+    for rule in rules:
+        if rule.id in disabled:
+            continue
+        for cls in rule.fixers:
+            fx = _fixer(cls)
+            fx.rule_id = rule.id
+            fixers.append(fx)
+    by_type: dict = {}
+    whole_file = []
+    anywhere = []
+    for fx in fixers:
+        if fx.pattern is None:
+            whole_file.append(fx)
+            continue
+        types = _head_types(fx.pattern)
+        if types is None:
+            anywhere.append(fx)
+        else:
+            for t in types:
+                by_type.setdefault(t, []).append(fx)
+
+    fixes: list = []
+    errors: list = []
+    current = work
+    findings: list = []
+    suppressed = 0
+    for _pass in range(MAX_PASSES):
+        ctx = FileContext(tree=tree, filename=filename, py2_grammar=py2, text=current)
+        ctx.imports = collect_imports(tree)
+        for fx in fixers:
+            fx.begin(ctx)
+        broken: set = set()
+        for fx in whole_file:
+            try:
+                fx.visit(tree, {"node": tree})
+            except Exception as exc:  # noqa: BLE001
+                broken.add(fx.rule_id)
+                errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
+        for node in tree.pre_order():
+            cands = by_type.get(node.type)
+            if cands is None and not anywhere:
+                continue
+            for fx in (cands or []) + anywhere:
+                if fx.rule_id in broken:
+                    continue
+                results = fx.match(node)
+                if not results:
+                    continue
+                try:
+                    fx.visit(node, results)
+                except Exception as exc:  # noqa: BLE001
+                    broken.add(fx.rule_id)
+                    line = getattr(node, "lineno", 0)
+                    errors.append(
+                        f"line {line}: internal error in {fx.rule_id}: {type(exc).__name__}: {exc}"
+                    )
+        cands_all: list = []
+        for fx in fixers:
+            if fx.rule_id not in broken:
+                cands_all.extend(fx.candidates)
+            fx.candidates = []
+        if not cands_all:
+            findings = []
+            break
+        pos = _positions(tree)
+        sup = _suppressions(current)
+        # Pre-order position order; apply in reverse so inner/later sites go first.
+        order = {id(n): i for i, n in enumerate(tree.pre_order())}
+        cands_all.sort(key=lambda c: order.get(id(c.node), -1))
+        pending: list = []
+        suppressed = 0
+        for cand in cands_all:
+            start, col, end = _span(cand.node, pos)
+            if _suppressed(cand.fixer.rule_id, start, end, sup):
+                suppressed += 1
+                continue
+            pending.append((cand, start, col, end))
+        applied_any = False
+        remaining: list = []
+        for cand, start, col, end in reversed(pending):
+            apply = cand.fix is not None and (
+                cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)
+            )
+            finding = Finding(
+                rule=cand.fixer.rule_id,
+                line=start,
+                col=col,
+                safety=cand.safety,
+                message=cand.message,
+                suggestion=cand.suggestion,
+                end_line=end,
+            )
+            if apply:
+                if not is_attached(cand.node, tree):
+                    continue  # an enclosing fix replaced it; the next pass sees it again
+                try:
+                    done = cand.fix()
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(
+                        f"line {start}: internal error in {finding.rule} while fixing: "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                    continue
+                if done is False:
+                    continue
+                finding.applied = True
+                finding.source_line = start if _pass == 0 else 0
+                finding.pass_text = current  # type: ignore[attr-defined]
+                fixes.append(finding)
+                applied_any = True
+            else:
+                remaining.append(finding)
+        remaining.reverse()
+        findings = remaining
+        if not applied_any:
+            break
+        current = str(tree)
+    else:
+        errors.append(f"rules did not converge after {MAX_PASSES} passes")
+
+    # applied fixes of later passes: map their lines back to the original text
+    maps: dict = {}
+    for f in fixes:
+        text_k = getattr(f, "pass_text", work)
+        if text_k is not work and not f.source_line:
+            lm = maps.get(id(text_k))
+            if lm is None:
+                lm = maps[id(text_k)] = line_map(work, text_k)
+            f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
+        elif not f.source_line:
+            f.source_line = f.line
+        if hasattr(f, "pass_text"):
+            del f.pass_text
+    fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
+    return {
+        "tree": tree,
+        "fixes": fixes,
+        "findings": findings,
+        "errors": errors,
+        "suppressed": suppressed,
+    }
+
+
+__all__ = ["FileResult", "MigrationError", "migrate", "parses", "line_map", "MANUAL"]
