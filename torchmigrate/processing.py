@@ -1,0 +1,230 @@
+"""Running the engine over many files: the per-file worker (safe to run in a
+process pool), the pool itself, configuration and git-awareness."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from torchmigrate.engine import MigrationError, migrate
+from torchmigrate.report import FileOutcome
+from torchmigrate.sources import SourceError, decode, read_source
+
+
+@lru_cache(maxsize=8)
+def _rules(rule_ids: tuple) -> tuple:
+    from codemods import all_rules
+
+    wanted = set(rule_ids)
+    return tuple(r for r in all_rules() if r.id in wanted)
+
+
+def _with_cell(items, cell=None) -> list:
+    out = []
+    for f in items:
+        d = f.as_dict()
+        if cell is not None:
+            d["cell"] = cell
+        out.append(d)
+    return out
+
+
+def process_file(path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool) -> FileOutcome:
+    """Read, migrate and render one file.  Never raises for bad input."""
+    out = FileOutcome(path=display, repo=repo, status="unchanged")
+    rules = _rules(rule_ids)
+    try:
+        if path.endswith(".ipynb"):
+            _process_notebook(Path(path), display, rules, unsafe_fixes, out)
+        else:
+            _process_python(Path(path), display, rules, unsafe_fixes, out)
+    except SourceError as exc:
+        out.status = "failed"
+        where = f"{display}:{exc.line}" if exc.line else display
+        out.errors.append(f"{where}: {exc.message}")
+    except Exception as exc:  # noqa: BLE001 - an internal error must not stop the run
+        out.status = "failed"
+        out.errors.append(f"{display}: internal error: {type(exc).__name__}: {exc}")
+    if out.status == "failed":
+        out.old = out.new = out.new_bytes = None
+    return out
+
+
+def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
+    src = read_source(path)
+    try:
+        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display)
+    except MigrationError as exc:
+        where = f"{display}:{exc.line}" if exc.line else display
+        out.status = "failed"
+        out.errors.append(f"{where}: cannot parse: {exc}")
+        return
+    out.py2 = res.py2
+    out.fixes = _with_cell(res.fixes)
+    out.findings = _with_cell(res.findings)
+    out.suppressed = res.suppressed
+    out.errors = [f"{display}: {e}" for e in res.errors]
+    if out.errors:
+        # A file on which any rule failed is left byte-identical.
+        out.status = "failed"
+        return
+    if res.changed:
+        out.old, out.new = res.old, res.new
+        out.new_bytes = src.render(res.new)
+        out.status = "changed"
+
+
+def _process_notebook(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
+    from torchmigrate.notebooks import NotebookError, migrate_notebook
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(path, "notebook is not UTF-8", line) from None
+    try:
+        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes)
+    except NotebookError as exc:
+        out.status = "failed"
+        out.errors.append(f"{display}: {exc.message}")
+        return
+    out.fixes = [d for cf in res.fixes for d in _with_cell([cf.finding], cf.cell)]
+    out.findings = [d for cf in res.findings for d in _with_cell([cf.finding], cf.cell)]
+    out.suppressed = res.suppressed
+    out.errors = [f"{display}: {e}" for e in res.errors]
+    if out.errors:
+        out.status = "failed"
+        return
+    if res.changed:
+        out.old, out.new = res.old, res.new
+        out.new_bytes = res.new.encode("utf-8")
+        out.status = "changed"
+
+
+def run_pool(
+    items: list,
+    rule_ids: tuple,
+    unsafe_fixes: bool,
+    jobs: int,
+    on_done: Optional[Callable[[FileOutcome], None]] = None,
+) -> list:
+    """Process ``items`` = [(path, repo, display)] and return outcomes in order."""
+    results: list = [None] * len(items)
+    if jobs <= 1 or len(items) <= 1:
+        for i, (path, repo, display) in enumerate(items):
+            results[i] = process_file(str(path), repo, display, rule_ids, unsafe_fixes)
+            if on_done:
+                on_done(results[i])
+        return results
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(process_file, str(path), repo, display, rule_ids, unsafe_fixes): i
+            for i, (path, repo, display) in enumerate(items)
+        }
+        for fut in as_completed(futures):
+            i = futures[fut]
+            results[i] = fut.result()
+            if on_done:
+                on_done(results[i])
+    return results
+
+
+# --------------------------------------------------------------------------
+# Configuration: [tool.torchmigrate] in the nearest pyproject.toml
+# --------------------------------------------------------------------------
+CONFIG_KEYS = {"select", "ignore", "exclude", "unsafe-fixes", "py2", "jobs"}
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for d in [start, *start.parents]:
+        cand = d / "pyproject.toml"
+        if cand.is_file():
+            return cand
+    return None
+
+
+def load_config(start: Path) -> tuple[dict, Optional[Path]]:
+    """Read ``[tool.torchmigrate]``; returns (config, path)."""
+    path = find_pyproject(start)
+    if path is None:
+        return {}, None
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python < 3.11
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"{path}: invalid TOML: {exc}") from None
+    cfg = data.get("tool", {}).get("torchmigrate", {})
+    unknown = set(cfg) - CONFIG_KEYS
+    if unknown:
+        raise ValueError(f"{path}: unknown [tool.torchmigrate] keys: {', '.join(sorted(unknown))}")
+    return cfg, path
+
+
+# --------------------------------------------------------------------------
+# Git
+# --------------------------------------------------------------------------
+def dirty_files(paths: Iterable[Path]) -> list:
+    """The files among ``paths`` with uncommitted changes (or untracked) in
+    their git work tree.  Files outside a work tree are never dirty."""
+    by_root: dict = {}
+    for p in paths:
+        p = Path(p).resolve()
+        try:
+            root = subprocess.run(
+                ["git", "-C", str(p.parent), "rev-parse", "--show-toplevel"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return []
+        if root.returncode != 0:
+            continue
+        by_root.setdefault(Path(root.stdout.strip()).resolve(), []).append(p)
+    dirty = []
+    for root, files in by_root.items():
+        proc = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+            capture_output=True,
+            timeout=60,
+        )
+        if proc.returncode != 0:
+            continue
+        changed = set()
+        entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        i = 0
+        while i < len(entries):
+            entry = entries[i]
+            i += 1
+            if len(entry) < 4:
+                continue
+            status, name = entry[:2], entry[3:]
+            if status[0] in "RC":
+                i += 1  # the rename source follows
+            changed.add((root / name).resolve())
+        dirty += [f for f in files if f in changed]
+    return dirty
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
