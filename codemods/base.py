@@ -11,8 +11,9 @@ applies it after the traversal, innermost sites first.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
 from fissix import pygram, pytree
 from fissix.fixer_base import BaseFix
@@ -144,7 +145,7 @@ class Finding:
 
 @dataclass
 class Candidate:
-    fixer: "RuleFixer"
+    fixer: RuleFixer
     node: NodeOrLeaf
     safety: str
     message: str

@@ -43,7 +43,9 @@ def test_rule_is_documented(rule):
     assert rule.name and rule.summary and rule.why.strip() and rule.doc.strip()
     assert rule.safety in ("safe", "unsafe", "manual")
     assert len(rule.examples) >= 3, f"{rule.id} needs at least three examples"
-    assert any(ex.after is None for ex in rule.examples), f"{rule.id} needs a must-not-change example"
+    assert any(ex.after is None for ex in rule.examples), (
+        f"{rule.id} needs a must-not-change example"
+    )
     assert rule.fixers, f"{rule.id} has no fixer"
     page = rule.render_doc()
     assert rule.id in page and "## Examples" in page

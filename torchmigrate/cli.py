@@ -135,16 +135,16 @@ def _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet):
         transient=True,
     ) as prog:
         task = prog.add_task("files", total=len(items))
-        return run_pool(
-            items, rule_ids, unsafe_fixes, jobs, on_done=lambda _o: prog.advance(task)
-        )
+        return run_pool(items, rule_ids, unsafe_fixes, jobs, on_done=lambda _o: prog.advance(task))
 
 
 def _print_diff(o: FileOutcome) -> None:
     if o.old is None or o.new is None:
         return
     a, b = o.old.splitlines(keepends=True), o.new.splitlines(keepends=True)
-    old_name, new_name = (o.path, o.path) if Path(o.path).is_absolute() else (f"a/{o.path}", f"b/{o.path}")
+    old_name, new_name = (
+        (o.path, o.path) if Path(o.path).is_absolute() else (f"a/{o.path}", f"b/{o.path}")
+    )
     for line in difflib.unified_diff(a, b, old_name, new_name):
         if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
@@ -187,7 +187,8 @@ def _print_summary(report: RunReport, verb: str) -> None:
     fixes = s["fixes"]
     fix_text = ", ".join(f"{k} {v}" for k, v in fixes.items()) or "none"
     table.add_row(
-        "fixes applied" if report.wrote else "fixes available", f"{sum(fixes.values())} ({fix_text})"
+        "fixes applied" if report.wrote else "fixes available",
+        f"{sum(fixes.values())} ({fix_text})",
     )
     rem = s["remaining"]
     table.add_row(
@@ -283,7 +284,9 @@ def _run_upgrade(
         raise UsageError("--out cannot be combined with --diff or --interactive")
     if diff and interactive:
         raise UsageError("--diff and --interactive are exclusive")
-    rules, exclude, unsafe_fixes = _resolve_options(paths, select, ignore, exclude, unsafe_fixes, py2)
+    rules, exclude, unsafe_fixes = _resolve_options(
+        paths, select, ignore, exclude, unsafe_fixes, py2
+    )
     rule_ids = tuple(r.id for r in rules)
     jobs = jobs or default_jobs()
     writing = command == "upgrade" and not diff
@@ -302,7 +305,9 @@ def _run_upgrade(
 
     outcomes = _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet)
     for e in errors:
-        outcomes.append(FileOutcome(path=e.split(":")[0], repo=e.split(":")[0], status="failed", errors=[e]))
+        outcomes.append(
+            FileOutcome(path=e.split(":")[0], repo=e.split(":")[0], status="failed", errors=[e])
+        )
 
     report = RunReport(command=command, outcomes=outcomes, wrote=False, skipped_repos=skipped)
     changed = [o for o in outcomes if o.status == "changed"]
@@ -333,7 +338,13 @@ def _run_upgrade(
                 from torchmigrate.review import review_file
 
                 text, quit_now = review_file(
-                    o.path, o.old, o.new, o.fixes, _ask, lambda s: out.print(Text(s.rstrip("\n"))), auto_rules
+                    o.path,
+                    o.old,
+                    o.new,
+                    o.fixes,
+                    _ask,
+                    lambda s: out.print(Text(s.rstrip("\n"))),
+                    auto_rules,
                 )
                 if text is None:
                     o.status = "unchanged"
@@ -373,7 +384,9 @@ def _run_upgrade(
             _state_save(state_path, done | finished)
 
     if not quiet:
-        _print_summary(report, "check" if command == "check" else ("upgrade --diff" if diff else "upgrade"))
+        _print_summary(
+            report, "check" if command == "check" else ("upgrade --diff" if diff else "upgrade")
+        )
     _write_report(report, report_path, fmt, rules)
     if summary_path is not None:
         _write_report(report, summary_path, "markdown", rules)
@@ -476,7 +489,9 @@ def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> 
         raise UsageError(f"--verify needs the 'verify' extra (torch): {exc}") from None
     result = verify_pair(old_script, new_script, list(_EXTRA_ARGS), **opts)
     render(result, err)
-    verdict = getattr(result, "verdict", None) or ("match" if getattr(result, "ok", False) else "diverged")
+    verdict = getattr(result, "verdict", None) or (
+        "match" if getattr(result, "ok", False) else "diverged"
+    )
     return {"script": str(script), "verdict": verdict, "repos": {str(p): verdict for p in paths}}
 
 
@@ -496,9 +511,13 @@ _QUIET = typer.Option(False, "--quiet", "-q", help="No summary.")
 
 @app.command()
 def upgrade(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or directories (each one a repo)."),
+    paths: Optional[List[Path]] = typer.Argument(
+        None, help="Files or directories (each one a repo)."
+    ),
     diff: bool = typer.Option(False, "--diff", help="Dry run: show a unified diff, write nothing."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write a migrated copy of the tree to DIR."),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", help="Write a migrated copy of the tree to DIR."
+    ),
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
     exclude: Optional[List[str]] = _EXCLUDE,
@@ -508,12 +527,20 @@ def upgrade(
     fmt: str = _FORMAT,
     jobs: int = _JOBS,
     quiet: bool = _QUIET,
-    from_file: Optional[Path] = typer.Option(None, "--from-file", help="Read repo paths from FILE."),
-    summary: Optional[Path] = typer.Option(None, "--summary", help="Write a Markdown per-repo summary."),
+    from_file: Optional[Path] = typer.Option(
+        None, "--from-file", help="Read repo paths from FILE."
+    ),
+    summary: Optional[Path] = typer.Option(
+        None, "--summary", help="Write a Markdown per-repo summary."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Skip repos finished by a previous run."),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="Review each hunk."),
-    allow_dirty: bool = typer.Option(False, "--allow-dirty", help="Rewrite files with uncommitted changes."),
-    verify: Optional[Path] = typer.Option(None, "--verify", help="After migrating, verify SCRIPT old vs new."),
+    allow_dirty: bool = typer.Option(
+        False, "--allow-dirty", help="Rewrite files with uncommitted changes."
+    ),
+    verify: Optional[Path] = typer.Option(
+        None, "--verify", help="After migrating, verify SCRIPT old vs new."
+    ),
     steps: int = typer.Option(3, "--steps", help="Training steps compared by --verify."),
     device: str = typer.Option("cpu", "--device", help="--verify device: cpu or cuda."),
     timeout: float = typer.Option(300.0, "--timeout", help="--verify timeout per side, seconds."),
@@ -522,8 +549,26 @@ def upgrade(
     opts = {"steps": steps, "device": device, "timeout": timeout}
     _exit(
         lambda: _run_upgrade(
-            "upgrade", paths, diff, out_dir, select, ignore, exclude, unsafe_fixes, py2, report,
-            fmt, jobs, quiet, from_file, summary, resume, interactive, allow_dirty, verify, opts,
+            "upgrade",
+            paths,
+            diff,
+            out_dir,
+            select,
+            ignore,
+            exclude,
+            unsafe_fixes,
+            py2,
+            report,
+            fmt,
+            jobs,
+            quiet,
+            from_file,
+            summary,
+            resume,
+            interactive,
+            allow_dirty,
+            verify,
+            opts,
         )
     )
 
@@ -544,8 +589,26 @@ def check(
     """List every legacy site without writing; exit 1 if any remain."""
     _exit(
         lambda: _run_upgrade(
-            "check", paths, False, None, select, ignore, exclude, unsafe_fixes, py2, report, fmt,
-            jobs, quiet, None, None, False, False, True, None, {},
+            "check",
+            paths,
+            False,
+            None,
+            select,
+            ignore,
+            exclude,
+            unsafe_fixes,
+            py2,
+            report,
+            fmt,
+            jobs,
+            quiet,
+            None,
+            None,
+            False,
+            False,
+            True,
+            None,
+            {},
         )
     )
 
@@ -562,7 +625,13 @@ def rules_cmd(
         out.print_json(
             json.dumps(
                 [
-                    {"id": r.id, "name": r.name, "safety": r.safety, "family": r.family, "summary": r.summary}
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "safety": r.safety,
+                        "family": r.family,
+                        "summary": r.summary,
+                    }
                     for r in rules
                 ]
             )

@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Optional
 
 from fissix import pytree
 from fissix.pgen2.parse import ParseError
@@ -24,7 +25,6 @@ from codemods.base import (
     MANUAL,
     SAFE,
     UNSAFE,
-    Candidate,
     FileContext,
     Finding,
     Rule,
@@ -106,7 +106,10 @@ def describe_parse_error(exc: BaseException) -> tuple[str, Optional[int]]:
     if isinstance(exc, ParseError):
         line = exc.context[1][0] if exc.context else None
         tok = exc.value or "end of file"
-        return f"invalid syntax near {tok!r} (neither the Python 3 nor the Python 2 grammar accepts it)", line
+        return (
+            f"invalid syntax near {tok!r} (neither the Python 3 nor the Python 2 grammar accepts it)",
+            line,
+        )
     if isinstance(exc, TokenError):
         line = exc.args[1][0] if len(exc.args) > 1 else None
         return f"{exc.args[0]}", line

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from torchmigrate.engine import MigrationError, migrate
 

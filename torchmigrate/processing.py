@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
-from torchmigrate.sources import SourceError, decode, read_source
+from torchmigrate.sources import SourceError, read_source
 
 
 @lru_cache(maxsize=8)
@@ -33,7 +34,9 @@ def _with_cell(items, cell=None) -> list:
     return out
 
 
-def process_file(path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool) -> FileOutcome:
+def process_file(
+    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool
+) -> FileOutcome:
     """Read, migrate and render one file.  Never raises for bad input."""
     out = FileOutcome(path=display, repo=repo, status="unchanged")
     rules = _rules(rule_ids)
@@ -78,7 +81,9 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
         out.status = "changed"
 
 
-def _process_notebook(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
+def _process_notebook(
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome
+) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
     try:

@@ -65,7 +65,7 @@ class RunReport:
         return [e for o in self.outcomes for e in o.errors]
 
     def repos(self) -> list:
-        seen: "OrderedDict[str, list]" = OrderedDict()
+        seen: OrderedDict[str, list] = OrderedDict()
         for o in self.outcomes:
             seen.setdefault(o.repo, []).append(o)
         return list(seen.items())
@@ -90,7 +90,9 @@ def finding_lines(report: RunReport, include_fixes: bool) -> list:
         items.sort(key=lambda t: (t[0].get("cell") or 0, t[0].get("source_line") or t[0]["line"]))
         for f, fixed in items:
             state = "fixed" if (fixed and report.wrote) else ("fixable" if fixed else f["safety"])
-            line = f"{_loc(o.path, f, new_lines and not fixed)}: {f['rule']} [{state}] {f['message']}"
+            line = (
+                f"{_loc(o.path, f, new_lines and not fixed)}: {f['rule']} [{state}] {f['message']}"
+            )
             if not fixed and f.get("suggestion") and f["safety"] != "manual":
                 line += f" (suggested: {f['suggestion']})"
             out.append(line)
@@ -170,7 +172,9 @@ def render_sarif(report: RunReport, rules) -> str:
         for f, fixed in items:
             if fixed and report.wrote:
                 continue  # already applied: nothing left at this location
-            line = f["line"] if (report.wrote and not fixed) else (f.get("source_line") or f["line"])
+            line = (
+                f["line"] if (report.wrote and not fixed) else (f.get("source_line") or f["line"])
+            )
             res = {
                 "ruleId": f["rule"],
                 "level": _LEVEL.get(f["safety"], "warning"),
@@ -179,7 +183,10 @@ def render_sarif(report: RunReport, rules) -> str:
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": o.path.replace("\\", "/")},
-                            "region": {"startLine": max(1, int(line)), "startColumn": max(1, int(f["col"]))},
+                            "region": {
+                                "startLine": max(1, int(line)),
+                                "startColumn": max(1, int(f["col"])),
+                            },
                         }
                     }
                 ],
@@ -190,9 +197,7 @@ def render_sarif(report: RunReport, rules) -> str:
             if f["rule"] in rule_index:
                 res["ruleIndex"] = rule_index[f["rule"]]
             results.append(res)
-    notifications = [
-        {"level": "error", "message": {"text": e}} for e in report.errors()
-    ]
+    notifications = [{"level": "error", "message": {"text": e}} for e in report.errors()]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -244,7 +249,13 @@ def render_markdown(report: RunReport) -> str:
         rem = Counter(f["safety"] for o in outs for f in o.findings)
         failed = sum(1 for o in outs if o.status == "failed")
         changed = sum(1 for o in outs if o.status == "changed")
-        tot.update(files=len(outs), changed=changed, unsafe=rem["unsafe"], manual=rem["manual"], failed=failed)
+        tot.update(
+            files=len(outs),
+            changed=changed,
+            unsafe=rem["unsafe"],
+            manual=rem["manual"],
+            failed=failed,
+        )
         out.append(
             f"| {repo} | {len(outs)} | {changed} | {_family_counts(outs)} | {rem['unsafe']} "
             f"| {rem['manual']} | {failed} | {verdicts.get(repo, '-')} |"
@@ -265,7 +276,9 @@ def render_markdown(report: RunReport) -> str:
     if manual:
         out += ["## Left for review", ""]
         for path, f in manual:
-            out.append(f"- `{_loc(path, f, report.wrote)}` {f['rule']} ({f['safety']}): {f['message']}")
+            out.append(
+                f"- `{_loc(path, f, report.wrote)}` {f['rule']} ({f['safety']}): {f['message']}"
+            )
         out.append("")
     errs = report.errors()
     if errs:

@@ -64,7 +64,11 @@ def render_hunk(path: str, old: str, new: str, h: Hunk, context: int = 3) -> str
     b = new.splitlines(keepends=True)
     lo = max(0, h.i1 - context)
     hi = min(len(a), h.i2 + context)
-    lines = [f"--- a/{path}\n", f"+++ b/{path}\n", f"@@ -{h.i1 + 1},{h.i2 - h.i1} +{h.j1 + 1},{h.j2 - h.j1} @@ {', '.join(h.rules)}\n"]
+    lines = [
+        f"--- a/{path}\n",
+        f"+++ b/{path}\n",
+        f"@@ -{h.i1 + 1},{h.i2 - h.i1} +{h.j1 + 1},{h.j2 - h.j1} @@ {', '.join(h.rules)}\n",
+    ]
     lines += [" " + x for x in a[lo : h.i1]]
     lines += ["-" + x for x in a[h.i1 : h.i2]]
     lines += ["+" + x for x in b[h.j1 : h.j2]]
@@ -98,10 +102,14 @@ def review_file(
             continue
         show(render_hunk(path, old, new, h))
         while True:
-            ans = ask(
-                f"Apply this hunk ({', '.join(h.rules)})? "
-                "[y]es/[n]o/[a]ll in file/[d]one with file/[r]ule: always/[q]uit "
-            ).strip().lower()
+            ans = (
+                ask(
+                    f"Apply this hunk ({', '.join(h.rules)})? "
+                    "[y]es/[n]o/[a]ll in file/[d]one with file/[r]ule: always/[q]uit "
+                )
+                .strip()
+                .lower()
+            )
             if ans in ("y", "n", "a", "d", "r", "q"):
                 break
             show("please answer y, n, a, d, r or q\n")

@@ -16,9 +16,10 @@ import re
 import stat
 import tempfile
 import tokenize
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Optional
 
 SUFFIXES = (".py", ".ipynb")
 SKIP_DIRS = {
@@ -209,7 +210,7 @@ class IgnoreStack:
     def __init__(self, layers: Optional[list] = None):
         self.layers = layers or []
 
-    def push(self, directory: Path) -> "IgnoreStack":
+    def push(self, directory: Path) -> IgnoreStack:
         gi = directory / ".gitignore"
         if gi.is_file():
             try:

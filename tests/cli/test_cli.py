@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -143,7 +142,9 @@ def test_newlines_encodings_bom_and_mode_are_kept(tmp_path):
     r = tm("upgrade", tmp_path)
     assert r.returncode == 0, r.stderr
     assert crlf.read_bytes() == MODERN.replace("\n", "\r\n").encode()
-    assert latin.read_bytes() == ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + MODERN).encode("latin-1")
+    assert latin.read_bytes() == ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + MODERN).encode(
+        "latin-1"
+    )
     assert bom.read_bytes() == b"\xef\xbb\xbf" + MODERN.encode()
     assert noeol.read_text() == MODERN.rstrip("\n")
     assert stat.S_IMODE(script.stat().st_mode) == 0o755
