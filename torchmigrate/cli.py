@@ -401,7 +401,7 @@ def _run_upgrade(
 
 
 def _ask(prompt: str) -> str:
-    out.print(prompt, end="")
+    out.print(prompt, end="", markup=False)
     try:
         return input()
     except EOFError:

@@ -1,0 +1,102 @@
+"""Grab-bag research utilities around a small MLP classifier: optional
+torchvision backbone, optional mixed precision, per-class accuracy, graph
+smoothing of features, and converters for old Lua/0.3 checkpoints.
+"""
+from __future__ import print_function
+import argparse
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.autograd import Variable
+
+try:
+    import torchvision.models as models
+    import torchvision.transforms as transforms
+except ImportError:
+    models = None
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--epochs', type=int, default=3)
+parser.add_argument('--batch-size', type=int, default=20)
+parser.add_argument('--lr', type=float, default=0.1)
+parser.add_argument('--amp', action='store_true', default=False)
+parser.add_argument('--seed', type=int, default=9)
+args = parser.parse_args()
+use_amp = args.amp and torch.cuda.is_available()
+
+torch.manual_seed(args.seed)
+N_CLASSES = 4
+
+
+def load_legacy_lua(path):
+    """Import weights from the original Lua Torch release (t7 files)."""
+    from torch.utils.serialization import load_lua
+    return load_lua(path)
+
+
+def convert_old_checkpoint(model, old_blocks):
+    """0.1.x checkpoints named their sub-blocks 'block.N'."""
+    for i, block in enumerate(old_blocks):
+        model.add_module('block.%d' % i, block)
+    return model
+
+
+if models is not None:
+    backbone = models.resnet18(pretrained=False)
+    train_transform = transforms.Compose([
+        transforms.Scale(32),
+        transforms.RandomSizedCrop(24),
+        transforms.ToTensor(),
+    ])
+    print('torchvision available: resnet18 has %d parameters' % sum(
+        p.numel() for p in backbone.parameters()))
+
+# synthetic data: 4 gaussian clusters in 10-D
+centers = 1.5 * torch.randn(N_CLASSES, 10)
+labels = torch.arange(0, 160).long() % N_CLASSES
+feats = centers.index_select(0, labels) + torch.randn(160, 10)
+
+# graph smoothing: affinity between the first 10 samples, normalised by row sums
+A = torch.exp(-torch.cdist(feats[:10], feats[:10]))
+A_norm = A / A.sum(1)
+gains = torch.linspace(0.5, 1.5, 10)
+offsets = torch.arange(0, 3).float().view(3, 1)
+shift_grid = offsets * gains                      # (3,1) * (10,) -> (3, 10)
+print('smoothing matrix column sums %s, grid %s' % (
+    [round(v, 4) for v in A_norm.sum(0)[:3].tolist()], list(shift_grid.size())))
+
+model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, N_CLASSES))
+optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
+
+for epoch in range(args.epochs):
+    perm = torch.randperm(160)
+    n_batches = 160 // args.batch_size
+    epoch_loss = 0.0
+    for b in range(n_batches):
+        idx = perm[b * args.batch_size:(b + 1) * args.batch_size]
+        data, target = Variable(feats[idx]), Variable(labels[idx])
+        optimizer.zero_grad()
+        if use_amp:
+            with torch.cuda.amp.autocast():
+                output = model(data)
+        else:
+            output = model(data)
+        loss = F.cross_entropy(output, target)
+        loss.backward()
+        optimizer.step()
+        epoch_loss += loss.data[0]
+
+    # evaluation with per-class accuracy (integer percentages, as in the paper tables)
+    output = model(Variable(feats))
+    pred = output.data.max(1)[1]
+    correct = pred.eq(labels).sum()
+    class_correct = torch.zeros(N_CLASSES).long()
+    class_total = torch.zeros(N_CLASSES).long()
+    class_correct.index_add_(0, labels, pred.eq(labels).long())
+    class_total.index_add_(0, labels, torch.ones(160).long())
+    class_pct = class_correct * 100 / class_total
+    half_batches = torch.LongTensor([n_batches]) // 2
+    print('epoch %d  loss %.5f  acc %.2f%%  per-class %s  (half epoch = %d batches)' % (
+        epoch, epoch_loss / n_batches, 100. * correct / len(labels),
+        class_pct.tolist(), half_batches[0]))

@@ -1,0 +1,98 @@
+# Python 2 training script: MLP classifier on three Gaussian blobs.
+import argparse
+import pickle as pickle
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--epochs', type=int, default=4)
+parser.add_argument('--batch_size', type=int, default=30)
+parser.add_argument('--lr', type=float, default=0.05)
+parser.add_argument('--seed', type=int, default=5)
+args = parser.parse_args()
+
+use_cuda = torch.cuda.is_available()
+torch.manual_seed(args.seed)
+rng = np.random.RandomState(args.seed)
+
+# three blobs in 2-D, 80 points each
+centers = np.array([[0., 0.], [2., 2.], [-2., 2.]])
+xs, ys = [], []
+for c in range(3):
+    xs.append(rng.randn(80, 2) * 0.8 + centers[c])
+    ys.append(np.ones(80, dtype=np.int64) * c)
+perm = rng.permutation(240)
+data_x = torch.from_numpy(np.concatenate(xs)[perm]).float()
+data_y = torch.from_numpy(np.concatenate(ys)[perm])
+train_x, train_y = data_x[:180], data_y[:180]
+val_x, val_y = data_x[180:], data_y[180:]
+
+n_batches = len(train_x) / args.batch_size
+print("%d training samples, %d batches per epoch" % (len(train_x), n_batches))
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super(MLP, self).__init__()
+        self.fc1 = nn.Linear(2, 32)
+        self.fc2 = nn.Linear(32, 3)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+model = MLP()
+if use_cuda:
+    model.cuda()
+optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+criterion = nn.CrossEntropyLoss()
+
+history = {'train_loss': []}
+
+
+@torch.no_grad()
+def run_validation():
+    model.eval()
+    x, y = val_x, val_y
+    if use_cuda:
+        x, y = x.cuda(non_blocking=True), y.cuda(non_blocking=True)
+    out = model(x)
+    loss = criterion(out, y).item()
+    pred = out.detach().max(1)[1]
+    correct = pred.eq(y).sum().item()
+    model.train()
+    return loss, correct, len(y)
+
+
+for epoch in range(1, args.epochs + 1):
+    epoch_loss = 0.
+    for i in range(0, len(train_x), args.batch_size):
+        x = train_x[i:i + args.batch_size]
+        y = train_y[i:i + args.batch_size]
+        if use_cuda:
+            x, y = x.cuda(non_blocking=True), y.cuda(non_blocking=True)
+        optimizer.zero_grad(set_to_none=False)
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        epoch_loss += loss.item()
+    history['train_loss'].append(epoch_loss / n_batches)
+
+    val_loss, correct, total = run_validation()
+    if 'val_correct' not in history:
+        history['val_correct'] = []
+    history['val_correct'].append(correct)
+    print("epoch %d  train loss %.4f  val loss %.4f  val acc %d%%" % (
+        epoch, epoch_loss / n_batches, val_loss, 100 * correct / total))
+
+try:
+    blob = pickle.dumps(history, protocol=2)
+    print("pickled history: %d entries" % len(pickle.loads(blob)))
+except pickle.PicklingError as e:
+    print("could not pickle history:", e)
+
+for k, v in sorted(history.items()):
+    print("%s: %s" % (k, ' '.join('%.3f' % float(a) for a in v)))
