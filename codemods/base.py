@@ -249,20 +249,26 @@ class RuleFixer(BaseFix):
 # Parsing helpers
 # --------------------------------------------------------------------------
 _PY3 = driver.Driver(pygram.python_grammar_no_print_and_exec_statement, convert=pytree.convert)
+_PY2_PRINT_FUNCTION = driver.Driver(pygram.python_grammar_no_print_statement, convert=pytree.convert)
 _PY2 = driver.Driver(pygram.python_grammar, convert=pytree.convert)
+_PRINT_FUNCTION = re.compile(r"^\s*from\s+__future__\s+import\s+[^#\n]*\bprint_function\b", re.M)
 
 
-def parse_source(text: str) -> tuple[Node, bool]:
-    """Parse with the Python 3 grammar, then the Python 2 grammar.
+def parse_source(text: str) -> tuple:
+    """Parse with the Python 3 grammar, then a Python 2 grammar.
 
+    A Python 2 file that imports ``print_function`` is parsed with the
+    grammar that keeps ``exec`` statements but treats ``print`` as a function
+    (as lib2to3 does); other Python 2 files with the print-statement grammar.
     Returns ``(tree, needed_py2_grammar)``; raises the Python 3 grammar's
-    error when neither accepts the text.
+    error when no grammar accepts the text.
     """
     try:
         return _PY3.parse_string(text, True), False
     except Exception as first:  # ParseError, TokenError, IndentationError
+        fallback = _PY2_PRINT_FUNCTION if _PRINT_FUNCTION.search(text) else _PY2
         try:
-            return _PY2.parse_string(text, True), True
+            return fallback.parse_string(text, True), True
         except Exception:
             raise first from None
 

@@ -689,13 +689,13 @@ def _exit(fn) -> None:
 
 
 def _register_harness() -> None:
+    """Add `verify` and `run` (the differential harness) to the app."""
     try:
-        from torchmigrate.harness import commands as hc  # noqa: F401 - torch-free at import
-    except ImportError:
+        from torchmigrate.harness.commands import run_command, verify_command
+    except ImportError:  # pragma: no cover - harness package missing
         return
-    reg = getattr(hc, "register", None)
-    if reg is not None:
-        reg(app)
+    app.command("verify")(verify_command)
+    app.command("run")(run_command)
 
 
 def main(argv: Optional[list] = None) -> None:
@@ -704,7 +704,10 @@ def main(argv: Optional[list] = None) -> None:
         i = argv.index("--")
         _EXTRA_ARGS[:] = argv[i + 1 :]
         argv = argv[:i]
-    _register_harness()
+    # The harness needs torch; only load it when its commands (or the help) are asked for,
+    # so `upgrade` and `check` never import torch.
+    if not argv or argv[0] in ("verify", "run", "--help", "-h"):
+        _register_harness()
     try:
         app(args=argv, prog_name="torchmigrate")
     except SystemExit:

@@ -308,9 +308,13 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
     for _pass in range(MAX_PASSES):
         ctx = FileContext(tree=tree, filename=filename, py2_grammar=py2, text=current)
         ctx.imports = collect_imports(tree)
-        for fx in fixers:
-            fx.begin(ctx)
         broken: set = set()
+        for fx in fixers:
+            try:
+                fx.begin(ctx)
+            except Exception as exc:  # noqa: BLE001
+                broken.add(fx.rule_id)
+                errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
         for fx in whole_file:
             try:
                 fx.visit(tree, {"node": tree})

@@ -1,0 +1,146 @@
+"""The corpus is the project's proof: legacy programs, their expected
+migrations, and the guarantees between them."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codemods import all_rules
+from torchmigrate.engine import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
+PROGRAMS = sorted(p.stem for p in (CORPUS / "legacy").glob("*.py"))
+
+# The legacy-idiom warnings of torch 2.13, turned into errors for the modern programs.
+WARNINGS_AS_ERRORS = [
+    "error::DeprecationWarning",
+    "error::FutureWarning",
+    "error:volatile:UserWarning",
+    "error:size_average:UserWarning",
+    "error:Implicit dimension:UserWarning",
+    "error:`nn.functional.upsample:UserWarning",
+    "error:torch.range:UserWarning",
+    "error:indexing with dtype torch.uint8:UserWarning",
+    "error:Detected call of:UserWarning",
+    "error:This overload of:UserWarning",
+    "error:torch.meshgrid:UserWarning",
+    "error:torch.utils.checkpoint:UserWarning",
+    "error:torch.set_default_tensor_type:UserWarning",
+    "error:To get the last learning rate:UserWarning",
+]
+
+
+def tm(*args, cwd=None):
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "torchmigrate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """One real CLI run over the whole legacy corpus, as the README does it."""
+    dest = tmp_path_factory.mktemp("migrated")
+    r = tm("upgrade", "--unsafe-fixes", "--out", dest, "--report", dest / "report.json", "--format", "json", CORPUS / "legacy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return dest
+
+
+def test_at_least_twenty_pairs():
+    assert len(PROGRAMS) >= 20
+    for name in PROGRAMS:
+        assert (CORPUS / "modern" / f"{name}.py").is_file(), name
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_upgrade_gives_the_expected_program(migrated, name):
+    got = (migrated / f"{name}.py").read_text()
+    want = (CORPUS / "modern" / f"{name}.py").read_text()
+    if got != want:
+        diff = "".join(
+            difflib.unified_diff(
+                want.splitlines(keepends=True),
+                got.splitlines(keepends=True),
+                f"expected/{name}.py",
+                f"got/{name}.py",
+            )
+        )
+        pytest.fail(f"upgrade of corpus/legacy/{name}.py differs from corpus/modern:\n{diff}")
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_upgrade_is_idempotent_on_modern(name):
+    text = (CORPUS / "modern" / f"{name}.py").read_text()
+    res = migrate(text, all_rules(), unsafe_fixes=True)
+    assert not res.errors, res.errors
+    assert res.new == text, "".join(
+        difflib.unified_diff(text.splitlines(True), res.new.splitlines(True), "modern", "again")
+    )
+
+
+def _documented_manual_findings() -> dict:
+    """program -> sorted rule ids, from the table in corpus/README.md."""
+    out = {}
+    text = (CORPUS / "README.md").read_text()
+    for line in text.splitlines():
+        m = re.match(r"\|\s*`?(\w+)\.py`?\s*\|([^|]*)\|([^|]*)\|", line)
+        if m:
+            left = re.findall(r"TM\d{3}", m.group(3))
+            out[m.group(1)] = sorted(left)
+    return out
+
+
+def test_check_on_modern_reports_only_documented_manual_findings(tmp_path):
+    report = tmp_path / "check.json"
+    r = tm("check", "--unsafe-fixes", "--format", "json", "--report", report, CORPUS / "modern")
+    doc = json.loads(report.read_text())
+    found: dict = {}
+    for f in doc["files"]:
+        name = Path(f["path"]).stem
+        assert not f["fixes"], f"{name}: fixable sites left in corpus/modern: {f['fixes']}"
+        assert not f["errors"], f["errors"]
+        for item in f["findings"]:
+            assert item["safety"] == "manual", f"{name}: {item}"
+            found.setdefault(name, []).append(item["rule"])
+    documented = _documented_manual_findings()
+    assert set(documented) == set(PROGRAMS), "corpus/README.md must have one row per program"
+    for name in PROGRAMS:
+        assert sorted(found.get(name, [])) == documented[name], name
+    assert r.returncode == (1 if found else 0)
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_modern_program_runs_without_legacy_warnings(name, tmp_path):
+    cmd = [sys.executable]
+    for w in WARNINGS_AS_ERRORS:
+        cmd += ["-W", w]
+    cmd.append(str(CORPUS / "modern" / f"{name}.py"))
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_every_rule_is_exercised_by_the_corpus(migrated):
+    doc = json.loads((migrated / "report.json").read_text())
+    seen = {f["rule"] for file in doc["files"] for f in file["fixes"] + file["findings"]}
+    missing = sorted(r.id for r in all_rules() if r.id not in seen)
+    assert not missing, f"rules exercised by no corpus program: {missing}"
+
+
+def test_summary_shows_every_family(migrated):
+    doc = json.loads((migrated / "report.json").read_text())
+    families = {rule[:3] for rule in doc["summary"]["fixes"]}
+    assert families >= {"TM0", "TM1", "TM2", "TM3"}, families
