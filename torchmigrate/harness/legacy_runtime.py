@@ -1,0 +1,1007 @@
+"""Legacy runtime: give pre-0.4 PyTorch code its old meaning on modern torch.
+
+``install()`` applies every patch listed in ``PATCHES``; ``uninstall()`` puts back exactly
+what was there before (attributes that did not exist are deleted again, classes get their
+original ``__dict__`` entries back, the ``torch.fft`` module gets its original class back
+and ``warnings.filters`` is restored).
+
+The runtime is meant for the child process that runs the *old* script of a pair; it is
+never installed in the parent process of ``torchmigrate verify``.
+
+Each patch is a function below whose docstring states the pre-0.4 (or pre-x.y) behaviour
+it reproduces.  Things deliberately *not* emulated (documented so nobody is surprised):
+
+- Comparisons return ``bool`` tensors, not ``uint8``.  The places where the difference is
+  observable in 0.3 idioms are patched instead (uint8/bool masks accepted everywhere, and
+  ``1 - mask`` / ``mask - 1`` on a bool mask compute in uint8 as 0.3 did).
+- ``tensor.sum()`` of a plain (non-Variable) tensor returned a Python number in 0.3; today
+  it is a 0-dim tensor.  Python-number-like behaviour of 0-dim tensors covers almost all
+  uses (formatting, arithmetic); tensors hashing by id (``dict.get(t)``) is not emulated.
+- ``grad_fn.previous_functions`` works only on nodes reached through ``.creator``
+  (autograd node types are C types and cannot get new attributes).
+- ``clip_grad_norm`` returns a tensor (0.3 returned a float); it formats the same.
+- Pre-0.2 broadcasting rules (TM101) and keepdim defaults (TM102) are not emulated.
+- ``torch.pstrf`` (pivoted Cholesky) has no modern counterpart and is not provided.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import inspect
+import numbers
+import threading
+import types
+import warnings
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+_MISSING = object()
+
+# (owner, name, original-or-_MISSING, was_in_own_dict)
+_saved: list[tuple[object, str, object, bool]] = []
+_saved_filters: list | None = None
+_fft_original_class: type | None = None
+_installed = False
+
+
+def _set(owner: object, name: str, value: object) -> None:
+    """Set ``owner.name = value``, remembering what to restore."""
+    if isinstance(owner, type):
+        own = owner.__dict__
+        was = name in own
+        orig = own[name] if was else _MISSING
+    else:
+        was = hasattr(owner, name)
+        orig = getattr(owner, name) if was else _MISSING
+    _saved.append((owner, name, orig, was))
+    setattr(owner, name, value)
+
+
+def _orig(owner: object, name: str):
+    """The current value of ``owner.name`` (what a wrapper should delegate to)."""
+    return getattr(owner, name)
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+
+
+def _is_uint8(t: object) -> bool:
+    return isinstance(t, torch.Tensor) and t.dtype == torch.uint8
+
+
+def _boolify_index(idx):
+    """Convert uint8 masks inside an index expression to bool masks."""
+    if isinstance(idx, torch.Tensor):
+        return idx.bool() if idx.dtype == torch.uint8 else idx
+    if type(idx) is tuple:
+        if any(_is_uint8(i) for i in idx):
+            return tuple(i.bool() if _is_uint8(i) else i for i in idx)
+    return idx
+
+
+def _is_int_tensor(t: object) -> bool:
+    return (
+        isinstance(t, torch.Tensor)
+        and not t.is_floating_point()
+        and not t.is_complex()
+        and t.dtype != torch.bool
+    )
+
+
+def _is_int_operand(o: object) -> bool:
+    if isinstance(o, torch.Tensor):
+        return _is_int_tensor(o)
+    return isinstance(o, numbers.Integral) and not isinstance(o, bool)
+
+
+# ---------------------------------------------------------------------------------------
+# patches
+
+
+def patch_indexing() -> None:
+    """``t[0]`` / ``t[-1]`` on a 0-dim tensor, and uint8 masks in ``t[m]`` / ``t[m] = v``.
+
+    Pre-0.4: a loss was a 1-element 1-D Variable, and ``loss.data[0]`` returned a Python
+    float (``acc.data[0]`` an int).  Today the loss is 0-dim and indexing raises
+    ``IndexError: invalid index of a 0-dim tensor``.  Emulation: indexing a 0-dim tensor
+    with the int ``0`` or ``-1`` returns ``self.item()`` (a Python number, as 0.3's
+    ``.data[0]``) when the tensor does not require grad, and the tensor itself when it
+    does (0.3's ``loss[0]`` on a Variable was still a Variable).
+
+    Pre-1.2: masks were ``uint8`` (ByteTensor); ``x[m]`` and ``x[m] = v`` accepted them
+    silently.  Emulation: uint8 index tensors (also inside tuples) are converted to bool.
+    """
+    orig_get = _orig(torch.Tensor, "__getitem__")
+    orig_set = _orig(torch.Tensor, "__setitem__")
+
+    def __getitem__(self, idx):
+        t = type(idx)
+        if t is int:
+            if (idx == 0 or idx == -1) and self.dim() == 0:
+                return self if self.requires_grad else self.item()
+            return orig_get(self, idx)
+        if t is tuple or isinstance(idx, torch.Tensor):
+            idx = _boolify_index(idx)
+        return orig_get(self, idx)
+
+    def __setitem__(self, idx, value):
+        if type(idx) is tuple or isinstance(idx, torch.Tensor):
+            idx = _boolify_index(idx)
+        return orig_set(self, idx, value)
+
+    _set(torch.Tensor, "__getitem__", __getitem__)
+    _set(torch.Tensor, "__setitem__", __setitem__)
+
+
+def patch_masks() -> None:
+    """uint8 masks for ``masked_fill(_)``, ``masked_select``, ``masked_scatter(_)``,
+    ``torch.where``; ``1 - mask`` and ``mask - 1`` on bool masks.
+
+    Pre-1.2: comparison results and masks were ``uint8``; these functions took them, and
+    ``1 - mask`` inverted a mask.  Today uint8 masks raise in ``masked_*`` and bool
+    subtraction raises.  Emulation: uint8 masks are converted to bool before the call;
+    subtraction with a bool tensor operand computes on ``uint8`` (the 0.3 result dtype).
+    """
+
+    def mask_arg(name: str, pos: int, owner: object) -> None:
+        fn = _orig(owner, name)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if len(args) > pos and _is_uint8(args[pos]):
+                args = args[:pos] + (args[pos].bool(),) + args[pos + 1 :]
+            elif _is_uint8(kwargs.get("mask")):
+                kwargs["mask"] = kwargs["mask"].bool()
+            return fn(*args, **kwargs)
+
+        _set(owner, name, wrapper)
+
+    for name in (
+        "masked_fill",
+        "masked_fill_",
+        "masked_select",
+        "masked_scatter_",
+        "masked_scatter",
+    ):
+        mask_arg(name, 1, torch.Tensor)
+    for name in ("masked_fill", "masked_select", "masked_scatter"):
+        if hasattr(torch, name):
+            mask_arg(name, 1, torch)
+    mask_arg("where", 0, torch)
+
+    orig_sub = _orig(torch.Tensor, "__sub__")
+    orig_rsub = _orig(torch.Tensor, "__rsub__")
+
+    def as_byte(o):
+        return o.to(torch.uint8) if isinstance(o, torch.Tensor) and o.dtype == torch.bool else o
+
+    def __sub__(self, other):
+        if self.dtype == torch.bool or (
+            isinstance(other, torch.Tensor) and other.dtype == torch.bool
+        ):
+            return orig_sub(as_byte(self), as_byte(other))
+        return orig_sub(self, other)
+
+    def __rsub__(self, other):
+        if self.dtype == torch.bool:
+            return orig_rsub(as_byte(self), other)
+        return orig_rsub(self, other)
+
+    _set(torch.Tensor, "__sub__", __sub__)
+    _set(torch.Tensor, "__rsub__", __rsub__)
+
+
+def patch_backward() -> None:
+    """``backward(retain_variables=...)`` and ``autograd.backward(grad_variables=...)``.
+
+    Pre-0.4 (renamed in 0.2, removed in 0.4): ``retain_variables`` was the name of
+    ``retain_graph``, and ``torch.autograd.backward(variables, grad_variables, ...)`` the
+    name of the gradient argument.  Emulation: both keywords are mapped to today's names.
+    """
+    orig_tb = _orig(torch.Tensor, "backward")
+    orig_ab = _orig(torch.autograd, "backward")
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, **kwargs):
+        if "retain_variables" in kwargs:
+            rv = kwargs.pop("retain_variables")
+            if retain_graph is None:
+                retain_graph = rv
+        return orig_tb(self, gradient, retain_graph, create_graph, **kwargs)
+
+    def autograd_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, **kw):
+        if "retain_variables" in kw:
+            rv = kw.pop("retain_variables")
+            if retain_graph is None:
+                retain_graph = rv
+        if "grad_variables" in kw:
+            grad_tensors = kw.pop("grad_variables")
+        if "variables" in kw:
+            tensors = kw.pop("variables")
+        return orig_ab(tensors, grad_tensors, retain_graph, create_graph, **kw)
+
+    backward.__doc__ = orig_tb.__doc__
+    _set(torch.Tensor, "backward", backward)
+    _set(torch.autograd, "backward", autograd_backward)
+
+
+_pending_legacy = threading.local()
+_bridges: dict[type, type] = {}
+_FUNCTION_BASE_NAMES = set(dir(torch.autograd.Function))
+
+
+def _is_legacy_function_class(cls: type) -> bool:
+    fwd = inspect.getattr_static(cls, "forward", None)
+    return fwd is not None and not isinstance(fwd, (staticmethod, classmethod))
+
+
+def _bridge_for(cls: type) -> type:
+    """A new-style Function that runs ``cls``'s instance methods with ctx as ``self``."""
+    bridge = _bridges.get(cls)
+    if bridge is not None:
+        return bridge
+
+    def forward(ctx, *args):
+        inst = _pending_legacy.stack.pop()
+        ctx.__dict__.update(inst.__dict__)
+        return cls.forward(ctx, *args)
+
+    def backward(ctx, *grads):
+        return cls.backward(ctx, *grads)
+
+    bridge = type(
+        cls.__name__,
+        (torch.autograd.Function,),
+        {"forward": staticmethod(forward), "backward": staticmethod(backward)},
+    )
+    # Make helper methods/attributes of the legacy class reachable through ``self`` (ctx).
+    back_cls = bridge._backward_cls
+    for klass in reversed(cls.__mro__):
+        if klass in (object,) or klass.__module__.startswith("torch"):
+            continue
+        for name, value in vars(klass).items():
+            if name in ("forward", "backward", "__init__", "__call__") or (
+                name.startswith("__") and name.endswith("__")
+            ):
+                continue
+            if name in _FUNCTION_BASE_NAMES:
+                continue
+            setattr(back_cls, name, value)
+    _bridges[cls] = bridge
+    return bridge
+
+
+def patch_legacy_function() -> None:
+    """Old-style ``autograd.Function`` subclasses: ``MyFn(k)(x)`` with instance methods.
+
+    Pre-0.2 style (an error since 1.5): ``forward(self, *inputs)`` / ``backward(self,
+    *grads)`` were instance methods; the function object was built with hyper-parameters
+    (``__init__``) and called on inputs.  Inside, ``self.save_for_backward``,
+    ``self.saved_tensors``, ``self.needs_input_grad``, ``self.mark_dirty``,
+    ``self.mark_non_differentiable`` and attributes set in ``__init__``/``forward`` were
+    available.  Emulation: calling an instance of such a class runs a generated new-style
+    Function whose ctx receives the instance's attributes and serves as ``self`` for the
+    old ``forward``/``backward`` (helper methods of the class are copied onto the ctx
+    class).  Instantiating no longer warns.
+    """
+    Function = torch.autograd.Function
+    orig_call = Function.__dict__["__call__"]
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        cls = type(self)
+        if not _is_legacy_function_class(cls):
+            return orig_call(self, *args, **kwargs)
+        if kwargs:
+            raise TypeError("legacy autograd Functions take positional inputs only")
+        stack = getattr(_pending_legacy, "stack", None)
+        if stack is None:
+            stack = _pending_legacy.stack = []
+        stack.append(self)
+        return _bridge_for(cls).apply(*args)
+
+    _set(Function, "__init__", __init__)
+    _set(Function, "__call__", __call__)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, torch.Tensor)
+
+    def __eq__(cls, other):
+        # ``type(h) == Variable`` was True for every Variable in 0.3
+        return other is cls or (isinstance(other, type) and issubclass(other, torch.Tensor))
+
+    def __ne__(cls, other):
+        return not _VariableMeta.__eq__(cls, other)
+
+    __hash__ = type.__hash__
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, torch.Tensor)
+
+
+class LegacyNode:
+    """A ``grad_fn`` as 0.3 code saw it through ``.creator``: everything delegates to
+    the node, plus ``previous_functions`` (0.1 name of ``next_functions``), whose
+    entries are wrapped too.  Equality and hashing follow the wrapped node."""
+
+    __slots__ = ("_fn",)
+
+    def __init__(self, fn):
+        self._fn = fn
+
+    def __getattr__(self, name):
+        return getattr(self._fn, name)
+
+    @property
+    def previous_functions(self):
+        return tuple(
+            (LegacyNode(f) if f is not None else None, i) for f, i in self._fn.next_functions
+        )
+
+    def __eq__(self, other):
+        return self._fn == (other._fn if isinstance(other, LegacyNode) else other)
+
+    def __hash__(self):
+        return hash(self._fn)
+
+    def __repr__(self):
+        return repr(self._fn)
+
+
+def patch_variable() -> None:
+    """``Variable(x, volatile=True)``, ``.volatile``, ``.creator``.
+
+    Pre-0.4: ``Variable`` wrapped a tensor; ``volatile=True`` switched graph recording off
+    for everything computed from it; ``v.volatile`` told whether it was volatile;
+    ``v.creator`` (renamed ``grad_fn`` in 0.2) was the Function that made it.
+    Emulation: ``Variable(x, volatile=True)`` returns ``x.detach()`` (same values; no
+    graph from the input itself -- parameters used downstream still record a graph, which
+    costs memory only), marked so that ``.volatile`` reads True; other ``Variable(...)``
+    calls behave as on modern torch (a detached alias with ``requires_grad``), silently.
+    ``isinstance(x, Variable)`` and ``type(x) == Variable`` are True for every tensor
+    (``type(x) is Variable`` cannot be emulated).  ``.creator`` is ``.grad_fn`` wrapped
+    in ``LegacyNode``, which adds ``previous_functions`` (= ``next_functions``).
+    """
+    from torch.autograd import variable as variable_mod
+
+    orig_var = variable_mod.Variable
+
+    class Variable(metaclass=_VariableMeta):
+        def __new__(cls, data=None, requires_grad=False, volatile=False, **kwargs):
+            if data is None:
+                data = torch.tensor([])
+            if volatile:
+                out = data.detach()
+                out._tm_volatile = True
+                return out
+            return orig_var(data, requires_grad=requires_grad)
+
+    Variable.__module__ = "torch.autograd.variable"
+    Variable._execution_engine = orig_var._execution_engine  # used by torch internals
+    _set(variable_mod, "Variable", Variable)
+    _set(torch.autograd, "Variable", Variable)
+
+    _set(torch.Tensor, "volatile", property(lambda self: getattr(self, "_tm_volatile", False)))
+
+    def creator(self):
+        fn = self.grad_fn
+        return None if fn is None else LegacyNode(fn)
+
+    _set(torch.Tensor, "creator", property(creator))
+
+
+def _scalarize(seq):
+    if isinstance(seq, (list, tuple)):
+        return type(seq)(_scalarize(x) for x in seq)
+    if isinstance(seq, torch.Tensor) and seq.dim() == 0:
+        return seq.item()
+    return seq
+
+
+def patch_legacy_constructor() -> None:
+    """``torch.Tensor([r])`` where ``r`` came from iterating or indexing a tensor.
+
+    In 0.3, iterating or indexing a 1-D (non-Variable) tensor produced Python numbers, so
+    ``torch.Tensor([r for r in rewards])`` built a tensor from floats.  Today the items
+    are 0-dim tensors and the legacy constructor raises ``len() of a 0-d tensor``.
+    Emulation: ``torch.Tensor(seq)`` converts 0-dim tensors inside ``seq`` to numbers.
+    (Only ``torch.Tensor`` itself; the typed ``torch.FloatTensor`` etc. are C types.)
+    """
+    base_new = torch._C.TensorBase.__new__
+
+    # A wildcard signature: torch._dynamo checks ``Tensor.__new__``'s signature on import.
+    def __new__(*args, **kwargs):
+        if len(args) > 1 and isinstance(args[1], (list, tuple)):
+            args = (args[0], _scalarize(args[1]), *args[2:])
+        return base_new(*args, **kwargs)
+
+    _set(torch.Tensor, "__new__", staticmethod(__new__))
+
+
+# ---- linear algebra / FFT with the old signatures -------------------------------------
+
+
+def legacy_gesv(B, A, out=None):
+    """``torch.gesv(B, A) -> (X, LU)``: X solves ``A X = B``; LU is A's packed LU."""
+    return torch.linalg.solve(A, B), torch.linalg.lu_factor(A)[0]
+
+
+def legacy_potrf(A, upper=True, out=None):
+    """``torch.potrf(A, upper=True)``: the *upper* Cholesky factor by default."""
+    L = torch.linalg.cholesky(A)
+    return L.mH if upper else L
+
+
+def legacy_potrs(b, u, upper=True, out=None):
+    """``torch.potrs(b, u, upper=True)``: solve with a Cholesky factor (upper default)."""
+    return torch.cholesky_solve(b, u, upper=upper)
+
+
+def legacy_potri(u, upper=True, out=None):
+    """``torch.potri(u, upper=True)``: inverse from a Cholesky factor (upper default)."""
+    return torch.cholesky_inverse(u, upper=upper)
+
+
+def legacy_trtrs(b, A, upper=True, transpose=False, unitriangular=False, out=None):
+    """``torch.trtrs(b, A, upper, transpose, unitriangular) -> (X, A.clone())``."""
+    M = A.mT if transpose else A
+    X = torch.linalg.solve_triangular(M, b, upper=(upper != transpose), unitriangular=unitriangular)
+    return X, A.clone()
+
+
+def legacy_gels(B, A, out=None):
+    """``torch.gels(B, A)`` / ``torch.lstsq(B, A) -> (X, QR)``.
+
+    X has ``max(m, n)`` rows: the first ``n`` are the least-squares solution; for
+    ``m > n`` the remaining rows hold ``(Q^T B)[n:]`` (whose squared column sums are the
+    residuals), as LAPACK ``gels`` left them.  QR is the ``geqrf`` packed factorisation.
+    """
+    vec = B.dim() == 1
+    if vec:
+        B = B.unsqueeze(-1)
+    m, n = A.shape[-2], A.shape[-1]
+    sol = torch.linalg.lstsq(A, B).solution
+    if m > n:
+        Q, _ = torch.linalg.qr(A, mode="complete")
+        rest = (Q.mT @ B)[n:]
+        X = torch.cat([sol, rest], dim=0)
+    else:
+        X = sol
+    return X, torch.geqrf(A)[0]
+
+
+def legacy_symeig(A, eigenvectors=False, upper=True, out=None):
+    """``torch.symeig(A, eigenvectors=False, upper=True) -> (e, V)``.
+
+    The *upper* triangle is read by default; with ``eigenvectors=False`` V is an empty
+    tensor, as it was.
+    """
+    uplo = "U" if upper else "L"
+    if eigenvectors:
+        return torch.linalg.eigh(A, UPLO=uplo)
+    return torch.linalg.eigvalsh(A, UPLO=uplo), A.new_empty(0)
+
+
+def legacy_eig(A, eigenvectors=False, out=None):
+    """``torch.eig(A, eigenvectors=False) -> (e, V)`` with real layouts.
+
+    e is ``(n, 2)``: real and imaginary parts.  V (only with ``eigenvectors=True``,
+    otherwise empty) is real ``(n, n)`` in LAPACK's packing: a real eigenvalue's column is
+    its eigenvector; a complex pair ``(j, j+1)`` stores the real and the imaginary part of
+    the eigenvector of eigenvalue ``j``.
+    """
+    if not eigenvectors:
+        return torch.view_as_real(torch.linalg.eigvals(A)).to(A.dtype), A.new_empty(0)
+    w, v = torch.linalg.eig(A)
+    e = torch.view_as_real(w).to(A.dtype)
+    V = A.new_zeros(A.shape)
+    n = A.shape[-1]
+    j = 0
+    while j < n:
+        if w[j].imag == 0:
+            V[:, j] = v[:, j].real
+            j += 1
+        else:
+            V[:, j] = v[:, j].real
+            if j + 1 < n:
+                V[:, j + 1] = v[:, j].imag
+            j += 2
+    return e, V
+
+
+def legacy_matrix_rank(A, tol=None, symmetric=False):
+    """``torch.matrix_rank(A, tol=None, symmetric=False)``: old default tolerance
+    ``max(m, n) * sigma_max * eps`` (equal to ``linalg.matrix_rank``'s default)."""
+    if tol is None:
+        return torch.linalg.matrix_rank(A, hermitian=symmetric)
+    return torch.linalg.matrix_rank(A, atol=tol, rtol=0.0, hermitian=symmetric)
+
+
+def legacy_btrifact(A, info=None, pivot=True):
+    """``torch.btrifact(A) -> (LU, pivots)`` (batched LU)."""
+    LU, piv = torch.linalg.lu_factor(A, pivot=pivot)
+    if info is not None:
+        info.resize_(A.shape[:-2]).zero_()
+    return LU, piv
+
+
+def legacy_btrifact_with_info(A, pivot=True):
+    """``torch.btrifact_with_info(A) -> (LU, pivots, info)``."""
+    return torch.linalg.lu_factor_ex(A, pivot=pivot)
+
+
+def legacy_btrisolve(b, LU, pivots):
+    """``torch.btrisolve(b, LU, pivots)``: b is ``(B, n)`` (or ``(B, n, k)``)."""
+    vec = b.dim() == LU.dim() - 1
+    rhs = b.unsqueeze(-1) if vec else b
+    x = torch.linalg.lu_solve(LU, pivots, rhs)
+    return x.squeeze(-1) if vec else x
+
+
+def _norm(normalized: bool) -> str:
+    return "ortho" if normalized else "backward"
+
+
+def legacy_fft(input, signal_ndim, normalized=False):
+    """Old ``torch.fft(input, signal_ndim, normalized=False)``: complex input and output
+    as real ``(..., 2)`` tensors, transform over the last ``signal_ndim`` dims."""
+    dims = tuple(range(-signal_ndim, 0))
+    out = torch.fft.fftn(
+        torch.view_as_complex(input.contiguous()), dim=dims, norm=_norm(normalized)
+    )
+    return torch.view_as_real(out)
+
+
+def legacy_ifft(input, signal_ndim, normalized=False):
+    """Old ``torch.ifft``: inverse of ``legacy_fft`` (divides by n unless normalized)."""
+    dims = tuple(range(-signal_ndim, 0))
+    c = torch.view_as_complex(input.contiguous())
+    return torch.view_as_real(torch.fft.ifftn(c, dim=dims, norm=_norm(normalized)))
+
+
+def legacy_rfft(input, signal_ndim, normalized=False, onesided=True):
+    """Old ``torch.rfft(x, signal_ndim, normalized=False, onesided=True)``: real input,
+    real ``(..., 2)`` output (half spectrum when ``onesided``)."""
+    dims = tuple(range(-signal_ndim, 0))
+    if onesided:
+        out = torch.fft.rfftn(input, dim=dims, norm=_norm(normalized))
+    else:
+        out = torch.fft.fftn(input, dim=dims, norm=_norm(normalized))
+    return torch.view_as_real(out)
+
+
+def legacy_irfft(input, signal_ndim, normalized=False, onesided=True, signal_sizes=None):
+    """Old ``torch.irfft``: real ``(..., 2)`` spectrum in, real signal out."""
+    dims = tuple(range(-signal_ndim, 0))
+    c = torch.view_as_complex(input.contiguous())
+    if onesided:
+        return torch.fft.irfftn(c, s=signal_sizes, dim=dims, norm=_norm(normalized))
+    return torch.fft.ifftn(c, s=signal_sizes, dim=dims, norm=_norm(normalized)).real
+
+
+def patch_stft() -> None:
+    """``torch.stft(x, n_fft, hop, ...)`` without ``return_complex`` on real input.
+
+    1.x (before 2.0 made ``return_complex`` mandatory for real input): the result was a
+    real ``(..., freq, frames, 2)`` tensor.  Emulation: ``return_complex=True`` and
+    ``view_as_real`` of the result, same arguments otherwise (1.x argument order:
+    ``input, n_fft, hop_length, win_length, window, center, pad_mode, normalized,
+    onesided``, which today's ``stft`` shares).  The 0.4 signature (``frame_length,
+    hop, fft_size, pad_end``, no centring) is not emulated.
+    """
+    for owner in (torch, torch.Tensor):
+        fn = _orig(owner, "stft")
+
+        def make(fn=fn):
+            @functools.wraps(fn)
+            def stft(input, *args, **kwargs):
+                if kwargs.get("return_complex") is None and not input.is_complex():
+                    kwargs["return_complex"] = True
+                    return torch.view_as_real(fn(input, *args, **kwargs))
+                return fn(input, *args, **kwargs)
+
+            return stft
+
+        _set(owner, "stft", make())
+
+
+class _CallableFFTModule(types.ModuleType):
+    """Class given to the ``torch.fft`` module so that the old ``torch.fft(x, n)`` works."""
+
+    def __call__(self, input, signal_ndim, normalized=False):
+        return legacy_fft(input, signal_ndim, normalized)
+
+
+LINALG_FUNCTIONS: dict[str, Callable] = {
+    "gesv": legacy_gesv,
+    "solve": legacy_gesv,
+    "potrf": legacy_potrf,
+    "potrs": legacy_potrs,
+    "potri": legacy_potri,
+    "trtrs": legacy_trtrs,
+    "gels": legacy_gels,
+    "lstsq": legacy_gels,
+    "symeig": legacy_symeig,
+    "eig": legacy_eig,
+    "matrix_rank": legacy_matrix_rank,
+    "btrifact": legacy_btrifact,
+    "btrifact_with_info": legacy_btrifact_with_info,
+    "btrisolve": legacy_btrisolve,
+    "ifft": legacy_ifft,
+    "rfft": legacy_rfft,
+    "irfft": legacy_irfft,
+}
+
+# Tensor methods that existed (``A.potrf()``, ``B.gesv(A)``, ``x.rfft(1)`` ...).
+TENSOR_METHODS = (
+    "gesv potrf potrs potri trtrs gels lstsq symeig eig solve btrifact btrifact_with_info "
+    "btrisolve fft ifft rfft irfft"
+).split()
+
+
+def patch_linalg_fft() -> None:
+    """Removed linear-algebra and FFT functions with their *old* signatures and results.
+
+    See RULES.md TM205/TM209: ``gesv``/``solve(B, A) -> (X, LU)``; ``potrf(A,
+    upper=True)``; ``potrs(b, u, upper=True)``; ``potri(u, upper=True)``; ``trtrs(b, A,
+    upper=True, transpose=False, unitriangular=False) -> (X, A.clone())``; ``gels``/
+    ``lstsq(B, A) -> (X padded to max(m, n) rows, QR)``; ``symeig(A, eigenvectors=False,
+    upper=True)`` (empty V without eigenvectors); ``eig(A, eigenvectors=False) -> ((n, 2)
+    real, V)``; ``matrix_rank``; ``btrifact``/``btrisolve``; ``torch.fft(x, signal_ndim,
+    normalized)``, ``ifft``, ``rfft(x, signal_ndim, normalized=False, onesided=True)``,
+    ``irfft`` on real ``(..., 2)`` layouts -- plus the Tensor methods of those.
+    ``torch.fft`` stays the modern module (``torch.fft.rfft`` works) but becomes callable.
+    """
+    global _fft_original_class
+    for name, fn in LINALG_FUNCTIONS.items():
+        _set(torch, name, fn)
+    fns = dict(LINALG_FUNCTIONS, fft=legacy_fft)
+    for name in TENSOR_METHODS:
+        _set(torch.Tensor, name, fns[name])
+    fft_mod = torch.fft
+    if isinstance(fft_mod, types.ModuleType) and type(fft_mod) is not _CallableFFTModule:
+        _fft_original_class = type(fft_mod)
+        fft_mod.__class__ = _CallableFFTModule
+
+
+def patch_async_kwargs() -> None:
+    """``.cuda(async=...)``, ``.type(t, async=...)``, ``.copy_(src, async=...)``.
+
+    Pre-0.4 spelling of ``non_blocking``.  The source loader already renames the keyword
+    (``async=`` is a syntax error since Python 3.7); this catches ``**{'async': True}``
+    spellings and ``Module.cuda(async=...)``/``.to(async=...)``.
+    """
+    for owner, name in (
+        (torch.Tensor, "cuda"),
+        (torch.Tensor, "type"),
+        (torch.Tensor, "copy_"),
+        (torch.Tensor, "to"),
+        (nn.Module, "cuda"),
+    ):
+        fn = _orig(owner, name)
+
+        def make(fn=fn, module_cuda=(owner is nn.Module)):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                if "async" in kwargs:
+                    val = kwargs.pop("async")
+                    if not module_cuda:
+                        kwargs["non_blocking"] = val
+                return fn(*args, **kwargs)
+
+            return wrapper
+
+        _set(owner, name, make())
+
+
+def patch_upsample_align_corners() -> None:
+    """``F.upsample``/``nn.Upsample`` (bilinear etc.) and ``grid_sample``/``affine_grid``.
+
+    Pre-0.4: linear-mode upsampling behaved like ``align_corners=True``; pre-1.3
+    ``grid_sample``/``affine_grid`` used ``align_corners=True``.  Emulation: when the
+    caller does not pass ``align_corners``, the legacy default ``True`` is used
+    (``nn.Upsample``'s attribute is set at construction).  ``upsample_bilinear`` already
+    uses ``align_corners=True`` and needs nothing.
+    """
+    linear_modes = ("linear", "bilinear", "bicubic", "trilinear")
+    orig_up = _orig(F, "upsample")
+
+    def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+        if align_corners is None and mode in linear_modes:
+            align_corners = True
+        return orig_up(input, size, scale_factor, mode, align_corners)
+
+    _set(F, "upsample", upsample)
+    orig_init = nn.Upsample.__dict__["__init__"]
+
+    def upsample_init(self, *args, **kwargs):
+        orig_init(self, *args, **kwargs)
+        if self.align_corners is None and self.mode in linear_modes:
+            self.align_corners = True
+
+    _set(nn.Upsample, "__init__", upsample_init)
+
+    for name in ("grid_sample", "affine_grid"):
+        fn = _orig(F, name)
+
+        def make(fn=fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                if kwargs.get("align_corners") is None:
+                    kwargs["align_corners"] = True
+                return fn(*args, **kwargs)
+
+            return wrapper
+
+        _set(F, name, make())
+
+
+_PRE_1_1_SCHEDULERS = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR")
+
+
+def patch_lr_scheduler() -> None:
+    """Pre-1.1 ``lr_scheduler`` epoch counting.
+
+    Pre-1.1, a scheduler's constructor set the epoch-0 learning rates but left
+    ``last_epoch = -1``; the documented loop called ``scheduler.step()`` at the *start*
+    of each epoch, which moved to epoch 0, 1, 2 ... so epochs trained with
+    ``[base, base*g, base*g^2 ...]``.  Since 1.1 the constructor leaves ``last_epoch = 0``
+    and the same loop skips the base LR.  Emulation: for the schedulers that existed
+    before 1.1 (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR) built
+    with the default ``last_epoch=-1``, ``last_epoch`` is put back to -1 after
+    construction; the LR set by the constructor is unchanged.  (Consequently, pre-1.1
+    code calling ``step()`` at the *end* of the epoch keeps its old one-epoch lag, as it
+    had on pre-1.1 torch.)  The order warning is silenced.
+    """
+    from torch.optim import lr_scheduler
+
+    base = lr_scheduler.LRScheduler
+    orig_init = base.__dict__["__init__"]
+
+    def __init__(self, optimizer, last_epoch=-1, *args, **kwargs):
+        orig_init(self, optimizer, last_epoch, *args, **kwargs)
+        if last_epoch == -1 and type(self).__name__ in _PRE_1_1_SCHEDULERS:
+            self.last_epoch = -1
+
+    _set(base, "__init__", __init__)
+
+
+def patch_zero_grad() -> None:
+    """``optimizer.zero_grad()`` / ``module.zero_grad()`` zero gradients in place.
+
+    Pre-2.0 default ``set_to_none=False``: gradients became zero tensors, so optimizers
+    kept moving parameters that got no gradient (momentum, weight decay).  Emulation:
+    the default is ``False`` again (an explicit argument is respected).
+    """
+    for owner in (torch.optim.Optimizer, nn.Module):
+        fn = _orig(owner, "zero_grad")
+
+        def make(fn=fn):
+            @functools.wraps(fn)
+            def zero_grad(self, set_to_none: bool = False):
+                return fn(self, set_to_none=set_to_none)
+
+            return zero_grad
+
+        _set(owner, "zero_grad", make())
+
+
+def patch_torch_load() -> None:
+    """``torch.load`` defaults to ``weights_only=False``.
+
+    Pre-2.6 default: full unpickling (checkpoints holding Namespaces, numpy scalars or
+    whole modules loaded fine).  Python 2 pickles additionally need ``encoding='latin1'``,
+    which is used when not given.  The legacy child only ever runs the user's own script.
+    """
+    orig_load = _orig(torch, "load")
+
+    @functools.wraps(orig_load)
+    def load(f, *args, **kwargs):
+        kwargs.setdefault("weights_only", False)
+        try:
+            return orig_load(f, *args, **kwargs)
+        except UnicodeDecodeError:
+            if "encoding" in kwargs or not hasattr(f, "seek") and not isinstance(f, str):
+                raise
+            if hasattr(f, "seek"):
+                f.seek(0)
+            kwargs["encoding"] = "latin1"
+            return orig_load(f, *args, **kwargs)
+
+    _set(torch, "load", load)
+
+
+def patch_integer_division() -> None:
+    """Integer tensor ``/`` truncates (pre-1.5); ``//`` truncates for all dtypes (pre-1.13).
+
+    Pre-1.5, ``int_tensor / int`` and ``int_tensor / int_tensor`` (and ``div``/``div_``,
+    ``/=``) truncated toward zero; before 1.13 ``//`` and ``floor_divide`` also truncated
+    (``-7 // 2 == -3``).  Emulation: when both operands are integral (tensor or Python
+    int) ``/`` uses ``rounding_mode='trunc'``; ``//`` always does.  Float operands are
+    untouched.
+    """
+    T = torch.Tensor
+    o_truediv, o_rtruediv, o_itruediv = T.__truediv__, T.__rtruediv__, T.__itruediv__
+    o_div, o_div_ = T.div, T.div_
+    o_tdiv = torch.div
+
+    def both_int(a, b):
+        return _is_int_operand(a) and _is_int_operand(b)
+
+    def __truediv__(self, other):
+        if both_int(self, other):
+            return o_tdiv(self, other, rounding_mode="trunc")
+        return o_truediv(self, other)
+
+    def __rtruediv__(self, other):
+        if both_int(self, other):
+            return o_tdiv(torch.as_tensor(other, device=self.device), self, rounding_mode="trunc")
+        return o_rtruediv(self, other)
+
+    def __itruediv__(self, other):
+        if both_int(self, other):
+            return o_div_(self, other, rounding_mode="trunc")
+        return o_itruediv(self, other)
+
+    def div(self, other, *args, **kwargs):
+        if not args and "rounding_mode" not in kwargs and both_int(self, other):
+            kwargs["rounding_mode"] = "trunc"
+        return o_div(self, other, *args, **kwargs)
+
+    def div_(self, other, *args, **kwargs):
+        if not args and "rounding_mode" not in kwargs and both_int(self, other):
+            kwargs["rounding_mode"] = "trunc"
+        return o_div_(self, other, *args, **kwargs)
+
+    def torch_div(input, other, *args, **kwargs):
+        if not args and "rounding_mode" not in kwargs and both_int(input, other):
+            kwargs["rounding_mode"] = "trunc"
+        return o_tdiv(input, other, *args, **kwargs)
+
+    def __floordiv__(self, other):
+        return o_tdiv(self, other, rounding_mode="trunc")
+
+    def __rfloordiv__(self, other):
+        return o_tdiv(torch.as_tensor(other, device=self.device), self, rounding_mode="trunc")
+
+    def __ifloordiv__(self, other):
+        return o_div_(self, other, rounding_mode="trunc")
+
+    def floor_divide(input, other, *, out=None):
+        if not isinstance(input, torch.Tensor):
+            input = torch.as_tensor(input)
+        return o_tdiv(input, other, rounding_mode="trunc", out=out)
+
+    for name, fn in (
+        ("__truediv__", __truediv__),
+        ("__div__", __truediv__),
+        ("__rtruediv__", __rtruediv__),
+        ("__rdiv__", __rtruediv__),
+        ("__itruediv__", __itruediv__),
+        ("__idiv__", __itruediv__),
+        ("div", div),
+        ("div_", div_),
+        ("__floordiv__", __floordiv__),
+        ("__rfloordiv__", __rfloordiv__),
+        ("__ifloordiv__", __ifloordiv__),
+        ("floor_divide", lambda self, other: floor_divide(self, other)),
+        ("floor_divide_", lambda self, other: o_div_(self, other, rounding_mode="trunc")),
+    ):
+        _set(T, name, fn)
+    _set(torch, "div", torch_div)
+    _set(torch, "floor_divide", floor_divide)
+
+
+def patch_warnings() -> None:
+    """Silence deprecation chatter that old code triggers by design (implicit softmax dim
+    -- whose legacy dim rule torch still applies --, ``size_average``, ``upsample``,
+    ``nn.init`` without underscore, deprecated ``add_`` overloads, scheduler order ...).
+    The behaviour is unchanged; only the warnings are filtered (restored on uninstall)."""
+    global _saved_filters
+    _saved_filters = list(warnings.filters)
+    for cat in (UserWarning, FutureWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=cat, module=r"torch(\.|$)")
+    warnings.filterwarnings(
+        "ignore", message=r".*(deprecated|Implicit dimension|Detected call of|was removed).*"
+    )
+
+
+PATCHES: tuple[Callable[[], None], ...] = (
+    patch_warnings,
+    patch_indexing,
+    patch_masks,
+    patch_backward,
+    patch_legacy_function,
+    patch_variable,
+    patch_legacy_constructor,
+    patch_linalg_fft,
+    patch_stft,
+    patch_async_kwargs,
+    patch_upsample_align_corners,
+    patch_lr_scheduler,
+    patch_zero_grad,
+    patch_torch_load,
+    patch_integer_division,
+)
+
+
+def install() -> None:
+    """Apply every patch in ``PATCHES`` (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    try:
+        for patch in PATCHES:
+            patch()
+        builtins.__dict__.setdefault("_tm_div", py2_div)
+        builtins.__dict__.setdefault("_tm_idiv", py2_idiv)
+    except BaseException:
+        uninstall()
+        raise
+
+
+def uninstall() -> None:
+    """Undo ``install()`` exactly."""
+    global _installed, _saved_filters, _fft_original_class
+    while _saved:
+        owner, name, orig, was = _saved.pop()
+        if orig is _MISSING or (isinstance(owner, type) and not was):
+            try:
+                delattr(owner, name)
+            except AttributeError:
+                pass
+        else:
+            setattr(owner, name, orig)
+    if _fft_original_class is not None:
+        torch.fft.__class__ = _fft_original_class
+        _fft_original_class = None
+    if _saved_filters is not None:
+        warnings.filters[:] = _saved_filters
+        warnings._filters_mutated()  # type: ignore[attr-defined]
+        _saved_filters = None
+    for name in ("_tm_div", "_tm_idiv"):
+        builtins.__dict__.pop(name, None)
+    _bridges.clear()
+    _installed = False
+
+
+def is_installed() -> bool:
+    return _installed
+
+
+# ---- Python 2 division helpers (used by the loader's rewrite of ``a / b``) -------------
+
+
+def _py2_int(x) -> bool:
+    if isinstance(x, bool):
+        return True
+    if isinstance(x, numbers.Integral):
+        return True
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    return kind in ("i", "u", "b") and not isinstance(x, torch.Tensor)
+
+
+def py2_div(a, b):
+    """Python 2 ``a / b``: floor division when both are (Python/numpy) integers, true
+    division otherwise.  Tensors go through ``/`` (the runtime truncates int tensors)."""
+    if _py2_int(a) and _py2_int(b):
+        return a // b
+    return a / b
+
+
+def py2_idiv(a, b):
+    """Python 2 ``a /= b`` (in place where the object supports it)."""
+    if _py2_int(a) and _py2_int(b):
+        a //= b
+        return a
+    a /= b
+    return a

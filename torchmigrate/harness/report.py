@@ -1,0 +1,165 @@
+"""Verdicts of ``torchmigrate verify`` and their rendering (rich table, JSON)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+from .compare import StepDiff, TensorDiff, TraceDiff
+
+# verdict -> exit code
+EXIT_CODES = {"match": 0, "diverged": 1, "crash": 1, "timeout": 1, "nothing": 1, "usage": 2}
+
+
+@dataclasses.dataclass
+class SideInfo:
+    script: str
+    seconds: float = 0.0
+    status: str = ""  # finished | stopped | error | timeout | no-trace
+    steps: int = 0
+    error_tail: str | None = None
+
+
+@dataclasses.dataclass
+class VerifyResult:
+    old: SideInfo
+    new: SideInfo
+    verdict: str
+    message: str
+    diff: TraceDiff | None = None
+    steps_requested: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "match"
+
+
+def tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and (math.isinf(x) or math.isnan(x)):
+        return str(x)
+    return f"{x:.7g}"
+
+
+def explain_step(step: StepDiff) -> str:
+    """One paragraph explaining why ``step`` diverges."""
+    n = step.index + 1
+    if step.missing_side is not None:
+        other = "old" if step.missing_side == "new" else "new"
+        return (
+            f"step {n}: recorded on the {other} side only (the {step.missing_side} script "
+            f"stopped calling backward/optimizer.step earlier)"
+        )
+    if not step.loss_ok:
+        return (
+            f"step {n}: loss differs: old {_fmt(step.old_loss)} vs new {_fmt(step.new_loss)} "
+            f"(|diff| {_fmt(abs((step.old_loss or 0) - (step.new_loss or 0)))})"
+        )
+    bad = step.first_bad()
+    assert bad is not None
+    return f"step {n}: {explain_tensor(bad)}"
+
+
+def explain_tensor(d: TensorDiff) -> str:
+    what = "gradient of" if d.kind == "grad" else "parameter"
+    if d.reason.startswith("only on"):
+        shape = d.old_shape if d.old_shape is not None else d.new_shape
+        return f"{what} {d.name} {list(shape or [])} exists {d.reason}"
+    if d.reason:
+        return f"{what} {d.name}: {d.reason}: old {list(d.old_shape or [])} vs new {list(d.new_shape or [])}"
+    return (
+        f"{what} {d.name} {list(d.old_shape or [])} differs at {list(d.index or [])}: "
+        f"old {_fmt(d.old_value)} vs new {_fmt(d.new_value)} (max |diff| {_fmt(d.max_abs)}, "
+        f"rtol {d.rtol:g}, atol {d.atol:g})"
+    )
+
+
+def render(result: VerifyResult, console: Any = None) -> None:
+    """Print ``result`` with rich: per-step table, then the verdict."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    d = result.diff
+    if d is not None and d.steps:
+        table = Table(title=f"verify {result.old.script} -> {result.new.script}")
+        for col in ("step", "loss old", "loss new", "max |Δgrad|", "in", "max |Δparam|", "in", ""):
+            table.add_column(col, justify="right" if col.startswith(("loss", "max")) else "left")
+        for s in d.steps:
+            g, p = s.worst("grad"), s.worst("param")
+            verdict = "[green]ok[/]" if s.ok else "[red]DIVERGED[/]"
+            table.add_row(
+                str(s.index + 1),
+                _fmt(s.old_loss),
+                _fmt(s.new_loss),
+                _fmt(g.max_abs) if g else "-",
+                g.name if g else "",
+                _fmt(p.max_abs) if p else "-",
+                p.name if p else "",
+                verdict,
+            )
+        console.print(table)
+    for side in (result.old, result.new):
+        if side.error_tail:
+            label = "old (legacy runtime)" if side is result.old else "new"
+            console.print(f"[bold red]{label} side crashed[/] ({side.script}):")
+            console.print(side.error_tail, markup=False, highlight=False)
+    colour = "green" if result.ok else "red"
+    console.print(f"[bold {colour}]{result.message}[/]")
+
+
+def to_json(result: VerifyResult) -> dict:
+    d = result.diff
+
+    def tensor(t: TensorDiff) -> dict:
+        out = dataclasses.asdict(t)
+        for k, v in out.items():
+            if isinstance(v, float) and (math.isinf(v) or math.isnan(v)):
+                out[k] = str(v)
+        return out
+
+    steps = []
+    if d is not None:
+        for s in d.steps:
+            steps.append(
+                {
+                    "step": s.index + 1,
+                    "ok": s.ok,
+                    "loss_old": s.old_loss,
+                    "loss_new": s.new_loss,
+                    "loss_ok": s.loss_ok,
+                    "missing_side": s.missing_side,
+                    "grads": [tensor(t) for t in s.grads],
+                    "params": [tensor(t) for t in s.params],
+                }
+            )
+    first = d.first_divergence() if d is not None else None
+    return {
+        "verdict": result.verdict,
+        "exit_code": result.exit_code,
+        "message": result.message,
+        "old": dataclasses.asdict(result.old),
+        "new": dataclasses.asdict(result.new),
+        "steps_requested": result.steps_requested,
+        "seconds": round(result.seconds, 3),
+        "first_divergence": explain_step(first) if first is not None else None,
+        "steps": steps,
+    }
+
+
+def write_json(result: VerifyResult, path: Path) -> None:
+    import json
+
+    path.write_text(json.dumps(to_json(result), indent=2) + "\n", encoding="utf-8")
