@@ -372,9 +372,12 @@ def _run_upgrade(
         err.print(Text(e, style="red"))
 
     if verify_script is not None:
-        report.verification = _verify_after(
-            verify_script, verify_snapshot, out_dir, paths, outcomes, writing, verify_opts
-        )
+        try:
+            report.verification = _verify_after(
+                verify_script, verify_snapshot, out_dir, paths, outcomes, writing, verify_opts
+            )
+        finally:
+            shutil.rmtree(verify_snapshot, ignore_errors=True)
 
     if resume or state_path.exists():
         finished = {o.repo for o in outcomes if o.status != "failed"} - {
@@ -472,7 +475,7 @@ def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> 
     elif writing:
         new_script = script
     else:  # --diff / check: build the migrated tree in a temporary directory
-        new_root = Path(tempfile.mkdtemp(prefix="torchmigrate-new-")) / "tree"
+        new_root = snapshot / "new"
         shutil.copytree(snapshot / "tree", new_root)
         for o in outcomes:
             if o.status != "changed":

@@ -1,0 +1,779 @@
+"""Small, conservative type evidence shared by the TM005/TM006/TM008/TM009/
+TM013 rules.
+
+Everything here answers "is this *provably* X?" and says False when it cannot
+tell: a rule then picks a lower safety class, never a guess.  The analyses
+are per scope (a function body or the module), computed once per pass and
+kept in ``ctx.cache``.
+
+A *chain* is the list of children of a fissix ``power`` node up to some
+trailer: ``[head, trailer, trailer, ...]``; ``p.data.add_`` is
+``[Leaf(p), trailer<. data>, trailer<. add_>]``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods.base import FileContext, NodeOrLeaf, call_args, dotted_name
+
+# --------------------------------------------------------------------------
+# Chains
+# --------------------------------------------------------------------------
+
+
+def chain_of(power: Node) -> list:
+    """The children of a power node that form a call/attribute chain
+    (everything before a ``**`` operator)."""
+    out = []
+    for child in power.children:
+        if child.type == token.DOUBLESTAR:
+            break
+        out.append(child)
+    return out
+
+
+def is_call(trailer: NodeOrLeaf) -> bool:
+    return trailer.type == syms.trailer and trailer.children[0].value == "("
+
+
+def is_attr(trailer: NodeOrLeaf, name: Optional[str] = None) -> bool:
+    return (
+        trailer.type == syms.trailer
+        and trailer.children[0].value == "."
+        and (name is None or trailer.children[1].value == name)
+    )
+
+
+def is_subscript(trailer: NodeOrLeaf) -> bool:
+    return trailer.type == syms.trailer and trailer.children[0].value == "["
+
+
+def attr_name(trailer: NodeOrLeaf) -> Optional[str]:
+    return trailer.children[1].value if is_attr(trailer) else None
+
+
+def chain_text(chain: list) -> str:
+    return "".join(str(c) for c in chain).strip()
+
+
+def chain_node(chain: list) -> NodeOrLeaf:
+    """A detached node (clones) for an expression chain."""
+    if len(chain) == 1:
+        new = chain[0].clone()
+    else:
+        new = Node(syms.power, [c.clone() for c in chain])
+    new.prefix = ""
+    return new
+
+
+def chain_qualname(ctx: FileContext, chain: list) -> Optional[str]:
+    """``torch.nn.functional.softmax`` for the chain ``F . softmax`` (dotted
+    names only), resolved through the imports; None when the head is not an
+    imported name."""
+    if not chain or chain[0].type != token.NAME:
+        return None
+    if any(not is_attr(t) for t in chain[1:]):
+        return None
+    if chain[0].value not in ctx.imports:
+        return None
+    if len(chain) == 1:
+        return ctx.qualname(chain[0])
+    return ctx.qualname(Node(syms.power, [c.clone() for c in chain]))
+
+
+def unparen(node: NodeOrLeaf) -> NodeOrLeaf:
+    while (
+        node.type == syms.atom
+        and len(node.children) == 3
+        and node.children[0].value == "("
+        and node.children[1].type not in (syms.testlist_gexp, syms.yield_expr)
+    ):
+        node = node.children[1]
+    return node
+
+
+# --------------------------------------------------------------------------
+# Scopes and bindings
+# --------------------------------------------------------------------------
+_SCOPES = (syms.funcdef, syms.classdef, syms.lambdef)
+
+
+def scope_of(node: NodeOrLeaf) -> Node:
+    cur = node.parent
+    while cur is not None:
+        if cur.type in (syms.funcdef, syms.lambdef):
+            return cur
+        if cur.parent is None:
+            return cur
+        cur = cur.parent
+    return node  # type: ignore[return-value]
+
+
+UNKNOWN = ("unknown", None)
+
+
+def _targets(node: NodeOrLeaf, value: Optional[NodeOrLeaf], out: dict) -> None:
+    """Record the names bound by assignment target ``node`` to ``value``."""
+    node = unparen(node) if node.type == syms.atom else node
+    if node.type == token.NAME:
+        out.setdefault(node.value, []).append(("value", value) if value is not None else UNKNOWN)
+        return
+    if node.type == syms.atom and len(node.children) == 3 and node.children[0].value in "([":
+        node = node.children[1]
+    if node.type in (
+        syms.testlist_star_expr,
+        syms.exprlist,
+        syms.testlist_gexp,
+        syms.listmaker,
+        syms.testlist,
+    ):
+        elems = [c for c in node.children if c.type != token.COMMA]
+        vals = None
+        if value is not None:
+            v = unparen(value)
+            if v.type == syms.atom and len(v.children) == 3 and v.children[0].value in "([":
+                v = v.children[1]
+            if v.type in (
+                syms.testlist_star_expr,
+                syms.testlist_gexp,
+                syms.testlist,
+                syms.exprlist,
+                syms.listmaker,
+            ):
+                cand = [c for c in v.children if c.type != token.COMMA]
+                if len(cand) == len(elems) and not any(c.type == syms.star_expr for c in cand):
+                    vals = cand
+        for i, e in enumerate(elems):
+            _targets(e, vals[i] if vals else None, out)
+        return
+    if node.type == syms.star_expr:
+        _targets(node.children[1], None, out)
+    # attribute / subscript targets bind no name
+
+
+def _params(params: NodeOrLeaf, out: dict) -> None:
+    for leaf in params.leaves():
+        if leaf.type == token.NAME and leaf.parent is not None:
+            p = leaf.parent
+            if p.type == syms.tname and p.children[0] is not leaf:
+                continue  # annotation
+            if p.type in (syms.typedargslist, syms.varargslist, syms.parameters, syms.tname) or (
+                p.type == syms.argument
+            ):
+                out.setdefault(leaf.value, []).append(UNKNOWN)
+
+
+def _collect(scope: Node) -> dict:
+    out: dict = {}
+    if scope.type == syms.funcdef:
+        _params(scope.children[2], out)
+        body = scope.children[-1]
+    elif scope.type == syms.lambdef:
+        for child in scope.children[1:-2]:
+            _params(child, out)
+        body = scope.children[-1]
+    else:
+        body = scope
+
+    def walk(node: NodeOrLeaf) -> None:
+        for child in node.children if isinstance(node, Node) else ():
+            t = child.type
+            if t in (syms.funcdef, syms.classdef):
+                out.setdefault(child.children[1].value, []).append(UNKNOWN)
+                continue
+            if t == syms.lambdef:
+                continue
+            if t == syms.expr_stmt:
+                kids = child.children
+                if len(kids) >= 3 and kids[1].type == token.EQUAL:
+                    value = kids[-1]
+                    for tgt in kids[:-1:2]:
+                        _targets(tgt, value, out)
+                elif len(kids) == 2 and kids[1].type == syms.annassign:
+                    ann = kids[1].children
+                    _targets(kids[0], ann[3] if len(ann) >= 4 else None, out)
+                elif (
+                    len(kids) == 3
+                    and kids[1].type not in (token.EQUAL,)
+                    and kids[0].type == token.NAME
+                ):
+                    out.setdefault(kids[0].value, []).append(("aug", (kids[1].value, kids[2])))
+            elif t == syms.for_stmt:
+                _targets(child.children[1], None, out)
+                tgt = child.children[1]
+                if tgt.type == token.NAME:
+                    out[tgt.value][-1] = ("for", child.children[3])
+            elif t in (syms.with_stmt, syms.with_item, syms.except_clause):
+                kids = child.children
+                for i, k in enumerate(kids):
+                    if k.type == token.NAME and k.value == "as" and i + 1 < len(kids):
+                        _targets(kids[i + 1], None, out)
+            elif t == syms.global_stmt:
+                for k in child.children[1:]:
+                    if k.type == token.NAME:
+                        out.setdefault(k.value, []).append(UNKNOWN)
+            elif t in (syms.import_name, syms.import_from):
+                for leaf in child.leaves():
+                    if leaf.type == token.NAME:
+                        out.setdefault(leaf.value, []).append(UNKNOWN)
+                continue
+            elif t == syms.namedexpr_test:
+                _targets(child.children[0], None, out)
+            elif t == syms.comp_for:
+                _targets(child.children[1], None, out)
+            if isinstance(child, Node):
+                walk(child)
+
+    walk(body)
+    return out
+
+
+def scope_bindings(ctx: FileContext, scope: Node) -> dict:
+    key = ("tm0.bindings", id(scope))
+    res = ctx.cache.get(key)
+    if res is None:
+        res = ctx.cache[key] = _collect(scope)
+    return res
+
+
+def _global_names(ctx: FileContext) -> set:
+    key = "tm0.globals"
+    res = ctx.cache.get(key)
+    if res is None:
+        res = set()
+        for node in ctx.tree.pre_order():
+            if node.type == syms.global_stmt:
+                res.update(k.value for k in node.children[1:] if k.type == token.NAME)
+        ctx.cache[key] = res
+    return res
+
+
+def bindings_of(ctx: FileContext, name: Leaf) -> Optional[list]:
+    """The bindings of ``name`` as seen from where it is used: the enclosing
+    function's when it binds the name, else the module's.  None when nothing
+    in the file binds it."""
+    scope = scope_of(name)
+    seen = 0
+    while True:
+        b = scope_bindings(ctx, scope).get(name.value)
+        if b:
+            if scope.type != syms.file_input and name.value in _global_names(ctx):
+                return None
+            return b
+        if scope.type == syms.file_input or seen > 20:
+            return None
+        scope = scope_of(scope)
+        seen += 1
+
+
+# --------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------
+_MATH_OK = "math."
+
+
+def _builtin(ctx: FileContext, leaf: NodeOrLeaf, names: set) -> bool:
+    return (
+        leaf.type == token.NAME
+        and leaf.value in names
+        and leaf.value not in ctx.imports
+        and bindings_of(ctx, leaf) is None
+    )
+
+
+def _literal_kind(leaf: Leaf) -> Optional[str]:
+    text = leaf.value.rstrip("lL")
+    try:
+        val = ast.literal_eval(text)
+    except Exception:  # noqa: BLE001 - py2 octal etc.
+        return "int" if text.isdigit() else None
+    if isinstance(val, bool):
+        return None
+    if isinstance(val, int):
+        return "int"
+    if isinstance(val, float):
+        return "float"
+    return None  # complex
+
+
+def is_number(ctx: FileContext, node: NodeOrLeaf, _seen: Optional[set] = None) -> bool:
+    """Provably a Python int or float (never a tensor, never a bool)."""
+    return _num(ctx, node, _seen or set(), ints_only=False)
+
+
+def is_int(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """Provably a Python int (a size)."""
+    return _num(ctx, node, set(), ints_only=True)
+
+
+def _num(ctx: FileContext, node: NodeOrLeaf, seen: set, ints_only: bool) -> bool:
+    node = unparen(node)
+    t = node.type
+    if t == token.NUMBER:
+        kind = _literal_kind(node)  # type: ignore[arg-type]
+        return kind == "int" if ints_only else kind is not None
+    if t == syms.factor:
+        return node.children[0].value in ("-", "+") and _num(ctx, node.children[1], seen, ints_only)
+    if t in (syms.arith_expr, syms.term):
+        ops = node.children[1::2]
+        if ints_only and any(o.value not in ("+", "-", "*", "//", "%") for o in ops):
+            return False
+        if any(o.value in ("@",) for o in ops):
+            return False
+        return all(_num(ctx, c, seen, ints_only) for c in node.children[::2])
+    if t == token.NAME:
+        if node.value in ("True", "False", "None"):
+            return False
+        key = (id(node),)
+        if key in seen or len(seen) > 40:
+            return False
+        seen.add(key)
+        binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+        if not binds:
+            return False
+        for kind, val in binds:
+            if kind == "value":
+                if not _num(ctx, val, seen, ints_only):
+                    return False
+            elif kind == "aug":
+                op, v = val
+                if op in ("@=", "&=", "|=", "^=", "<<=", ">>=") or (ints_only and op == "/="):
+                    return False
+                if not _num(ctx, v, seen, ints_only):
+                    return False
+            else:
+                return False
+        return True
+    if t == syms.power:
+        kids = node.children
+        if any(k.type == token.DOUBLESTAR for k in kids):
+            if ints_only:
+                return False
+            i = [k.type for k in kids].index(token.DOUBLESTAR)
+            base = kids[0] if i == 1 else Node(syms.power, [k.clone() for k in kids[:i]])
+            if i != 1:
+                base.parent = node  # lets name lookups find the scope
+            return _num(ctx, base, seen, ints_only) and _num(ctx, kids[i + 1], seen, ints_only)
+        chain = chain_of(node)
+        if len(chain) == 2 and is_call(chain[1]) and chain[0].type == token.NAME:
+            allowed = {"int", "len"} if ints_only else {"int", "len", "float"}
+            if _builtin(ctx, chain[0], allowed):
+                return True
+        if is_call(chain[-1]) and len(chain) >= 3:
+            q = chain_qualname(ctx, chain[:-1])
+            if q and q.startswith(_MATH_OK) and not ints_only:
+                return True
+            if q in ("math.floor", "math.ceil", "math.factorial", "math.gcd"):
+                return True
+            meth = attr_name(chain[-2])
+            # x.size(i), x.dim(), x.numel(), x.ndimension(), x.nelement()
+            if meth in ("dim", "numel", "ndimension", "nelement") and not call_args(chain[-1]):
+                return len(chain) >= 3
+            if meth == "size" and len(call_args(chain[-1])) == 1:
+                return True
+        if is_subscript(chain[-1]) and len(chain) >= 2:
+            # x.shape[i], x.size()[i]
+            prev = chain[-2]
+            if is_attr(prev, "shape") or (
+                is_call(prev)
+                and len(chain) >= 3
+                and is_attr(chain[-3], "size")
+                and not call_args(prev)
+            ):
+                return _num(ctx, subscript_index(chain[-1]), seen, True)
+        return False
+    return False
+
+
+def subscript_index(trailer: Node) -> NodeOrLeaf:
+    return trailer.children[1]
+
+
+def is_size_object(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """``torch.Size(...)``, ``x.size()``, ``x.shape``: a size, never values."""
+    node = unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = chain_of(node)
+    if len(chain) != len(node.children):
+        return False
+    if is_attr(chain[-1], "shape"):
+        return True
+    if is_call(chain[-1]) and len(chain) >= 3:
+        if is_attr(chain[-2], "size") and not call_args(chain[-1]):
+            return True
+        if chain_qualname(ctx, chain[:-1]) == "torch.Size":
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------
+# argparse
+# --------------------------------------------------------------------------
+def argparse_types(ctx: FileContext) -> dict:
+    """{(args_name, dest): type_name} for ``p.add_argument('--x', type=int)``
+    when ``args_name = p.parse_args()`` binds the namespace in this file."""
+    key = "tm0.argparse"
+    res = ctx.cache.get(key)
+    if res is not None:
+        return res
+    dests: dict = {}
+    ns_names: set = set()
+    if "add_argument" in ctx.text:
+        for node in ctx.tree.pre_order():
+            if node.type != syms.power:
+                continue
+            chain = chain_of(node)
+            for i in range(1, len(chain) - 1):
+                if is_attr(chain[i], "add_argument") and is_call(chain[i + 1]):
+                    _add_argument(call_args(chain[i + 1]), dests)
+                if is_attr(chain[i], "parse_args") and is_call(chain[i + 1]):
+                    stmt = node.parent
+                    if (
+                        stmt is not None
+                        and stmt.type == syms.expr_stmt
+                        and stmt.children[-1] is node
+                        and stmt.children[0].type == token.NAME
+                    ):
+                        ns_names.add(stmt.children[0].value)
+    res = {(n, d): t for n in ns_names for d, t in dests.items()}
+    ctx.cache[key] = res
+    return res
+
+
+def _add_argument(args: list, dests: dict) -> None:
+    flags = []
+    typ = None
+    dest = None
+    for a in args:
+        if a.name is None and a.value.type == token.STRING:
+            try:
+                flags.append(ast.literal_eval(a.value.value))
+            except Exception:  # noqa: BLE001
+                return
+        elif a.name == "type" and a.value.type == token.NAME:
+            typ = a.value.value
+        elif a.name == "dest" and a.value.type == token.STRING:
+            dest = ast.literal_eval(a.value.value)
+        elif a.name in ("action", "nargs"):
+            return
+    if typ is None:
+        return
+    if dest is None:
+        longs = [f for f in flags if f.startswith("--")]
+        pick = longs[0] if longs else (flags[0] if flags else "")
+        dest = pick.lstrip("-").replace("-", "_")
+    if dest:
+        dests[dest] = typ
+
+
+def argparse_type(ctx: FileContext, node: NodeOrLeaf) -> Optional[str]:
+    """'int'/'float' for ``args.x`` when ``x`` is declared with that type."""
+    node = unparen(node)
+    if node.type != syms.power or len(node.children) != 2:
+        return None
+    head, tr = node.children
+    if head.type != token.NAME or not is_attr(tr):
+        return None
+    return argparse_types(ctx).get((head.value, tr.children[1].value))
+
+
+# --------------------------------------------------------------------------
+# Tensors
+# --------------------------------------------------------------------------
+# torch functions (resolved through the imports) that return a tensor
+TORCH_TENSOR_FUNCS = frozenset(
+    """zeros ones empty full rand randn randint randperm arange range linspace logspace
+    eye tensor as_tensor from_numpy zeros_like ones_like empty_like full_like rand_like
+    randn_like randint_like cat stack mm bmm matmul mv dot addmm exp log sqrt abs sum mean
+    prod cumsum sigmoid tanh clamp pow mul add sub div neg reciprocal normal bernoulli
+    multinomial masked_select index_select gather squeeze unsqueeze t transpose
+    softmax log_softmax bernoulli where einsum outer ger argmax argmin norm std var
+    cross diag tril triu flip roll""".split()
+)
+# methods that return a tensor when their receiver is a tensor
+TENSOR_METHODS = frozenset(
+    """view view_as reshape detach cpu cuda float double long int half byte bool char short
+    contiguous clone t eq ne gt lt ge le sum mean exp log sqrt abs pow mul add sub div
+    mm matmul bmm unsqueeze squeeze expand expand_as repeat permute transpose narrow
+    index_select masked_select masked_fill clamp sigmoid tanh relu softmax log_softmax
+    norm std var prod cumsum argmax argmin type_as to neg reciprocal floor ceil round
+    new new_zeros new_ones new_empty new_tensor new_full resize_as flatten select
+    max min sort topk kthvalue median mode""".split()
+)
+# methods that exist only on tensors (their result is a tensor whatever the
+# receiver looks like)
+TENSOR_ONLY_METHODS = frozenset(
+    """detach contiguous masked_fill view_as expand_as type_as new_zeros new_ones
+    new_empty new_tensor new_full unsqueeze""".split()
+)
+_NOT_TENSOR_INPLACE = frozenset({"requires_grad_", "share_memory_"})
+_TUPLE_METHODS = frozenset({"max", "min", "sort", "topk", "kthvalue", "median", "mode"})
+
+
+def is_tensor(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """Provable (by strong idiom) tensor: ``.data``/``.grad``, torch factory
+    results, in-place method results, tensor methods on tensors, names bound
+    only to such values (or having ``.backward()`` called on them)."""
+    if _depth > 12:
+        return False
+    node = unparen(node)
+    if node.type == token.NAME:
+        return _name_is_tensor(ctx, node, _depth)  # type: ignore[arg-type]
+    if node.type == syms.power:
+        chain = chain_of(node)
+        # ``t ** 2`` is a tensor when its base is
+        return chain_is_tensor(ctx, chain, _depth)
+    if node.type in (syms.comparison, syms.arith_expr, syms.term):
+        # ``pred == target``, ``out * 2``: a tensor operand makes a tensor
+        return any(is_tensor(ctx, c, _depth + 1) for c in node.children[::2])
+    return False
+
+
+def chain_is_tensor(ctx: FileContext, chain: list, _depth: int = 0) -> bool:
+    if _depth > 12 or not chain:
+        return False
+    if len(chain) == 1:
+        return is_tensor(ctx, chain[0], _depth + 1)
+    last = chain[-1]
+    if is_attr(last):
+        name = attr_name(last)
+        if name in ("data", "grad"):
+            return True
+        if name == "T":
+            return chain_is_tensor(ctx, chain[:-1], _depth + 1)
+        return False
+    if is_subscript(last):
+        prev = chain[:-1]
+        if len(prev) >= 3 and is_call(prev[-1]) and attr_name(prev[-2]) in _TUPLE_METHODS:
+            return bool(call_args(prev[-1])) and chain_is_tensor(ctx, prev[:-2], _depth + 1)
+        return chain_is_tensor(ctx, prev, _depth + 1)
+    if is_call(last):
+        if len(chain) == 2:
+            q = chain_qualname(ctx, chain[:1])
+            return _torch_tensor_func(q)
+        q = chain_qualname(ctx, chain[:-1])
+        if q is not None:  # a dotted name rooted at an import
+            return _torch_tensor_func(q)
+        meth = attr_name(chain[-2])
+        if meth is None:
+            return False
+        if meth in TENSOR_ONLY_METHODS:
+            return True
+        if meth.endswith("_") and not meth.startswith("_") and meth not in _NOT_TENSOR_INPLACE:
+            return chain_is_tensor(ctx, chain[:-2], _depth + 1) or _inplace_only(meth)
+        if meth in TENSOR_METHODS and meth not in _TUPLE_METHODS:
+            return chain_is_tensor(ctx, chain[:-2], _depth + 1)
+        if meth in _TUPLE_METHODS and not call_args(last):
+            return chain_is_tensor(ctx, chain[:-2], _depth + 1)
+    return False
+
+
+_INPLACE_TENSOR_ONLY = frozenset(
+    """add_ sub_ mul_ div_ addcmul_ addcdiv_ addmm_ addmv_ addr_ baddbmm_ addbmm_ normal_
+    uniform_ fill_ zero_ random_ bernoulli_ exponential_ geometric_ cauchy_ log_normal_
+    clamp_ copy_ masked_fill_ index_fill_ scatter_ sqrt_ exp_ pow_ neg_ abs_ resize_
+    unsqueeze_ squeeze_ t_ transpose_ sigmoid_ tanh_ relu_ lerp_""".split()
+)
+
+
+def _inplace_only(meth: str) -> bool:
+    return meth in _INPLACE_TENSOR_ONLY
+
+
+def _torch_tensor_func(q: Optional[str]) -> bool:
+    if not q or not q.startswith("torch."):
+        return False
+    last = q.rsplit(".", 1)[-1]
+    if q in ("torch.autograd.Variable", "torch.autograd.variable.Variable"):
+        return True
+    if last.endswith("Tensor") and last[0].isupper() and q.count(".") <= 2:
+        return q.startswith(("torch.", "torch.cuda."))
+    if q.startswith("torch.nn.functional."):
+        return last[0].islower() and not last.startswith("_")
+    if q.count(".") == 1:
+        return last in TORCH_TENSOR_FUNCS
+    return False
+
+
+def _name_is_tensor(ctx: FileContext, name: Leaf, depth: int) -> bool:
+    if name.value in ctx.imports:
+        return False
+    binds = bindings_of(ctx, name)
+    if binds and all(_binding_is_tensor(ctx, b, depth) for b in binds):
+        return True
+    return backward_called_on(ctx, name)
+
+
+def _binding_is_tensor(ctx: FileContext, binding: tuple, depth: int) -> bool:
+    kind, val = binding
+    if kind == "value":
+        return is_tensor(ctx, val, depth + 1)
+    if kind == "aug":
+        return True  # ``x += ...`` keeps a tensor a tensor
+    if kind == "for":
+        it = unparen(val)
+        if it.type == syms.power:
+            chain = chain_of(it)
+            if len(chain) >= 3 and is_call(chain[-1]) and attr_name(chain[-2]) == "parameters":
+                return True
+            if is_subscript(chain[-1]) and str(chain[-1].children[1]).strip() in (
+                "'params'",
+                '"params"',
+            ):
+                return True
+        return False
+    return False
+
+
+def backward_called_on(ctx: FileContext, name: Leaf) -> bool:
+    """``name.backward(...)`` appears in the scope that binds ``name``."""
+    scope = scope_of(name)
+    key = ("tm0.backward", id(scope))
+    names = ctx.cache.get(key)
+    if names is None:
+        names = set()
+        for node in scope.pre_order():
+            if node.type == syms.power and len(node.children) >= 3:
+                k = node.children
+                if k[0].type == token.NAME and is_attr(k[1], "backward") and is_call(k[2]):
+                    names.add(k[0].value)
+        ctx.cache[key] = names
+    return name.value in names
+
+
+def is_dict_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """A name bound only to dict displays / ``dict(...)``."""
+    node = unparen(node)
+    if node.type != token.NAME:
+        return False
+    binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+    if not binds:
+        return False
+    for kind, val in binds:
+        if kind != "value":
+            return False
+        v = unparen(val)
+        if v.type == syms.atom and v.children[0].value == "{":
+            inner = v.children[1] if len(v.children) == 3 else None
+            if (
+                inner is None
+                or inner.type == syms.dictsetmaker
+                and any(c.type == token.COLON for c in inner.children)
+            ):
+                continue
+            return False
+        if (
+            v.type == syms.power
+            and len(v.children) == 2
+            and v.children[0].type == token.NAME
+            and v.children[0].value in ("dict", "OrderedDict", "defaultdict")
+            and is_call(v.children[1])
+        ):
+            continue
+        return False
+    return True
+
+
+def is_listish_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """A name bound only to list/tuple displays, comprehensions or ``list(...)``."""
+    node = unparen(node)
+    if node.type != token.NAME:
+        return False
+    binds = _earlier(node, bindings_of(ctx, node))  # type: ignore[arg-type]
+    if not binds:
+        return False
+    for kind, val in binds:
+        if kind == "aug" and val[0] == "+=" and is_sequence_display(val[1]):
+            continue
+        if kind != "value" or not (is_sequence_display(val) or _is_list_call(ctx, val)):
+            return False
+    return True
+
+
+def _earlier(use: NodeOrLeaf, binds: Optional[list]) -> Optional[list]:
+    """Drop the binding made by the statement that contains ``use``
+    (``xs = torch.Tensor(xs)`` converts the *previous* value of ``xs``)."""
+    if not binds:
+        return binds
+    ancestors = set()
+    in_loop = False
+    scope = scope_of(use)
+    cur = use.parent
+    while cur is not None:
+        ancestors.add(id(cur))
+        if cur.type in (syms.for_stmt, syms.while_stmt) and id(scope) not in ancestors:
+            in_loop = True
+        cur = cur.parent
+    line = use.get_lineno() or 0
+    out = []
+    for b in binds:
+        if b[0] == "value" and id(b[1]) in ancestors:
+            continue
+        if not in_loop and b[0] in ("value", "aug") and line:
+            node = b[1] if b[0] == "value" else b[1][1]
+            if (node.get_lineno() or 0) > line and scope_of(node) is scope:
+                continue  # bound only after this use (straight-line code, same scope)
+        out.append(b)
+    return out
+
+
+def is_numpy_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """A name bound only to results of ``numpy.*(...)`` calls with arguments
+    (``np.random.randn(200, 3)``; ``np.float32(x)`` and other scalar-returning
+    calls are indistinguishable, so callers treat this as a hint)."""
+    node = unparen(node)
+    if node.type != token.NAME:
+        return False
+    binds = _earlier(node, bindings_of(ctx, node))  # type: ignore[arg-type]
+    if not binds:
+        return False
+    return all(kind == "value" and is_numpy_call(ctx, val) for kind, val in binds)
+
+
+def is_numpy_call(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    node = unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = chain_of(node)
+    if len(chain) != len(node.children) or len(chain) < 3 or not is_call(chain[-1]):
+        return False
+    q = chain_qualname(ctx, chain[:-1])
+    return bool(q and q.startswith("numpy.") and call_args(chain[-1]))
+
+
+def is_sequence_display(node: NodeOrLeaf) -> bool:
+    """A list/tuple display or list comprehension (values, never a size)."""
+    node_ = node
+    if node_.type == syms.atom and node_.children[0].value == "[":
+        return True
+    if node_.type == syms.atom and node_.children[0].value == "(":
+        if len(node_.children) == 2:
+            return True  # ()
+        inner = node_.children[1]
+        if inner.type == syms.testlist_gexp:
+            return not any(c.type == syms.comp_for for c in inner.children)
+        if inner.type == syms.atom:
+            return is_sequence_display(inner)
+    return False
+
+
+def _is_list_call(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    node = unparen(node)
+    return (
+        node.type == syms.power
+        and len(node.children) == 2
+        and node.children[0].type == token.NAME
+        and _builtin(ctx, node.children[0], {"list"})
+        and is_call(node.children[1])
+    )
+
+
+def dotted(node: NodeOrLeaf) -> Optional[str]:
+    return dotted_name(node)

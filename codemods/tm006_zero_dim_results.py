@@ -1,0 +1,391 @@
+"""TM006 zero-dim-results: ``correct += pred.eq(y).sum()`` -> ``.sum().item()``.
+
+Since 0.4 full reductions return 0-dim tensors where 0.3 tensors returned
+Python numbers; accumulating them (or a loss) into a Python number turns the
+accumulator into a tensor, and for a loss keeps every iteration's graph
+alive.  Tensors also hash by identity (dict keys miss) and are not JSON
+serialisable.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods import _tm0_analysis as A
+from codemods.base import UNSAFE, Example, Rule, RuleFixer, call_args
+
+_REDUCTIONS = frozenset({"sum", "mean", "prod", "norm", "max", "min", "std", "var", "all", "any"})
+_CASTS = frozenset({"cpu", "cuda", "float", "double", "long", "int", "half", "detach", "squeeze"})
+_LOSS_FUNCS = frozenset(
+    """nll_loss cross_entropy binary_cross_entropy binary_cross_entropy_with_logits mse_loss
+    l1_loss smooth_l1_loss kl_div soft_margin_loss multilabel_margin_loss
+    multilabel_soft_margin_loss multi_margin_loss hinge_embedding_loss poisson_nll_loss
+    cosine_embedding_loss margin_ranking_loss triplet_margin_loss huber_loss
+    gaussian_nll_loss ctc_loss""".split()
+)
+
+
+def _elementwise(args: list) -> bool:
+    """``reduce=False`` / ``reduction='none'``: the loss is not a scalar."""
+    for a in args:
+        if a.name == "reduce" and str(a.value).strip() == "False":
+            return True
+        if a.name == "reduction" and a.value.type == token.STRING:
+            try:
+                if ast.literal_eval(a.value.value) == "none":
+                    return True
+            except Exception:  # noqa: BLE001
+                return True
+        if a.name == "reduction" and a.value.type != token.STRING:
+            return True
+    return False
+
+
+def scalar_kind(ctx, node) -> Optional[str]:
+    """'reduction' / 'loss' when ``node`` is provably a 0-dim tensor."""
+    node = A.unparen(node)
+    if node.type == token.NAME:
+        binds = A.bindings_of(ctx, node)
+        if not binds or not A.backward_called_on(ctx, node):
+            return None
+        if all(k == "value" and scalar_kind(ctx, v) for k, v in binds):
+            return "loss"
+        return None
+    if node.type != syms.power:
+        return None
+    chain = A.chain_of(node)
+    if len(chain) != len(node.children) or not A.is_call(chain[-1]):
+        return None
+    # strip trailing casts: ``.sum().cpu()``, ``.float().mean()``
+    end = len(chain)
+    while end >= 3 and A.is_call(chain[end - 1]) and A.attr_name(chain[end - 2]) in _CASTS:
+        if call_args(chain[end - 1]):
+            break
+        end -= 2
+    if end < 3:
+        return None
+    call, meth = chain[end - 1], chain[end - 2]
+    if not A.is_call(call):
+        return None
+    q = A.chain_qualname(ctx, chain[: end - 1])
+    args = call_args(call)
+    if q is not None:
+        if q.startswith("torch.nn.functional.") and q.rsplit(".", 1)[1] in _LOSS_FUNCS:
+            return None if _elementwise(args) else "loss"
+        if q in ("torch.sum", "torch.mean") and len(args) == 1 and args[0].name is None:
+            return "reduction"
+        return None
+    name = A.attr_name(meth)
+    if name in _REDUCTIONS and not args:
+        if A.chain_is_tensor(ctx, chain[: end - 2]):
+            return "reduction"
+        return None
+    # criterion(out, y) where ``criterion = nn.CrossEntropyLoss()``
+    return None
+
+
+def _criterion_call(ctx, node) -> bool:
+    node = A.unparen(node)
+    if node.type != syms.power or len(node.children) != 2:
+        return False
+    head, call = node.children
+    if head.type != token.NAME or not A.is_call(call):
+        return False
+    binds = A.bindings_of(ctx, head)
+    if not binds:
+        return False
+    for kind, val in binds:
+        if kind != "value":
+            return False
+        v = A.unparen(val)
+        if v.type != syms.power:
+            return False
+        chain = A.chain_of(v)
+        if len(chain) < 2 or not A.is_call(chain[-1]):
+            return False
+        q = A.chain_qualname(ctx, chain[:-1])
+        if not q or not q.startswith("torch.nn.") or not q.endswith("Loss"):
+            return False
+        if _elementwise(call_args(chain[-1])):
+            return False
+    return True
+
+
+def _kind(ctx, node) -> Optional[str]:
+    kind = scalar_kind(ctx, node)
+    if kind is None and _criterion_call(ctx, node):
+        kind = "loss"
+    return kind
+
+
+def _with_item(node) -> Node:
+    """A detached copy of ``node`` followed by ``.item()``."""
+    new = node.clone()
+    new.prefix = ""
+    item = [
+        Node(syms.trailer, [Leaf(token.DOT, "."), Leaf(token.NAME, "item")]),
+        Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")]),
+    ]
+    if new.type == syms.power and not any(c.type == token.DOUBLESTAR for c in new.children):
+        for t in item:
+            new.append_child(t)
+        return new
+    if new.type not in (token.NAME, syms.atom):
+        new = Node(syms.atom, [Leaf(token.LPAR, "("), new, Leaf(token.RPAR, ")")])
+    return Node(syms.power, [new] + item)
+
+
+def _number_accumulator(ctx, target) -> bool:
+    if target.type != token.NAME:
+        return False
+    binds = A.bindings_of(ctx, target)
+    if not binds:
+        return False
+    values = [v for k, v in binds if k == "value"]
+    return bool(values) and all(A.is_number(ctx, v) for v in values)
+
+
+class AccumulateFixer(RuleFixer):
+    PATTERN = "expr_stmt< target=any op=any value=any >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        op = results["op"]
+        if op.type not in (token.PLUSEQUAL, token.MINEQUAL):
+            return
+        target, value = results["target"], results["value"]
+        if not _number_accumulator(ctx, target):
+            return
+        kind = _kind(ctx, value)
+        if kind is None:
+            return
+        acc = target.value
+        val = str(value).strip()
+        if kind == "loss":
+            why = (
+                f"`{val}` is a loss tensor: `{acc}` becomes a tensor that requires grad and keeps "
+                "every iteration's autograd graph alive (memory grows each step)"
+            )
+        else:
+            why = (
+                f"`{val}` is a 0-dim tensor since PyTorch 0.4 (0.3 returned a Python number), so "
+                f"`{acc}` silently becomes a tensor (formatting, `json`, dict keys and later "
+                f"arithmetic see a tensor)"
+            )
+        self._item(node, value, f"`{acc} {op.value} {val}`: {why}; add `.item()`")
+
+    def _item(self, site, value, message) -> None:
+        def build():
+            return _with_item(value)
+
+        def fix() -> None:
+            repl = build()
+            repl.prefix = value.prefix
+            value.replace(repl)
+
+        self.report(site, message, UNSAFE, fix=fix, suggestion=str(build()).strip())
+
+
+_COMPARE_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
+
+
+def _is_count(ctx, value) -> bool:
+    """``pred.eq(y).sum()`` / ``(a == b).float().sum()``: a reduction of a
+    comparison, which can never carry a gradient."""
+    if scalar_kind(ctx, value) != "reduction":
+        return False
+    v = A.unparen(value)
+    if v.type != syms.power:
+        return False
+    head = A.unparen(v.children[0])
+    if head.type == syms.comparison:
+        return True
+    return any(A.attr_name(t) in _COMPARE_METHODS for t in v.children[1:] if A.is_attr(t))
+
+
+def _attribute_used(ctx, name) -> bool:
+    """``name.<attr>`` anywhere in the scope that binds ``name``."""
+    scope = A.scope_of(name)
+    for leaf in scope.leaves():
+        if leaf.type == token.NAME and leaf.value == name.value:
+            nxt = leaf.next_sibling
+            if nxt is not None and A.is_attr(nxt):
+                return True
+    return False
+
+
+class CountAssignFixer(AccumulateFixer):
+    """``correct = pred.eq(y).sum()``: 0.3 gave an int."""
+
+    PATTERN = "expr_stmt< target=NAME '=' value=power >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        target, value = results["target"], results["value"]
+        if not _is_count(ctx, value) or _attribute_used(ctx, target):
+            return
+        val = str(value).strip()
+        self._item(
+            node,
+            value,
+            f"`{target.value} = {val}`: counting with a full reduction gave a Python int in 0.3 and "
+            f"gives a 0-dim tensor since 0.4 (`{target.value}` is later formatted/divided/stored as a "
+            "tensor); add `.item()`",
+        )
+
+
+class KeyAndJsonFixer(AccumulateFixer):
+    """``json.dumps(t.sum())`` and ``d[t.sum()]`` / ``d.get(t[0])``."""
+
+    PATTERN = "power< any trailer+ >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        chain = A.chain_of(node)
+        if len(chain) < 2:
+            return
+        q = A.chain_qualname(ctx, chain[:-1]) if A.is_call(chain[-1]) else None
+        if q in ("json.dumps", "json.dump"):
+            args = call_args(chain[-1])
+            if args and args[0].name is None and not args[0].star and _kind(ctx, args[0].value):
+                v = args[0].value
+                self._item(
+                    node,
+                    v,
+                    f"`{str(v).strip()}` is a 0-dim tensor since PyTorch 0.4 and `{q}` raises "
+                    "TypeError on tensors; add `.item()`",
+                )
+            return
+        # dict lookups: d[key], d.get(key)
+        if chain[0].type != token.NAME or not A.is_dict_name(ctx, chain[0]):
+            return
+        key = None
+        if A.is_subscript(chain[1]):
+            key = chain[1].children[1]
+        elif len(chain) >= 3 and A.is_attr(chain[1], "get") and A.is_call(chain[2]):
+            args = call_args(chain[2])
+            if args and args[0].name is None and not args[0].star:
+                key = args[0].value
+        if key is None:
+            return
+        if not (_kind(ctx, key) or self._element(key)):
+            return
+        self._item(
+            node,
+            key,
+            f"`{str(key).strip()}` is a 0-dim tensor since PyTorch 0.4; tensors hash by identity, so "
+            f"the lookup in `{chain[0].value}` silently misses (or `[]` raises KeyError); add `.item()`",
+        )
+
+    def _element(self, key) -> bool:
+        """``t[0]`` of a tensor ``t``."""
+        k = A.unparen(key)
+        if k.type != syms.power:
+            return False
+        chain = A.chain_of(k)
+        if len(chain) != len(k.children) or not A.is_subscript(chain[-1]):
+            return False
+        idx = chain[-1].children[1]
+        return A.is_int(self.ctx, idx) and A.chain_is_tensor(self.ctx, chain[:-1])
+
+
+RULE = Rule(
+    id="TM006",
+    name="zero-dim-results",
+    summary="Add `.item()` where a 0-dim tensor (a full reduction or a loss) is accumulated into a "
+    "Python number, used as a dict key or passed to `json`.",
+    why="""
+Since PyTorch 0.4 full reductions (`t.sum()`, `t.mean()`) and indexing
+(`t[0]`) return 0-dim tensors; on 0.3 tensors (not Variables) they
+returned Python numbers.  On 2.13, `correct += pred.eq(y).sum()` makes
+`correct` a tensor, `total += loss` makes `total` a tensor that requires
+grad and keeps every step's graph alive, `d.get(t[0])` misses because
+tensors hash by identity, and `json.dumps(t.sum())` raises `TypeError`.
+""",
+    safety=UNSAFE,
+    doc="""
+## What it does
+Appends `.item()` to the value at these sites:
+- `acc += <full reduction>` / `-=` where `acc` starts as a Python number
+  (`correct = 0`) and the value is a full reduction of a tensor
+  (`pred.eq(y).sum()`, `pred.eq(y).cpu().sum()`, `(a == b).float().mean()`,
+  `torch.sum(t)`), or a loss (`F.nll_loss(...)` without `reduce=False`,
+  `criterion(...)` with `criterion = nn.XLoss()`, a name on which
+  `.backward()` is called);
+- `name = <count>` where the count is a full reduction of a comparison
+  (`correct = pred.eq(y).sum()`: never differentiable) and `name` is never
+  used with an attribute (`correct.float()` would break on an int);
+- `json.dumps(<reduction>)`, `json.dump(<reduction>, f)`;
+- `d[<reduction or t[i]>]` and `d.get(...)` where `d` is bound only to dicts.
+
+## Fix safety
+Always **unsafe** (review): the rewrite changes the accumulator's type back
+to a Python number, which is what 0.3 code expects.  Integer reductions
+become Python ints: `100. * correct / len(loader.dataset)` then computes in
+Python floats instead of a float tensor; the printed value is the same, but
+code that relied on the tensor (e.g. calling `.cpu()` on the accumulator)
+breaks.  `.item()` also synchronises with the GPU on each call.  Only
+provable sites are reported: accumulators that are not plain names
+initialised with a number, receivers not known to be tensors, losses built
+with `reduction='none'`, and `.data` values (a tensor in both eras) are left
+alone.
+
+## Differences from TorchFix
+TorchFix does not detect 0-dim accumulation.
+""",
+    examples=(
+        Example(
+            "correct = 0\nfor data, target in loader:\n    output = model(data)\n"
+            "    pred = output.data.max(1)[1]\n    correct += pred.eq(target.data).cpu().sum()\n",
+            "correct = 0\nfor data, target in loader:\n    output = model(data)\n"
+            "    pred = output.data.max(1)[1]\n    correct += pred.eq(target.data).cpu().sum().item()\n",
+            unsafe_fixes=True,
+            title="accuracy counter",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef train(model, loader, opt):\n    total = 0.0\n"
+            "    for x, y in loader:\n        loss = F.nll_loss(model(x), y)\n        loss.backward()\n"
+            "        total += loss\n    return total\n",
+            "import torch.nn.functional as F\ndef train(model, loader, opt):\n    total = 0.0\n"
+            "    for x, y in loader:\n        loss = F.nll_loss(model(x), y)\n        loss.backward()\n"
+            "        total += loss.item()\n    return total\n",
+            unsafe_fixes=True,
+            title="loss accumulation keeps graphs alive",
+        ),
+        Example(
+            "def evaluate(out, y):\n    pred = out.data.max(1)[1]\n    correct = pred.eq(y).sum()\n"
+            "    return 100. * correct / len(y)\n",
+            "def evaluate(out, y):\n    pred = out.data.max(1)[1]\n    correct = pred.eq(y).sum().item()\n"
+            "    return 100. * correct / len(y)\n",
+            unsafe_fixes=True,
+            title="count assigned once",
+        ),
+        Example(
+            "import json\nimport torch\nx = torch.randn(3)\ns = json.dumps(x.sum())\n",
+            None,
+            findings=("unsafe",),
+            title="json of a reduction (reported)",
+        ),
+        Example(
+            "import torch\ncounts = {}\nt = torch.tensor([1, 2])\nn = counts.get(t[0])\n",
+            "import torch\ncounts = {}\nt = torch.tensor([1, 2])\nn = counts.get(t[0].item())\n",
+            unsafe_fixes=True,
+            title="dict key",
+        ),
+        Example(
+            "correct = 0\ncorrect += pred.eq(y).sum().item()\ntotal = torch.zeros(1)\n"
+            "total += out.sum()\nn = 0\nn += len(batch)\nm = 0\nm += scores.sum()\n"
+            "test_loss = 0\ntest_loss += loss.data\nhits = out.data.eq(y).sum()\nrate = hits.float() / n\n"
+            "total = out.data.sum()\n",
+            None,
+            title="must not change",
+        ),
+    ),
+    fixers=(AccumulateFixer, CountAssignFixer, KeyAndJsonFixer),
+    tokens=("+=", "-=", "json", "get(", "["),
+)

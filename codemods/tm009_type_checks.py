@@ -1,0 +1,350 @@
+"""TM009 type-checks: ``type(x) == torch.FloatTensor`` (silently False since
+0.4), ``isinstance(x, Variable)`` (always True for tensors since 0.4) and
+``x.type(torch.cuda.FloatTensor)`` conversions."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods import _tm0_analysis as A
+from codemods.base import (
+    MANUAL,
+    UNSAFE,
+    Example,
+    Rule,
+    RuleFixer,
+    call_args,
+    ensure_import,
+    parse_expr,
+)
+from codemods.tm008_legacy_constructors import _constructor, torch_alias
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "bfloat16": "BFloat16Tensor",
+    "uint8": "ByteTensor",
+    "int8": "CharTensor",
+    "int16": "ShortTensor",
+    "int32": "IntTensor",
+    "int64": "LongTensor",
+    "bool": "BoolTensor",
+}
+_VARIABLE = ("torch.autograd.Variable", "torch.autograd.variable.Variable")
+
+
+def _type_ref(ctx, node) -> Optional[tuple]:
+    """(dtype-or-None, cuda, spelled) for ``torch.cuda.FloatTensor`` or the
+    string ``'torch.cuda.FloatTensor'``."""
+    node = A.unparen(node)
+    if node.type == token.STRING:
+        try:
+            text = ast.literal_eval(node.value)
+        except Exception:  # noqa: BLE001
+            return None
+        if not isinstance(text, str):
+            return None
+        ctor = _constructor(text)
+    elif node.type in (syms.power, token.NAME):
+        chain = A.chain_of(node) if node.type == syms.power else [node]
+        ctor = _constructor(A.chain_qualname(ctx, chain))
+    else:
+        return None
+    if ctor is None or ctor[0] is None:
+        return None
+    return ctor[0], ctor[1], str(node).strip()
+
+
+def _builtin_call(ctx, node, name: str) -> Optional[Node]:
+    """The call trailer of ``name(...)`` when ``name`` is the builtin."""
+    node = A.unparen(node)
+    if (
+        node.type == syms.power
+        and len(node.children) == 2
+        and node.children[0].type == token.NAME
+        and node.children[0].value == name
+        and A.is_call(node.children[1])
+        and name not in ctx.imports
+        and A.bindings_of(ctx, node.children[0]) is None
+    ):
+        return node.children[1]
+    return None
+
+
+class TypeCompareFixer(RuleFixer):
+    PATTERN = "comparison< any any any >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        left, op, right = node.children
+        op_text = " ".join(str(op).split())
+        if op_text not in ("==", "!=", "is", "is not"):
+            return
+        for subject, other in ((left, right), (right, left)):
+            call = _builtin_call(ctx, subject, "type")
+            if call is None:
+                continue
+            args = call_args(call)
+            if len(args) != 1 or args[0].name or args[0].star:
+                return
+            x = args[0].value
+            qual = None
+            o = A.unparen(other)
+            if o.type in (syms.power, token.NAME):
+                qual = A.chain_qualname(ctx, A.chain_of(o) if o.type == syms.power else [o])
+            if qual in _VARIABLE:
+                self.report(
+                    node,
+                    f"`{str(node).strip()}` is always False since PyTorch 0.4 (there is no separate "
+                    f"Variable type); use `isinstance({str(x).strip()}, torch.Tensor)`",
+                    MANUAL,
+                )
+                return
+            ref = _type_ref(ctx, other) if other.type != token.STRING else None
+            if ref is None:
+                return
+            dtype, cuda, spelled = ref
+            self._rewrite(node, x, dtype, cuda, positive=op_text in ("==", "is"), spelled=spelled)
+            return
+
+    def _rewrite(self, node, x, dtype: str, cuda: bool, positive: bool, spelled: str) -> None:
+        type_string = ("torch.cuda." if cuda else "torch.") + _TYPE_NAMES[dtype]
+        xs = str(x).strip()
+        if A.unparen(x).type not in (token.NAME, syms.power):
+            xs = f"({xs})"
+        new = f"{xs}.type() {'==' if positive else '!='} '{type_string}'"
+        where = "a CUDA" if cuda else "a CPU"
+        message = (
+            f"`{str(node).strip()}` is always {'False' if positive else 'True'} since PyTorch 0.4 "
+            f"(`type()` of any tensor is `torch.Tensor`); the 0.3 meaning was '{where} tensor of dtype "
+            f"{dtype}', which `{new}` still checks on 2.13 (or `x.dtype == torch.{dtype}` plus "
+            f"`x.is_cuda`); this changes what the code does today, review the branch"
+        )
+
+        def build():
+            return parse_expr(new)
+
+        def fix() -> None:
+            repl = build()
+            repl.prefix = node.prefix
+            node.replace(repl)
+
+        self.report(node, message, UNSAFE, fix=fix, suggestion=new)
+
+
+class IsinstanceVariableFixer(RuleFixer):
+    PATTERN = "power< 'isinstance' trailer< '(' arglist< any ',' cls=any > ')' > >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        if _builtin_call(ctx, node, "isinstance") is None:
+            return
+        cls = results["cls"]
+        c = A.unparen(cls)
+        tname = torch_alias(ctx) or "torch"
+        if c.type in (syms.power, token.NAME):
+            qual = A.chain_qualname(ctx, A.chain_of(c) if c.type == syms.power else [c])
+            if qual not in _VARIABLE:
+                return
+            message = (
+                f"`{str(node).strip()}` is True for every tensor since PyTorch 0.4 (Variable and "
+                f"Tensor merged), so it no longer tells Variables from plain tensors: the same test "
+                f"today is `isinstance(..., {tname}.Tensor)`; review what the branch did for "
+                f"Variables (e.g. `x = x.data` now detaches every tensor)"
+            )
+
+            def fix() -> None:
+                new = parse_expr(f"{tname}.Tensor")
+                new.prefix = cls.prefix
+                cls.replace(new)
+                if tname == "torch":
+                    ensure_import(ctx.tree, "torch")
+
+            self.report(
+                node, message, UNSAFE, fix=fix, suggestion=f"isinstance(..., {tname}.Tensor)"
+            )
+            return
+        if c.type == syms.atom and c.children[0].value == "(":
+            for leaf in c.pre_order():
+                if leaf.type in (syms.power, token.NAME):
+                    q = A.chain_qualname(
+                        ctx, A.chain_of(leaf) if leaf.type == syms.power else [leaf]
+                    )
+                    if q in _VARIABLE:
+                        self.report(
+                            node,
+                            f"`{str(node).strip()}`: `Variable` matches every tensor since PyTorch 0.4; "
+                            f"replace it by `{tname}.Tensor` in the tuple and review the branch",
+                            MANUAL,
+                        )
+                        return
+
+
+class TypeConvertFixer(RuleFixer):
+    """``x.type(torch.cuda.FloatTensor)`` -> ``x.to(device='cuda', dtype=torch.float32)``."""
+
+    PATTERN = "power< any trailer+ >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        chain = A.chain_of(node)
+        for i in range(1, len(chain) - 1):
+            if not (A.is_attr(chain[i], "type") and A.is_call(chain[i + 1])):
+                continue
+            call = chain[i + 1]
+            args = call_args(call)
+            if not args or args[0].name is not None or args[0].star:
+                continue
+            ref = _type_ref(ctx, args[0].value)
+            if ref is None:
+                continue
+            others = args[1:]
+            if any(a.name not in ("non_blocking", "async") for a in others):
+                continue
+            dtype, cuda, spelled = ref
+            receiver = chain[:i]
+            recv = A.chain_text(receiver)
+            tname = torch_alias(ctx) or "torch"
+            device = "'cuda'"
+            new_args = [f"device={device}", f"dtype={tname}.{dtype}"]
+            for a in others:
+                new_args.append(f"non_blocking={str(a.value).strip()}")
+            new_call = f"{recv}.to({', '.join(new_args)})"
+            if not cuda:
+                continue  # a CPU conversion runs unchanged on 2.13
+            if not A.chain_is_tensor(ctx, receiver):
+                if cuda:
+                    self.report(
+                        node,
+                        f"`{recv}.type({spelled})` converts to a CUDA type (2.13 CPU build: RuntimeError); "
+                        f"for a tensor use `{new_call}`, for a module `.to(device='cuda')` (note that "
+                        f"`Module.type` also casts integer buffers, `Module.to(dtype)` does not)",
+                        MANUAL,
+                    )
+                continue
+            message = (
+                f"`{recv}.type({spelled})` is a legacy type conversion: use `{new_call}` "
+                f"(same copy-if-needed semantics; "
+                + "fails on a CPU-only build either way; prefer a `device` variable)"
+            )
+            self.report(
+                node,
+                message,
+                UNSAFE,
+                fix=self._fixer(node, i, new_args, tname),
+                suggestion=new_call,
+            )
+
+    def _fixer(self, power: Node, i: int, new_args: list, tname: str):
+        ctx = self.ctx
+        name_trailer = power.children[i]
+        call = power.children[i + 1]
+
+        def fix() -> None:
+            if call.parent is not power:
+                return False
+            name = name_trailer.children[1]
+            name.replace(Leaf(token.NAME, "to", prefix=name.prefix))
+            fresh = parse_expr(f"f({', '.join(new_args)})").children[1].clone()
+            fresh.prefix = call.prefix
+            call.replace(fresh)
+            if tname == "torch":
+                ensure_import(ctx.tree, "torch")
+            return None
+
+        return fix
+
+
+RULE = Rule(
+    id="TM009",
+    name="type-checks",
+    summary="Fix `type(x) == torch.FloatTensor` (always False), `isinstance(x, Variable)` (always "
+    "True) and `x.type(torch.cuda.FloatTensor)`.",
+    why="""
+Since PyTorch 0.4 every tensor's Python type is `torch.Tensor` and
+`Variable` is an alias kept for compatibility: `type(x) == torch.FloatTensor`
+is silently always False on 2.13 and `isinstance(x, Variable)` is always
+True for tensors.  `x.type(torch.cuda.FloatTensor)` still converts but fails
+on CPU builds (`RuntimeError`); modern code uses `x.dtype`, `x.is_cuda` and
+`x.to(device=..., dtype=...)`.  `x.type() == 'torch.FloatTensor'` and
+`isinstance(x, torch.FloatTensor)` still work on 2.13 (the legacy types
+check dtype and device) and are left alone.
+""",
+    safety=UNSAFE,
+    doc="""
+## What it does
+- `type(x) == torch.FloatTensor` -> `x.type() == 'torch.FloatTensor'`;
+  `type(x) != torch.cuda.LongTensor` -> `x.type() != 'torch.cuda.LongTensor'`
+  (also `is` / `is not`, either operand order).  The type string checks
+  dtype *and* device exactly as the 0.3 comparison did, evaluates `x` once,
+  and still works on 2.13; `x.dtype == torch.float32` (plus `x.is_cuda`) is
+  the spelled-out alternative given in the message.
+- `isinstance(x, Variable)` -> `isinstance(x, torch.Tensor)`.
+- `x.type(torch.cuda.FloatTensor)` (or the string `'torch.cuda.FloatTensor'`)
+  -> `x.to(device='cuda', dtype=torch.float32)`; `async=`/`non_blocking=`
+  becomes `non_blocking=`.  Conversions to CPU types (`x.type(torch.FloatTensor)`)
+  run unchanged on 2.13 and are left alone.
+
+## Fix safety
+All rewrites are **unsafe**:
+- the `type(x) ==` rewrite changes what the program does *today* (from
+  always-False to the check the 0.3 code meant); the branch it guards starts
+  running.  `type(x) == Variable` is **manual** (`isinstance(x, torch.Tensor)`).
+- `isinstance(x, Variable)` -> `isinstance(x, torch.Tensor)` gives the same
+  result on 2.13, but the 0.3 code used it to tell Variables from tensors,
+  a distinction that no longer exists; the branch needs review.  A tuple that
+  contains `Variable` is **manual**.
+- `.type(torch.cuda.T)` -> `.to(...)` is only rewritten when the receiver is
+  provably a tensor; `Module.type` also casts integer buffers while
+  `Module.to` does not, so any other receiver is **manual**.
+
+## Differences from TorchFix
+TorchFix does not check these forms.
+""",
+    examples=(
+        Example(
+            "import torch\nif type(x) == torch.cuda.FloatTensor:\n    print('gpu')\n",
+            "import torch\nif x.type() == 'torch.cuda.FloatTensor':\n    print('gpu')\n",
+            unsafe_fixes=True,
+            title="type comparison",
+        ),
+        Example(
+            "import torch\nfrom torch.autograd import Variable\n"
+            "def unwrap(x):\n    if isinstance(x, Variable):\n        x = x.data\n    return x\n",
+            "import torch\nfrom torch.autograd import Variable\n"
+            "def unwrap(x):\n    if isinstance(x, torch.Tensor):\n        x = x.data\n    return x\n",
+            unsafe_fixes=True,
+            title="isinstance Variable",
+        ),
+        Example(
+            "import torch\ny = x.data.type(torch.cuda.FloatTensor)\nok = not type(x) != torch.LongTensor\n",
+            "import torch\ny = x.data.to(device='cuda', dtype=torch.float32)\n"
+            "ok = not x.type() != 'torch.LongTensor'\n",
+            unsafe_fixes=True,
+            title="conversion and negated check",
+        ),
+        Example(
+            "import torch\nif type(x) is torch.DoubleTensor:\n    pass\n"
+            "model.type(torch.cuda.FloatTensor)\nok = type(x) == Variable\n"
+            "from torch.autograd import Variable\n",
+            None,
+            findings=("manual", "manual", "unsafe"),
+            title="reported only",
+        ),
+        Example(
+            "import torch\nok = x.type() == 'torch.cuda.FloatTensor'\nok = isinstance(x, torch.FloatTensor)\n"
+            "model.type(torch.FloatTensor)\ny = x.data.type(torch.FloatTensor)\ny = x.type(dtype)\n"
+            "ok = type(x) == torch.Tensor\n",
+            None,
+            title="must not change",
+        ),
+    ),
+    fixers=(TypeCompareFixer, IsinstanceVariableFixer, TypeConvertFixer),
+    tokens=("type(", "Variable"),
+)

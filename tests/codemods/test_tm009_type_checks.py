@@ -1,0 +1,80 @@
+"""TM009: type checks against legacy tensor types."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemods import all_rules, get_rule
+from torchmigrate.engine import migrate
+
+RULE = get_rule("TM009")
+
+
+def run(src, unsafe=True):
+    return migrate(src, [RULE], unsafe_fixes=unsafe)
+
+
+def test_reversed_operands_and_is_not():
+    src = "import torch\na = torch.DoubleTensor == type(x)\nb = type(x) is not torch.cuda.LongTensor\n"
+    out = run(src).new
+    assert "a = x.type() == 'torch.DoubleTensor'" in out
+    assert "b = x.type() != 'torch.cuda.LongTensor'" in out
+
+
+def test_shadowed_type_builtin_is_left_alone():
+    src = "import torch\ndef type(v):\n    return v\nok = type(x) == torch.FloatTensor\n"
+    res = run(src)
+    assert res.new == src and not res.findings
+
+
+def test_isinstance_variable_with_alias_import():
+    src = "import torch as th\nfrom torch.autograd import Variable as V\nok = isinstance(x, V)\n"
+    assert (
+        run(src).new
+        == "import torch as th\nfrom torch.autograd import Variable as V\nok = isinstance(x, th.Tensor)\n"
+    )
+
+
+def test_isinstance_variable_adds_torch_import():
+    src = "from torch.autograd import Variable\nok = isinstance(x, Variable)\n"
+    assert (
+        run(src).new
+        == "from torch.autograd import Variable\nimport torch\nok = isinstance(x, torch.Tensor)\n"
+    )
+
+
+def test_local_variable_class_is_not_torch():
+    src = "class Variable:\n    pass\nok = isinstance(x, Variable)\n"
+    res = run(src)
+    assert res.new == src and not res.findings
+
+
+def test_cuda_type_conversion_keeps_non_blocking():
+    src = "import torch\ny = x.data.type(torch.cuda.FloatTensor, non_blocking=True)\n"
+    out = run(src).new
+    assert (
+        out
+        == "import torch\ny = x.data.to(device='cuda', dtype=torch.float32, non_blocking=True)\n"
+    )
+
+
+def test_rewritten_checks_match_the_legacy_meaning_on_213():
+    torch = pytest.importorskip("torch")
+    from torch.autograd import Variable
+
+    for t in (
+        torch.zeros(2),
+        torch.zeros(2, dtype=torch.float64),
+        torch.zeros(2, dtype=torch.int64),
+    ):
+        assert type(t) is not torch.FloatTensor  # the legacy check: silently False now
+        assert (t.type() == "torch.FloatTensor") == (t.dtype == torch.float32 and not t.is_cuda)
+        assert isinstance(t, Variable) == isinstance(t, torch.Tensor)
+    assert isinstance(3, Variable) == isinstance(3, torch.Tensor)
+
+
+def test_all_rules_together():
+    src = "import torch\nif type(x) == torch.FloatTensor:\n    x = x.cuda(async=True)\n"
+    res = migrate(src, all_rules(), unsafe_fixes=True)
+    assert not res.errors
+    assert "x.type() == 'torch.FloatTensor'" in res.new and "non_blocking=True" in res.new
