@@ -1,0 +1,431 @@
+"""A deliberately small, conservative tensor-rank inference for TM103 (and
+TM101).
+
+``rank_of(ctx, expr, stmt)`` returns the number of dimensions of ``expr``
+evaluated in statement ``stmt`` when it can be proved from the code in the
+same function (and the module attributes assigned in the same class), else
+None.  It understands:
+
+- ``x.view(a, b)`` / ``x.reshape(a, b)`` / ``x.view(-1)`` with literal-free
+  positional sizes (n sizes -> n dims), ``torch.randn(a, b)`` and friends;
+- rank-preserving functions and methods (``F.relu``, ``F.dropout``,
+  ``torch.tanh``, ``x.contiguous()``, ...), and modules assigned in the class
+  as ``self.fc = nn.Linear(...)`` / ``nn.Conv2d`` / ``nn.Dropout`` / ...
+  (the output has the rank of the input);
+- local names assigned only by plain ``name = expr`` statements at the top
+  level of the function body (the latest one before the use is taken).
+
+Anything else (parameters, loops, branches, tuple targets, ``+=``) is
+unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods._tm1common import function_call, is_call_trailer, is_dot_trailer, positional
+from codemods.base import FileContext, call_args, enclosing, enclosing_function
+
+MAX_DEPTH = 24
+
+PRESERVE_FUNCS = {
+    "torch.nn.functional." + n
+    for n in (
+        "relu",
+        "relu6",
+        "elu",
+        "selu",
+        "celu",
+        "gelu",
+        "leaky_relu",
+        "prelu",
+        "rrelu",
+        "hardtanh",
+        "sigmoid",
+        "tanh",
+        "softplus",
+        "dropout",
+        "alpha_dropout",
+        "dropout2d",
+        "dropout3d",
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "max_pool1d",
+        "max_pool2d",
+        "max_pool3d",
+        "avg_pool1d",
+        "avg_pool2d",
+        "avg_pool3d",
+        "batch_norm",
+        "layer_norm",
+        "softmax",
+        "log_softmax",
+        "normalize",
+    )
+} | {
+    "torch." + n
+    for n in ("relu", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "clamp", "dropout")
+}
+PRESERVE_METHODS = {
+    "contiguous",
+    "float",
+    "double",
+    "half",
+    "cpu",
+    "cuda",
+    "clone",
+    "detach",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "exp",
+    "log",
+    "abs",
+    "clamp",
+    "to",
+    "type_as",
+}
+PRESERVE_MODULES = {
+    "torch.nn." + n
+    for n in (
+        "Linear",
+        "Bilinear",
+        "Conv1d",
+        "Conv2d",
+        "Conv3d",
+        "ConvTranspose1d",
+        "ConvTranspose2d",
+        "ConvTranspose3d",
+        "MaxPool1d",
+        "MaxPool2d",
+        "MaxPool3d",
+        "AvgPool1d",
+        "AvgPool2d",
+        "AvgPool3d",
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "LayerNorm",
+        "Dropout",
+        "Dropout2d",
+        "Dropout3d",
+        "ReLU",
+        "ReLU6",
+        "ELU",
+        "SELU",
+        "LeakyReLU",
+        "PReLU",
+        "Tanh",
+        "Sigmoid",
+        "Softplus",
+    )
+}
+FACTORIES = {
+    "torch." + n for n in ("randn", "rand", "zeros", "ones", "empty", "Tensor", "FloatTensor")
+}
+
+
+def _size_count(args) -> Optional[int]:
+    """Number of dims given by positional size arguments (None if not plain)."""
+    if any(a.star or a.name for a in args):
+        return None
+    pos = positional(args)
+    if not pos:
+        return None
+    for a in pos:
+        v = a.value
+        if v.type in (syms.atom, syms.testlist_gexp) and str(v).strip()[:1] in "([":
+            return None  # a tuple/list of sizes: count unknown here
+        if isinstance(v, Leaf) and v.type == token.STRING:
+            return None
+    if len(pos) == 1:
+        v = pos[0].value
+        # `.view(-1)`/`.view(320)` is 1-D; `.view(shape)` / `.view(x.size())` is not known
+        text = str(v).strip()
+        if text.lstrip("-").isdigit():
+            return 1
+        return None
+    return len(pos)
+
+
+class _Infer:
+    def __init__(self, ctx: FileContext):
+        self.ctx = ctx
+        self.depth = 0
+
+    def rank(self, expr, stmt) -> Optional[int]:
+        if self.depth > MAX_DEPTH:
+            return None
+        self.depth += 1
+        try:
+            return self._rank(expr, stmt)
+        finally:
+            self.depth -= 1
+
+    def _rank(self, expr, stmt) -> Optional[int]:
+        if isinstance(expr, Leaf):
+            if expr.type == token.NAME:
+                return self._name(expr.value, stmt)
+            return None
+        if expr.type == syms.atom and len(expr.children) == 3 and expr.children[0].value == "(":
+            return self.rank(expr.children[1], stmt)
+        if expr.type != syms.power:
+            return None
+        kids = expr.children
+        if kids[0].type == token.NAME and kids[0].value == "await":
+            return None
+        last = kids[-1]
+        if not is_call_trailer(last):
+            if len(kids) == 3 and is_dot_trailer(kids[1]) and kids[0].value == "self":
+                return None
+            return None
+        call = function_call(self.ctx, expr)
+        if call is not None and call.index == len(kids) - 1:
+            if (
+                call.qualname in PRESERVE_FUNCS
+                or call.qualname in FACTORIES
+                or call.qualname == "torch.mm"
+            ):
+                return self._function(call, stmt)
+        # method call on a receiver: `<recv>.name(args)`
+        if len(kids) >= 3 and is_dot_trailer(kids[-2]):
+            meth = kids[-2].children[1].value
+            args = call_args(last)
+            head = kids[:-2]
+            recv = head[0] if len(head) == 1 else Node(syms.power, [c.clone() for c in head])
+            if meth in ("view", "reshape"):
+                return _size_count(args)
+            if meth in PRESERVE_METHODS:
+                return self.rank(recv, stmt)
+            if meth == "mm":
+                return 2
+            # self.attr(...) where attr is a known module
+            if len(head) == 1 and head[0].type == token.NAME and head[0].value == "self":
+                return self._module_call(meth, args, stmt)
+            call = function_call(self.ctx, expr)
+            if call is not None and call.index == len(kids) - 1:
+                return self._function(call, stmt)
+            return None
+        call = function_call(self.ctx, expr)
+        if call is not None and call.index == len(kids) - 1:
+            return self._function(call, stmt)
+        return None
+
+    def _function(self, call, stmt) -> Optional[int]:
+        q = call.qualname or ""
+        args = call.args
+        if q in PRESERVE_FUNCS:
+            pos = positional(args)
+            if pos:
+                return self.rank(pos[0].value, stmt)
+            return None
+        if q in FACTORIES:
+            return _size_count(args)
+        if q == "torch.mm":
+            return 2
+        return None
+
+    def _module_call(self, attr: str, args, stmt) -> Optional[int]:
+        kind = self._attr_module(attr, stmt)
+        if kind is None or kind not in PRESERVE_MODULES:
+            return None
+        pos = positional(args)
+        if len(pos) != 1 or any(a.star or a.name for a in args):
+            return None
+        return self.rank(pos[0].value, stmt)
+
+    def _attr_module(self, attr: str, stmt) -> Optional[str]:
+        """Qualified class of ``self.<attr>`` when every assignment to it in the
+        enclosing class is ``self.<attr> = <Module>(...)`` of one class."""
+        cls = enclosing(stmt, syms.classdef)
+        if cls is None:
+            return None
+        key = ("tm_shapes_attrs", id(cls))
+        table = self.ctx.cache.get(key)
+        if table is None:
+            table = self.ctx.cache[key] = _class_attr_modules(self.ctx, cls)
+        return table.get(attr)
+
+    def _name(self, name: str, stmt) -> Optional[int]:
+        func = enclosing_function(stmt)
+        if func is None:
+            return None
+        key = ("tm_shapes_assigns", id(func))
+        table = self.ctx.cache.get(key)
+        if table is None:
+            table = self.ctx.cache[key] = _function_assignments(func)
+        entry = table.get(name)
+        if not entry:
+            return None
+        body_stmts, assigns = entry
+        top = _top_statement(stmt, func)
+        if top is None:
+            return None
+        idx = body_stmts.get(id(top))
+        if idx is None:
+            return None
+        best = None
+        for pos, value, astmt in assigns:
+            if pos < idx:
+                best = (value, astmt)
+        if best is None:
+            return None
+        return self.rank(best[0], best[1])
+
+
+def _body(func):
+    suite = func.children[-1]
+    if suite.type != syms.suite:
+        return [suite]
+    return [c for c in suite.children if c.type not in (token.NEWLINE, token.INDENT, token.DEDENT)]
+
+
+def _top_statement(node, func):
+    cur = node
+    suite = func.children[-1]
+    while cur is not None and cur.parent is not suite and cur.parent is not func:
+        cur = cur.parent
+    return cur
+
+
+def _function_assignments(func) -> dict:
+    """name -> ({id(top stmt): index}, [(index, value, stmt)]) for names bound
+    only by ``name = value`` statements at the top level of the body.  Names
+    bound any other way map to None."""
+    body = _body(func)
+    index = {id(s): i for i, s in enumerate(body)}
+    out: dict = {}
+    bad: set = set()
+    # parameters are bindings without a known value at the start
+    for i, s in enumerate(body):
+        if (
+            s.type == syms.simple_stmt
+            and len(s.children) == 2
+            and s.children[0].type == syms.expr_stmt
+        ):
+            es = s.children[0]
+            kids = es.children
+            if (
+                len(kids) == 3
+                and kids[1].type == token.EQUAL
+                and isinstance(kids[0], Leaf)
+                and kids[0].type == token.NAME
+            ):
+                out.setdefault(kids[0].value, []).append((i, kids[2], s))
+                continue
+    # any other binding of a name (nested, augmented, tuple, for, with, def) -> unknown
+    for node in func.pre_order():
+        if not isinstance(node, Leaf) or node.type != token.NAME:
+            continue
+        parent = node.parent
+        nxt = node.next_sibling
+        bound = False
+        if (
+            parent.type == syms.expr_stmt
+            and nxt is not None
+            and nxt.type != token.EQUAL
+            and nxt.value.endswith("=")
+        ):
+            bound = True  # augmented assignment
+        elif parent.type == syms.expr_stmt and nxt is not None and nxt.type == token.EQUAL:
+            top = parent.parent
+            if not (
+                top.type == syms.simple_stmt
+                and top.parent is func.children[-1]
+                and parent.children[0] is node
+                and len(parent.children) == 3
+            ):
+                bound = True
+        elif parent.type in (
+            syms.exprlist,
+            syms.testlist_star_expr,
+            syms.testlist_gexp,
+        ) and _in_target(parent):
+            bound = True
+        elif parent.type == syms.for_stmt and parent.children[1] is node:
+            bound = True
+        elif (
+            parent.type
+            in (syms.with_stmt, syms.asexpr_test if hasattr(syms, "asexpr_test") else -1)
+            and node.prev_sibling is not None
+            and node.prev_sibling.value == "as"
+        ):
+            bound = True
+        elif (
+            parent.type in (syms.funcdef, syms.classdef)
+            and parent.children[1] is node
+            and parent is not func
+        ):
+            bound = True
+        elif parent.type in (
+            syms.global_stmt,
+            syms.nonlocal_stmt if hasattr(syms, "nonlocal_stmt") else -1,
+        ):
+            bound = True
+        if bound:
+            bad.add(node.value)
+    return {name: (index, assigns) for name, assigns in out.items() if name not in bad}
+
+
+def _in_target(node) -> bool:
+    cur = node
+    while cur.parent is not None and cur.parent.type in (
+        syms.atom,
+        syms.exprlist,
+        syms.testlist_star_expr,
+        syms.testlist_gexp,
+    ):
+        cur = cur.parent
+    parent = cur.parent
+    if parent is None:
+        return False
+    if parent.type == syms.expr_stmt:
+        nxt = cur.next_sibling
+        return nxt is not None and nxt.type == token.EQUAL
+    if parent.type in (syms.for_stmt, syms.comp_for, getattr(syms, "old_comp_for", -1)):
+        return parent.children[1] is cur
+    return False
+
+
+def _class_attr_modules(ctx: FileContext, cls) -> dict:
+    """attr -> qualified module class for ``self.attr = Module(...)`` in a class."""
+    out: dict = {}
+    bad: set = set()
+    for node in cls.pre_order():
+        if (
+            node.type != syms.expr_stmt
+            or len(node.children) != 3
+            or node.children[1].type != token.EQUAL
+        ):
+            continue
+        target, value = node.children[0], node.children[2]
+        if not (
+            target.type == syms.power
+            and len(target.children) == 2
+            and target.children[0].type == token.NAME
+            and target.children[0].value == "self"
+            and is_dot_trailer(target.children[1])
+        ):
+            continue
+        attr = target.children[1].children[1].value
+        qual = None
+        if value.type == syms.power:
+            call = function_call(ctx, value)
+            if call is not None and call.index == len(value.children) - 1:
+                qual = call.qualname
+        if qual is None or (attr in out and out[attr] != qual):
+            bad.add(attr)
+        else:
+            out[attr] = qual
+    return {k: v for k, v in out.items() if k not in bad}
+
+
+def rank_of(ctx: FileContext, expr, stmt) -> Optional[int]:
+    """The rank of ``expr`` (a node inside ``stmt``'s function), or None."""
+    return _Infer(ctx).rank(expr, stmt)

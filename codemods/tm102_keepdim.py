@@ -1,0 +1,138 @@
+"""TM102 keepdim-default (report only): ``x - x.mean(1)``, ``x / x.sum(1)``,
+``x - x.max(1)[0]``: a reduction over a non-leading dim combined with its own
+unreduced input — 0.1.12 kept the reduced dim, 0.2+ drops it.
+"""
+
+from __future__ import annotations
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+
+from codemods._tm1common import is_call_trailer, is_dot_trailer, literal
+from codemods.base import MANUAL, Example, Rule, RuleFixer, call_args
+
+REDUCTIONS = {"sum", "mean", "max", "min", "prod", "std", "var", "norm", "logsumexp"}
+TUPLE_REDUCTIONS = {"max", "min"}  # return (values, indices)
+OPS = {"+", "-", "*", "/"}
+
+
+def _reduction(node):
+    """(receiver text, method, dim) for ``R.red(d)`` / ``R.red(d)[0]`` with a
+    literal dim >= 1 and no keepdim, else None."""
+    if node.type != syms.power:
+        return None
+    kids = node.children
+    end = len(kids)
+    if kids[-1].type == syms.trailer and kids[-1].children[0].type == token.LSQB:
+        if str(kids[-1].children[1]).strip() != "0":
+            return None
+        end -= 1
+    if end < 3 or not is_call_trailer(kids[end - 1]) or not is_dot_trailer(kids[end - 2]):
+        return None
+    meth = kids[end - 2].children[1].value
+    if meth not in REDUCTIONS:
+        return None
+    if end != len(kids) and meth not in TUPLE_REDUCTIONS:
+        return None
+    if meth in TUPLE_REDUCTIONS and end == len(kids):
+        return None  # x.max(1) alone is a (values, indices) tuple
+    args = call_args(kids[end - 1])
+    if any(a.name == "keepdim" or a.star for a in args):
+        return None
+    dim = None
+    if meth == "norm":
+        pos = [a for a in args if a.name is None]
+        if len(pos) >= 2:
+            dim = literal(pos[1].value)
+    else:
+        pos = [a for a in args if a.name is None]
+        if pos:
+            dim = literal(pos[0].value)
+    for a in args:
+        if a.name == "dim":
+            dim = literal(a.value)
+    if not isinstance(dim, int) or isinstance(dim, bool) or dim < 1:
+        return None
+    recv = "".join(str(c) for c in kids[: end - 2]).strip()
+    return recv, meth, dim
+
+
+class KeepdimFixer(RuleFixer):
+    PATTERN = "arith_expr | term"
+
+    def visit(self, node, results) -> None:
+        kids = node.children
+        for i in range(1, len(kids), 2):
+            op = kids[i]
+            if op.value not in OPS:
+                continue
+            left, right = kids[i - 1], kids[i + 1]
+            for red_node, other in ((right, left), (left, right)):
+                red = _reduction(red_node)
+                if red is None:
+                    continue
+                recv, meth, dim = red
+                if str(other).strip() != recv:
+                    continue
+                call = str(red_node).strip()
+                self.report(
+                    red_node,
+                    f"`{call}` drops dim {dim} since 0.2 (0.1.12 kept it), so `{recv} {op.value} "
+                    f"{call}` broadcasts against the wrong axis (or fails) for code written for "
+                    f"0.1.12: pass `keepdim=True` to `{meth}` if the reduced dim should be kept",
+                    MANUAL,
+                    suggestion=f"{recv}.{meth}({dim}, keepdim=True)",
+                )
+                break
+
+
+RULE = Rule(
+    id="TM102",
+    name="keepdim-default",
+    summary="Report reductions broadcast back against their input without keepdim",
+    why=(
+        "In 0.1.12, reductions over a dimension (`x.sum(1)`, `x.mean(1)`, `x.max(1)`) kept it "
+        "as size 1; 0.2.0 made `keepdim=False` the default, silently. Code written for 0.1.12 "
+        "that combines the result with the unreduced input (`x - x.mean(1)`) now broadcasts "
+        "against the last axis, or fails with a size mismatch."
+    ),
+    safety=MANUAL,
+    doc="""
+## What it does
+Reports `+ - * /` between a tensor expression and a reduction of the *same* expression
+over a literal dim >= 1 without `keepdim` (`x - x.mean(1)`, `x / x.sum(1)`,
+`x - x.max(1)[0]`, `x / x.norm(2, 1)`).
+
+## Limits
+Only syntactically identical operands are matched; dim 0 is skipped because dropping
+the leading dim broadcasts back the same way (so it is correct either way); negative
+dims are skipped because their meaning depends on the rank.
+
+## Fix safety
+Manual: only code written for 0.1.12 relied on the kept dim; for such code the fix is
+`keepdim=True`, which the message spells out.
+""",
+    examples=(
+        Example(
+            before=("def normalize(x):\n    x = x - x.mean(1)\n    return x / x.norm(2, 1)\n"),
+            findings=("manual", "manual"),
+        ),
+        Example(
+            before="def softmax(x):\n    e = (x - x.max(1)[0]).exp()\n    return e / e.sum(1)\n",
+            findings=("manual", "manual"),
+            title="max(1)[0] and sum(1)",
+        ),
+        Example(
+            before=(
+                "def f(x, y):\n"
+                "    a = x - x.mean(0)\n"
+                "    b = x / x.sum(1, keepdim=True)\n"
+                "    c = y - x.mean(1)\n"
+                "    return a, b, c\n"
+            ),
+            title="dim 0, explicit keepdim, different operands",
+        ),
+    ),
+    fixers=(KeepdimFixer,),
+    tokens=("sum(", "mean(", "max(", "min(", "prod(", "std(", "var(", "norm(", "logsumexp("),
+)

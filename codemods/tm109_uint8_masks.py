@@ -1,0 +1,456 @@
+"""TM109 uint8-masks: ``.byte()`` masks -> ``.bool()``, ``torch.ByteTensor([...])``
+masks -> ``torch.tensor([...], dtype=torch.bool)``, and ``1 - m`` -> ``~m``
+once ``m`` is bool.
+
+Only values with mask evidence are touched: the ``.byte()`` result is used
+directly as a mask (``masked_fill``/``masked_select``/``masked_scatter``
+argument, ``x[m]`` index, ``torch.where`` condition), or it is assigned to a
+local name whose every use is a mask use, a count (``.sum()``, ``.any()``,
+``.float()``, ...) or ``1 - m``.
+"""
+
+from __future__ import annotations
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf
+
+from codemods._tm1common import CALL_PATTERN, function_call, is_call_trailer, method_calls
+from codemods.base import (
+    MANUAL,
+    UNSAFE,
+    Example,
+    Rule,
+    RuleFixer,
+    call_args,
+    enclosing_function,
+    ensure_import,
+    parse_expr,
+)
+
+MASK_METHODS = {"masked_fill", "masked_fill_", "masked_select", "masked_scatter", "masked_scatter_"}
+COUNT_METHODS = {
+    "sum",
+    "any",
+    "all",
+    "float",
+    "long",
+    "int",
+    "nonzero",
+    "cuda",
+    "cpu",
+    "to",
+    "numel",
+}
+
+
+def _arg_position(expr):
+    """(call trailer, positional index) when ``expr`` is a positional argument."""
+    parent = expr.parent
+    if parent is None:
+        return None
+    if parent.type == syms.trailer and is_call_trailer(parent):
+        return parent, 0
+    if parent.type == syms.arglist and parent.parent is not None and is_call_trailer(parent.parent):
+        idx = 0
+        for child in parent.children:
+            if child is expr:
+                return parent.parent, idx
+            if child.type == syms.argument:
+                return None  # after a keyword: not positional
+            if child.type != token.COMMA:
+                idx += 1
+    return None
+
+
+def mask_use(ctx, expr) -> bool:
+    """True when the value of ``expr`` is consumed as a boolean mask."""
+    parent = expr.parent
+    if parent is None:
+        return False
+    if (
+        parent.type == syms.trailer
+        and parent.children[0].type == token.LSQB
+        and len(parent.children) == 3
+    ):
+        return True  # x[m]
+    pos = _arg_position(expr)
+    if pos is None:
+        return False
+    trailer, idx = pos
+    power = trailer.parent
+    i = power.children.index(trailer)
+    prev = power.children[i - 1] if i > 0 else None
+    if (
+        idx == 0
+        and prev is not None
+        and prev.type == syms.trailer
+        and prev.children[0].type == token.DOT
+    ):
+        if prev.children[1].value in MASK_METHODS and i >= 2:
+            return True
+    call = function_call(ctx, power)
+    if call is not None and call.trailer is trailer:
+        if call.qualname == "torch.where" and idx == 0:
+            return True
+        if call.qualname in ("torch.masked_select", "torch.masked_fill") and idx == 1:
+            return True
+    return False
+
+
+def _binds_param(funcdef, name) -> bool:
+    params = funcdef.children[2]
+    return any(leaf.type == token.NAME and leaf.value == name for leaf in params.leaves())
+
+
+def _scope_uses(scope, name, binding):
+    """Uses of ``name`` in ``scope``; None when a nested function reads it
+    without binding it as a parameter (a closure/global the rule won't follow)."""
+    out = []
+    for leaf in scope.leaves():
+        if leaf.type != token.NAME or leaf.value != name or leaf is binding:
+            continue
+        if leaf.prev_sibling is not None and leaf.prev_sibling.type == token.DOT:
+            continue
+        inner = enclosing_function(leaf)
+        if inner is not None and inner is not scope:
+            if _binds_param(inner, name):
+                continue  # a different variable
+            return None
+        out.append(leaf)
+    return out
+
+
+def _is_comparison(node) -> bool:
+    """``(a == b)`` / ``x.eq(y)``-style receivers: values that are 0/1 by construction."""
+    while node.type == syms.atom and len(node.children) == 3 and node.children[0].value == "(":
+        node = node.children[1]
+    if node.type == syms.comparison:
+        return True
+    if node.type == syms.power and len(node.children) >= 3:
+        kids = node.children
+        if kids[-2].type == syms.trailer and kids[-2].children[0].type == token.DOT:
+            return kids[-2].children[1].value in (
+                "eq",
+                "ne",
+                "lt",
+                "le",
+                "gt",
+                "ge",
+            ) and is_call_trailer(kids[-1])
+    return False
+
+
+def _passed_on(ctx, leaf) -> bool:
+    """``f(..., m, ...)`` for a call that is not a torch function (a user
+    function/module, or ``Variable(m)``)."""
+    parent = leaf.parent
+    if parent.type == syms.arglist:
+        parent = parent.parent
+    if parent.type != syms.trailer or not is_call_trailer(parent):
+        return False
+    power = parent.parent
+    call = function_call(ctx, power)
+    if call is not None and call.trailer is parent:
+        q = call.qualname or ""
+        return q == "torch.autograd.Variable" or not q.startswith("torch")
+    return False
+
+
+def _analyze_name(ctx, scope, name, binding, depth=0):
+    """(evidence, passed, problem, nots) for a mask candidate bound to ``name``."""
+    uses = _scope_uses(scope, name, binding)
+    if uses is None:
+        return False, False, "it is read in a nested function", []
+    evidence = passed = False
+    nots = []
+    for use in uses:
+        parent = use.parent
+        nxt = use.next_sibling
+        if parent.type in (syms.expr_stmt, syms.exprlist, syms.testlist_star_expr) and (
+            nxt is not None and nxt.type == token.EQUAL or parent.type != syms.expr_stmt
+        ):
+            return evidence, passed, f"`{name}` is re-assigned (line {use.get_lineno()})", nots
+        kind = _classify_use(ctx, use)
+        if kind == "mask":
+            evidence = True
+        elif kind == "count":
+            pass
+        elif isinstance(kind, tuple):
+            arith = kind[1]
+            nots.append((arith, name))
+            stmt = arith.parent
+            if (
+                depth < 3
+                and stmt.type == syms.expr_stmt
+                and len(stmt.children) == 3
+                and stmt.children[2] is arith
+                and isinstance(stmt.children[0], Leaf)
+                and stmt.children[0].type == token.NAME
+            ):
+                ev, ps, problem, more = _analyze_name(
+                    ctx, scope, stmt.children[0].value, stmt.children[0], depth + 1
+                )
+                if problem:
+                    return evidence, passed, problem, nots
+                evidence = evidence or ev
+                passed = passed or ps
+                nots.extend(more)
+        elif _passed_on(ctx, use):
+            passed = True
+        else:
+            return evidence, passed, f"`{name}` is also used as `{str(parent).strip()}`", nots
+    return evidence, passed, None, nots
+
+
+def _classify_use(ctx, leaf):
+    """'mask', 'count', ('not', arith_node) or None (anything else)."""
+    parent = leaf.parent
+    if parent.type == syms.power and parent.children[0] is leaf:
+        kids = parent.children
+        if (
+            len(kids) >= 3
+            and kids[1].type == syms.trailer
+            and kids[1].children[0].type == token.DOT
+        ):
+            if kids[1].children[1].value in COUNT_METHODS and is_call_trailer(kids[2]):
+                return "count"
+        return None
+    if parent.type == syms.atom and len(parent.children) == 3 and parent.children[0].value == "(":
+        grand = parent.parent
+        if grand is not None and grand.type == syms.power and grand.children[0] is parent:
+            return None
+    if parent.type == syms.arith_expr and len(parent.children) == 3 and parent.children[2] is leaf:
+        first, op = parent.children[0], parent.children[1]
+        if op.value == "-" and isinstance(first, Leaf) and first.value == "1":
+            return ("not", parent)
+        return None
+    if mask_use(ctx, leaf):
+        return "mask"
+    return None
+
+
+class ByteMaskFixer(RuleFixer):
+    PATTERN = CALL_PATTERN
+
+    def visit(self, node, results) -> None:
+        kids = node.children
+        for i, name, trailer in method_calls(node):
+            if name == "byte" and i == len(kids) - 1 and not call_args(trailer):
+                self._value(node, kids[i - 1].children[1], self._byte_fix)
+        call = function_call(self.ctx, node)
+        if call is not None and call.qualname in ("torch.ByteTensor", "torch.cuda.ByteTensor"):
+            if call.index == len(kids) - 1:
+                self._value(node, call.name_leaf, self._ctor_fix(call))
+
+    def _byte_fix(self, leaf):
+        def fix():
+            leaf.value = "bool"
+
+        return fix, ".bool()"
+
+    def _ctor_fix(self, call):
+        args = call.args
+        if (
+            len(args) == 1
+            and args[0].name is None
+            and not args[0].star
+            and args[0].value.type == syms.atom
+            and str(args[0].value).strip().startswith("[")
+        ):
+            data = str(args[0].value).strip()
+            device = ", device='cuda'" if call.qualname.startswith("torch.cuda") else ""
+            text = f"torch.tensor({data}, dtype=torch.bool{device})"
+            tree = self.ctx.tree
+
+            def build(call=call, text=text):
+                def fix():
+                    new = parse_expr(text)
+                    new.prefix = call.power.prefix
+                    call.power.replace(new)
+                    ensure_import(tree, "torch")
+
+                return fix, text
+
+            return build
+        return None
+
+    def _value(self, power, leaf, make_fix) -> None:
+        if make_fix is None:
+            return
+        if callable(make_fix) and make_fix.__name__ == "_byte_fix":
+            fix, text = make_fix(leaf)
+        else:
+            fix, text = make_fix()
+        what = "`.byte()`" if text == ".bool()" else "`torch.ByteTensor([...])`"
+        why = (
+            "since 1.2 masks must be bool: masked_fill/masked_select/masked_scatter raise on "
+            "uint8 masks and uint8 indexing/torch.where warn"
+        )
+        if mask_use(self.ctx, power):
+            self.report(
+                leaf,
+                f"{what} used as a mask: {why}; use `{text}`",
+                UNSAFE,
+                fix=fix,
+                suggestion=text,
+            )
+            return
+        # m = <expr>.byte()
+        parent = power.parent
+        if not (
+            parent is not None
+            and parent.type == syms.expr_stmt
+            and len(parent.children) == 3
+            and parent.children[2] is power
+            and isinstance(parent.children[0], Leaf)
+            and parent.children[0].type == token.NAME
+        ):
+            return
+        target = parent.children[0]
+        scope = enclosing_function(power) or self.ctx.tree
+        evidence, passed, problem, nots = _analyze_name(self.ctx, scope, target.value, target)
+        receiver = power.children[0] if len(power.children) == 3 else None
+        comparison = receiver is not None and _is_comparison(receiver)
+        if not evidence and not (passed and comparison):
+            if problem and comparison:
+                self.report(
+                    leaf,
+                    f"`{target.value}` is a comparison converted to uint8 ({what}): if it is used "
+                    f"as a mask, {why}; it cannot be converted automatically because {problem}: "
+                    f"use `{text}` and `~{target.value}` for `1 - {target.value}` by hand",
+                    MANUAL,
+                )
+            return  # no mask evidence: maybe image data, leave it alone
+        if problem:
+            self.report(
+                leaf,
+                f"`{target.value}` ({what}) is used as a mask ({why}), but {problem} (note "
+                f"`~{target.value}` is bitwise on uint8): convert it with `{text}` and check "
+                "each use (`1 - m` -> `~m` once it is bool)",
+                MANUAL,
+            )
+            return
+
+        def fix_all(fix=fix, nots=tuple(nots)):
+            fix()
+            for arith, name in nots:
+                new = parse_expr(f"~{name}")
+                new.prefix = arith.prefix
+                arith.replace(new)
+
+        extra = "; " + ", ".join(f"`1 - {n}` becomes `~{n}`" for _a, n in nots) if nots else ""
+        how = (
+            "is used as a mask"
+            if evidence
+            else "is a comparison result passed on to other code (presumably a mask there)"
+        )
+        self.report(
+            leaf,
+            f"`{target.value}` ({what}) {how}: {why}; use `{text}`{extra}",
+            UNSAFE,
+            fix=fix_all,
+            suggestion=text,
+        )
+
+
+RULE = Rule(
+    id="TM109",
+    name="uint8-masks",
+    summary="Use bool masks instead of uint8 (`.byte()`, `ByteTensor`) masks",
+    why=(
+        "PyTorch 1.2 made comparisons return `torch.bool` and deprecated uint8 masks. On "
+        "2.13, `masked_fill`/`masked_select`/`masked_scatter_` and `x[m] = v` raise on uint8 "
+        "masks (`masked_fill_ only supports boolean masks, but got mask with dtype unsigned "
+        "char`), `x[m]` and `torch.where(m, ...)` warn. On bool masks `1 - m` raises; `~m` on "
+        "a uint8 mask is bitwise (254/255), not logical."
+    ),
+    safety=UNSAFE,
+    doc="""
+## What it does
+- `<expr>.byte()` whose value is used as a mask (argument of `masked_fill(_)`,
+  `masked_select`, `masked_scatter(_)`, index `x[...]`, condition of `torch.where`) ->
+  `<expr>.bool()`.
+- `m = <expr>.byte()` (or `torch.ByteTensor([0, 1, ...])`) when, in the same function,
+  `m` is used as a mask and otherwise only counted (`.sum()`, `.any()`, `.float()`, ...)
+  or negated as `1 - m`: the value becomes bool and `1 - m` becomes `~m`.
+- `torch.ByteTensor([...])` masks -> `torch.tensor([...], dtype=torch.bool)`.
+
+## Why is this bad
+The uint8-mask code raises or warns on 2.13.
+
+## Fix safety
+- Unsafe (REVIEW): as a mask, a bool tensor selects the same elements as a 0/1 uint8
+  tensor; the rewrite needs a person to confirm the values were 0/1.
+- Manual: a mask name that is also used in other ways (arithmetic, `~m` which was
+  *bitwise* on uint8, passed to other functions, re-assigned): each use needs a look.
+- `.byte()` without mask evidence (e.g. image data `(img * 255).byte()`) is left alone.
+""",
+    examples=(
+        Example(
+            before=(
+                "def f(scores, lengths, max_len):\n"
+                "    mask = (scores > 0).byte()\n"
+                "    scores = scores.masked_fill(1 - mask, -1e9)\n"
+                "    n = mask.sum()\n"
+                "    return scores[mask], n\n"
+            ),
+            after=(
+                "def f(scores, lengths, max_len):\n"
+                "    mask = (scores > 0).bool()\n"
+                "    scores = scores.masked_fill(~mask, -1e9)\n"
+                "    n = mask.sum()\n"
+                "    return scores[mask], n\n"
+            ),
+            unsafe_fixes=True,
+            title="a mask name: `.bool()` and `1 - m` -> `~m` (with --unsafe-fixes)",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "y = x.masked_select(x.gt(0).byte())\n"
+                "keep = torch.ByteTensor([1, 0, 1])\n"
+                "z = x[keep]\n"
+            ),
+            after=(
+                "import torch\n"
+                "y = x.masked_select(x.gt(0).byte())\n"
+                "keep = torch.ByteTensor([1, 0, 1])\n"
+                "z = x[keep]\n"
+            ),
+            findings=("unsafe", "unsafe"),
+            title="direct mask use and a ByteTensor mask: reported",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "y = x.masked_select(x.gt(0).byte())\n"
+                "keep = torch.ByteTensor([1, 0, 1])\n"
+                "z = x[keep]\n"
+            ),
+            after=(
+                "import torch\n"
+                "y = x.masked_select(x.gt(0).bool())\n"
+                "keep = torch.tensor([1, 0, 1], dtype=torch.bool)\n"
+                "z = x[keep]\n"
+            ),
+            unsafe_fixes=True,
+            title="direct mask use and a ByteTensor mask (with --unsafe-fixes)",
+        ),
+        Example(
+            before=("def g(x, m):\n    inv = (m > 0).byte()\n    y = x[inv]\n    return y, ~inv\n"),
+            findings=("manual",),
+            title="`~m` on a uint8 mask is bitwise: reported",
+        ),
+        Example(
+            before=(
+                "img = (tensor * 255).clamp(0, 255).byte()\n"
+                "arr = img.permute(1, 2, 0).numpy()\n"
+                "codes = labels.byte()\n"
+            ),
+            title="image data, not masks",
+        ),
+    ),
+    fixers=(ByteMaskFixer,),
+    tokens=(".byte()", "ByteTensor"),
+)

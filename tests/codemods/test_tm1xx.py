@@ -1,0 +1,291 @@
+"""TM101-TM111: tricky cases and numeric equivalence of the rewrites on torch 2.13."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import codemods
+from torchmigrate.engine import migrate
+
+
+def run(text, ids, unsafe=True):
+    rules = [codemods.get_rule(i) for i in ids]
+    res = migrate(text, rules, unsafe_fixes=unsafe)
+    assert not res.errors, res.errors
+    return res
+
+
+def exec_text(text, **env):
+    ns = dict(env)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(text, "<t>", "exec"), ns)
+    return ns
+
+
+# --------------------------------------------------------------------- TM106
+@pytest.mark.parametrize(
+    ("sa", "rd"),
+    list(itertools.product(["True", "False", "None", None], ["True", "False", "None", None])),
+)
+@pytest.mark.parametrize("fn", ["nll_loss", "kl_div", "mse_loss", "cross_entropy"])
+def test_tm106_literal_mapping_is_numerically_identical(fn, sa, rd):
+    kws = [f"{k}={v}" for k, v in (("size_average", sa), ("reduce", rd)) if v is not None]
+    if not kws:
+        return
+    call = f"F.{fn}(a, b, {', '.join(kws)})"
+    text = f"import torch.nn.functional as F\ny = {call}\n"
+    res = run(text, ["TM106"], unsafe=False)
+    assert "size_average" not in res.new and "reduce=" not in res.new
+    assert [f for f in res.findings if f.rule == "TM106"] == []
+    torch.manual_seed(0)
+    if fn in ("nll_loss", "cross_entropy"):
+        a = torch.randn(5, 4).log_softmax(1)
+        b = torch.tensor([0, 1, 2, 3, 1])
+    else:
+        a = torch.randn(5, 4).log_softmax(1)
+        b = torch.rand(5, 4)
+    old = exec_text(text, a=a, b=b)["y"]
+    new = exec_text(res.new, a=a, b=b)["y"]
+    assert torch.equal(old, new)
+
+
+def test_tm106_variables_are_unsafe_and_spelled_out():
+    text = "import torch.nn as nn\ncrit = nn.MSELoss(size_average=sa, reduce=rd)\n"
+    res = run(text, ["TM106"], unsafe=False)
+    assert res.new == text
+    [f] = res.findings
+    assert f.safety == "unsafe" and "None" in f.message
+    res = run(text, ["TM106"], unsafe=True)
+    assert "reduction=('mean' if sa else 'sum') if rd else 'none'" in res.new
+    for sa, rd in itertools.product([True, False], [True, False]):
+        a, b = torch.randn(3, 2), torch.randn(3, 2)
+        old = exec_text(text, sa=sa, rd=rd)["crit"](a, b)
+        new = exec_text(res.new, sa=sa, rd=rd)["crit"](a, b)
+        assert torch.equal(old, new)
+
+
+def test_tm106_keeps_comments_and_other_args():
+    text = (
+        "import torch.nn as nn\n"
+        "crit = nn.CrossEntropyLoss(\n"
+        "    weight=w,  # class weights\n"
+        "    size_average=False,\n"
+        "    ignore_index=-1)\n"
+    )
+    res = run(text, ["TM106"])
+    assert res.new == (
+        "import torch.nn as nn\n"
+        "crit = nn.CrossEntropyLoss(\n"
+        "    weight=w,  # class weights\n"
+        "    reduction='sum',\n"
+        "    ignore_index=-1)\n"
+    )
+
+
+# --------------------------------------------------------------------- TM107
+def _up_input():
+    return torch.tensor([0.0, 1.0]).view(1, 1, 1, 2).expand(1, 1, 2, 2).contiguous()
+
+
+def test_tm107_bilinear_matches_legacy_corners():
+    text = (
+        "import torch.nn as nn\n"
+        "import torch.nn.functional as F\n"
+        "a = F.upsample(x, scale_factor=2, mode='bilinear')\n"
+        "b = F.upsample_bilinear(x, scale_factor=2)\n"
+        "c = nn.UpsamplingBilinear2d(scale_factor=2)(x)\n"
+        "d = nn.Upsample(scale_factor=2, mode='bilinear')(x)\n"
+        "e = F.upsample_nearest(x, scale_factor=2)\n"
+    )
+    x = _up_input()
+    old = exec_text(text, x=x)
+    res = run(text, ["TM107"])
+    assert "upsample(" not in res.new and "Upsampling" not in res.new
+    new = exec_text(res.new, x=x)
+    legacy_row = torch.tensor([0.0, 1 / 3, 2 / 3, 1.0])
+    for k in "abcd":
+        assert torch.allclose(new[k][0, 0, 0], legacy_row), k
+    # the exact-equivalent spellings are identical to the old call on 2.13
+    for k in "bce":
+        assert torch.equal(old[k], new[k]), k
+    # and the silent default change is real: the old F.upsample gives [0, .25, .75, 1]
+    assert torch.allclose(old["a"][0, 0, 0], torch.tensor([0.0, 0.25, 0.75, 1.0]))
+
+
+def test_tm107_grid_sample_pre13_default():
+    text = (
+        "import torch.nn.functional as F\n"
+        "g = F.affine_grid(theta, (1, 1, 3, 3))\n"
+        "y = F.grid_sample(img, g)\n"
+    )
+    res = run(text, ["TM107"])
+    assert res.new.count("align_corners=True") == 2
+    theta = torch.tensor([[[1.0, 0, 0], [0, 1.0, 0]]])
+    img = torch.arange(9.0).view(1, 1, 3, 3)
+    new = exec_text(res.new, theta=theta, img=img)
+    assert torch.allclose(new["y"], img)  # identity warp with aligned corners
+
+
+def test_tm107_positional_mode():
+    text = "import torch.nn.functional as F\ny = F.upsample(x, None, 2, 'bilinear')\n"
+    assert run(text, ["TM107"]).new.endswith(
+        "F.interpolate(x, None, 2, 'bilinear', align_corners=True)\n"
+    )
+
+
+# --------------------------------------------------------------------- TM103
+def test_tm103_inserted_dims_match_the_legacy_rule():
+    text = (
+        "import torch.nn.functional as F\n"
+        "def f(x, y):\n"
+        "    y = y.view(-1, 6)\n"
+        "    return F.softmax(x), F.log_softmax(y)\n"
+    )
+    res = run(text, ["TM103"])
+    assert "F.softmax(x, dim=0 if x.dim() in (0, 1, 3) else 1)" in res.new
+    assert "F.log_softmax(y, dim=1)" in res.new
+    old_f = exec_text(text)["f"]
+    new_f = exec_text(res.new)["f"]
+    for shape in [(6,), (2, 6), (2, 3, 6), (2, 3, 2, 6)]:
+        x = torch.randn(*shape)
+        y = torch.randn(4, 6)
+        for o, n in zip(old_f(x, y), new_f(x, y)):
+            assert torch.equal(o, n), shape
+
+
+def test_tm103_module_with_known_inputs_and_branches():
+    text = (
+        "import torch.nn as nn\n"
+        "import torch.nn.functional as F\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super(M, self).__init__()\n"
+        "        self.fc = nn.Linear(4, 3)\n"
+        "        self.sm = nn.Softmax()\n"
+        "    def forward(self, x):\n"
+        "        return self.sm(self.fc(x.view(-1, 4)))\n"
+        "def g(x, flag):\n"
+        "    if flag:\n"
+        "        x = x.view(-1)\n"
+        "    return F.softmax(x)\n"
+    )
+    res = run(text, ["TM103"])
+    assert "self.sm = nn.Softmax(dim=1)" in res.new
+    # `x` is assigned inside a branch: its rank is unknown, the legacy rule is inlined
+    assert "    return F.softmax(x, dim=0 if x.dim() in (0, 1, 3) else 1)\n" in res.new
+
+
+# --------------------------------------------------------------------- TM104/105/108
+def test_tm104_rng_draws_are_identical():
+    text = "import torch.nn as nn\nnn.init.xavier_uniform(w)\nnn.init.normal(v, 0, 0.02)\n"
+    res = run(text, ["TM104"])
+    assert "xavier_uniform_(w)" in res.new and "normal_(v, 0, 0.02)" in res.new
+    outs = []
+    for t in (text, res.new):
+        torch.manual_seed(0)
+        w, v = torch.empty(3, 4), torch.empty(5)
+        exec_text(t, w=w, v=v)
+        outs.append((w, v))
+    assert torch.equal(outs[0][0], outs[1][0]) and torch.equal(outs[0][1], outs[1][1])
+
+
+def test_tm105_and_tm108_resolve_through_imports():
+    text = (
+        "from torch.nn.utils import clip_grad_norm as cgn\n"
+        "from torch.nn import functional\n"
+        "n = cgn(params, 1.0)\n"
+        "y = functional.sigmoid(x) + functional.tanh(x)\n"
+    )
+    res = run(text, ["TM105", "TM108"])
+    assert "from torch.nn.utils import clip_grad_norm_ as cgn" in res.new
+    assert "y = torch.sigmoid(x) + torch.tanh(x)" in res.new
+    assert "\nimport torch\n" in res.new
+
+
+# --------------------------------------------------------------------- TM109
+def test_tm109_bool_mask_matches_uint8_semantics():
+    text = (
+        "def f(scores):\n"
+        "    mask = (scores > 0).byte()\n"
+        "    out = scores.masked_fill(1 - mask, 0.0)\n"
+        "    return out, scores[mask], mask.sum()\n"
+    )
+    res = run(text, ["TM109"])
+    assert "(scores > 0).bool()" in res.new and "masked_fill(~mask, 0.0)" in res.new
+    s = torch.randn(4, 5)
+    out, sel, n = exec_text(res.new)["f"](s)
+    legacy_mask = s > 0
+    assert torch.equal(out, s * legacy_mask)
+    assert torch.equal(sel, s[legacy_mask])
+    assert n.item() == int(legacy_mask.sum())
+    # the legacy uint8 form really fails on 2.13
+    with pytest.raises(RuntimeError):
+        exec_text(text)["f"](s)
+
+
+def test_tm109_bitwise_not_trap_is_reported_not_fixed():
+    text = "def f(x):\n    m = (x > 0).byte()\n    return x[m], ~m\n"
+    res = run(text, ["TM109"])
+    assert res.new == text
+    assert [f.safety for f in res.findings] == ["manual"]
+
+
+# --------------------------------------------------------------------- TM101/102/110/111
+def test_report_only_rules():
+    text = (
+        "import torch\n"
+        "import torch.nn.functional as F\n"
+        "from torch.utils.serialization import load_lua\n"
+        "def f(x, y, m):\n"
+        "    l = F.mse_loss(x.view(-1, 1), y.view(-1))\n"
+        "    z = x / x.sum(1)\n"
+        "    m.add_module('a.b', torch.nn.ReLU())\n"
+        "    return l, z\n"
+    )
+    res = run(text, ["TM101", "TM102", "TM110", "TM111"])
+    assert res.new == text
+    assert sorted((f.rule, f.safety) for f in res.findings) == [
+        ("TM101", "manual"),
+        ("TM102", "manual"),
+        ("TM110", "manual"),
+        ("TM111", "manual"),
+    ]
+    # the broadcasting hazard TM101 reports is real on 2.13
+    x, y = torch.randn(4), torch.randn(4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert F.mse_loss(x.view(-1, 1), y.view(-1)) != F.mse_loss(x, y)
+
+
+def test_all_tm1xx_rules_together():
+    text = (
+        "import torch.nn as nn\n"
+        "import torch.nn.functional as F\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super(Net, self).__init__()\n"
+        "        self.fc = nn.Linear(8, 4)\n"
+        "        nn.init.xavier_uniform(self.fc.weight)\n"
+        "    def forward(self, x):\n"
+        "        x = F.tanh(self.fc(x.view(-1, 8)))\n"
+        "        x = F.upsample(x.view(-1, 1, 2, 2), scale_factor=2, mode='bilinear')\n"
+        "        return F.log_softmax(x.view(x.size(0), -1))\n"
+        "crit = nn.NLLLoss(size_average=False)\n"
+    )
+    res = migrate(text, codemods.all_rules(), unsafe_fixes=True)
+    assert not res.errors
+    assert "nn.init.xavier_uniform_(self.fc.weight)" in res.new
+    assert "torch.tanh(self.fc(x.view(-1, 8)))" in res.new
+    assert (
+        "F.interpolate(x.view(-1, 1, 2, 2), scale_factor=2, mode='bilinear', align_corners=True)"
+        in res.new
+    )
+    assert "F.log_softmax(x.view(x.size(0), -1), dim=1)" in res.new
+    assert "nn.NLLLoss(reduction='sum')" in res.new
+    assert migrate(res.new, codemods.all_rules(), unsafe_fixes=True).new == res.new
