@@ -118,7 +118,9 @@ def write_atomic(path: Path, data: bytes, mode: Optional[int] = None) -> None:
     if path.exists():
         if mode is None:
             mode = stat.S_IMODE(path.stat().st_mode)
-        if not os.access(path, os.W_OK):
+        # No write bit for anyone (or no access for us): the owner asked for it
+        # to stay as it is, even when we run as root.
+        if not (mode & 0o222) or not os.access(path, os.W_OK):
             raise SourceError(path, "file is read-only; not modified")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:

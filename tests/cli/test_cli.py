@@ -159,25 +159,14 @@ def test_python2_file_parses(tmp_path):
     assert f.read_text() == "import torch\nprint 'hello'\ntorch.nn.utils.clip_grad_norm_(p, 1)\n"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
 def test_read_only_file_is_not_modified(tree):
     f = tree / "pkg" / "train.py"
     f.chmod(0o444)
     r = tm("upgrade", tree)
     assert r.returncode == 1
     assert f.read_text() == LEGACY
-    assert "read-only" in r.stderr
-
-
-def test_read_only_file_is_refused_even_for_root(tree):
-    f = tree / "pkg" / "train.py"
-    f.chmod(0o444)
-    r = tm("upgrade", tree)
-    if os.geteuid() == 0:
-        # os.access() reports root can write; the file mode is still kept.
-        assert stat.S_IMODE(f.stat().st_mode) == 0o444
-    else:
-        assert r.returncode == 1 and f.read_text() == LEGACY
+    assert stat.S_IMODE(f.stat().st_mode) == 0o444
+    assert any("train.py" in ln and "read-only" in ln for ln in r.stderr.splitlines())
 
 
 def test_gitignored_and_hidden_and_venv_files_are_skipped(tree):
