@@ -1,0 +1,489 @@
+"""TM201 lr-scheduler-order: ``scheduler.step()`` at the top of the epoch loop.
+
+Output style: the ``scheduler.step()`` statement (with its trailing comment
+and the comment lines directly above it) moves to the end of the loop body;
+nothing else in the loop changes.  ``scheduler.get_lr()`` becomes
+``scheduler.get_last_lr()``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods._tm2common import CALL_PATTERN, assignments_of, iter_calls, text
+from codemods.base import (
+    MANUAL,
+    SAFE,
+    UNSAFE,
+    Example,
+    Rule,
+    RuleFixer,
+    dotted_name,
+    indentation_of,
+)
+
+SCHED_MODULE = "torch.optim.lr_scheduler."
+
+
+def scheduler_info(ctx, name: str, at) -> tuple[str, str]:
+    """('known'|'plateau'|'resumed'|'maybe'|'', class name) for a receiver."""
+    assigns = assignments_of(ctx, name, at)
+    if assigns:
+        classes = set()
+        resumed = False
+        for op, rhs in assigns:
+            if op != "=" or rhs.type != syms.power:
+                return "", ""
+            call = next(iter_calls(ctx, rhs), None)
+            if call is None or call.index != len(rhs.children) - 1 or not call.qual:
+                return "", ""
+            if not call.qual.startswith(SCHED_MODULE):
+                return "", ""
+            cls = call.qual[len(SCHED_MODULE) :]
+            classes.add(cls)
+            if any(a.name == "last_epoch" for a in call.args) or any(a.star for a in call.args):
+                resumed = True
+        if classes == {"ReduceLROnPlateau"}:
+            return "plateau", "ReduceLROnPlateau"
+        if "ReduceLROnPlateau" in classes:
+            return "", ""
+        return ("resumed" if resumed else "known"), "/".join(sorted(classes))
+    last = name.rsplit(".", 1)[-1].lower()
+    if "sched" in last and "lr_scheduler" in ctx.text:
+        return "maybe", ""
+    return "", ""
+
+
+def _step_defs(ctx) -> set:
+    """Names of functions/methods defined in this file that call ``.step(``."""
+    cached = ctx.cache.get("tm201.stepdefs")
+    if cached is not None:
+        return cached
+    out = set()
+    for node in ctx.tree.pre_order():
+        if node.type == syms.funcdef and ".step(" in str(node.children[-1]):
+            out.add(node.children[1].value)
+    ctx.cache["tm201.stepdefs"] = out
+    return out
+
+
+def _trains(ctx, stmt, sched: str) -> bool:
+    """Evidence that ``stmt`` runs optimizer steps."""
+    defs = _step_defs(ctx)
+    for node in stmt.pre_order():
+        if node.type != syms.power:
+            continue
+        for call in iter_calls(ctx, node):
+            if call.method == "step" and call.receiver_text != sched:
+                return True
+            if call.callee:
+                last = call.callee.rsplit(".", 1)[-1]
+                if last in defs or "train" in last.lower() or "fit" == last.lower():
+                    return True
+    return False
+
+
+def _escapes(body) -> bool:
+    """break/continue/return/yield at this loop's level (not in nested loops or defs)."""
+
+    def walk(node, in_loop: bool) -> bool:
+        for child in node.children:
+            t = child.type
+            if t in (syms.funcdef, syms.classdef, syms.lambdef):
+                continue
+            if t in (syms.return_stmt, syms.yield_expr, syms.yield_stmt):
+                return True
+            if t in (syms.break_stmt, syms.continue_stmt) and not in_loop:
+                return True
+            if isinstance(child, Leaf):
+                # single-keyword statements collapse to a NAME leaf
+                if child.type == token.NAME and child.value in ("return", "yield"):
+                    return True
+                if (
+                    child.type == token.NAME
+                    and child.value in ("break", "continue")
+                    and not in_loop
+                ):
+                    return True
+                continue
+            if walk(child, in_loop or t in (syms.for_stmt, syms.while_stmt)):
+                return True
+        return False
+
+    return walk(body, False)
+
+
+def _body_statements(loop):
+    body = loop.children[
+        loop.children.index(next(c for c in loop.children if c.type == token.COLON)) + 1
+    ]
+    if body.type != syms.suite:
+        return body, [body]
+    return body, [
+        c for c in body.children if c.type not in (token.NEWLINE, token.INDENT, token.DEDENT)
+    ]
+
+
+def _step_call(stmt):
+    """``X.step()`` (no arguments) as the only content of a simple_stmt."""
+    if stmt.type != syms.simple_stmt or len(stmt.children) != 2:
+        return None
+    expr = stmt.children[0]
+    if expr.type != syms.power or len(expr.children) < 3:
+        return None
+    call, dot = expr.children[-1], expr.children[-2]
+    if not (
+        call.type == syms.trailer
+        and call.children[0].type == token.LPAR
+        and len(call.children) == 2
+    ):
+        return None
+    if not (
+        dot.type == syms.trailer
+        and dot.children[0].type == token.DOT
+        and dot.children[1].value == "step"
+    ):
+        return None
+    recv = expr.children[:-2]
+    name = recv[0].value if len(recv) == 1 and recv[0].type == token.NAME else None
+    if name is None and len(recv) > 1:
+        tmp = Node(syms.power, [c.clone() for c in recv])
+        name = dotted_name(tmp)
+    return (expr, name) if name else None
+
+
+def _last_line(stmt) -> int:
+    first = next(stmt.leaves())
+    body = str(stmt)[len(stmt.prefix) :].rstrip("\n")
+    return first.lineno + body.count("\n")
+
+
+class SchedulerOrderFixer(RuleFixer):
+    PATTERN = "for_stmt< any* > | while_stmt< any* >"
+
+    def visit(self, node, results) -> None:
+        suite, stmts = _body_statements(node)
+        if suite.type != syms.suite:
+            return
+        for pos, stmt in enumerate(stmts):
+            found = _step_call(stmt)
+            if found is None:
+                continue
+            expr, sched = found
+            kind, cls = scheduler_info(self.ctx, sched, stmt)
+            if kind in ("", "plateau"):
+                continue
+            later = stmts[pos + 1 :]
+            if not any(_trains(self.ctx, s, sched) for s in later):
+                continue
+            self._report(node, stmts, pos, stmt, expr, sched, kind, cls)
+
+    def _report(self, loop, stmts, pos, stmt, expr, sched, kind, cls) -> None:
+        last_end = _last_line(stmts[-1])
+        what = f"`{sched}` ({cls})" if cls else f"`{sched}`"
+        base = (
+            f"{what}.step() runs before this epoch's optimizer steps. Since PyTorch 1.1 the "
+            "constructor already applies epoch 0's learning rate and step() advances to the "
+            "next epoch, so calling it first skips the initial LR (every epoch trains one "
+            "schedule step ahead; 2.13 warns `Detected call of lr_scheduler.step() before "
+            "optimizer.step()`). To keep the pre-1.1 per-epoch learning rates, call "
+            f"`{sched}.step()` at the end of the epoch, after the training"
+        )
+        reasons = []
+        if kind == "maybe":
+            reasons.append(
+                f"`{sched}` is not bound to a torch.optim.lr_scheduler constructor in this file"
+            )
+        if kind == "resumed":
+            reasons.append("the scheduler is constructed with last_epoch/*args (resumed schedule)")
+        if _escapes(loop.children[-1] if loop.children[-1].type == syms.suite else loop):
+            reasons.append(
+                "the loop body has break/continue/return, so a step moved to the end could be skipped"
+            )
+        for earlier in stmts[:pos]:
+            s = str(earlier)
+            if re.search(r"\b" + re.escape(sched.split(".")[-1]) + r"\b|param_groups|\blr\b", s):
+                reasons.append(
+                    "statements before the step read the LR/scheduler; after the move they see this epoch's LR"
+                )
+                break
+        if len(stmt.children) != 2:
+            reasons.append("the call shares its line with other statements")
+        if reasons:
+            self.report(
+                expr,
+                base
+                + f": move this statement to the end of the loop body (after line {last_end}) by hand ("
+                + "; ".join(reasons)
+                + ").",
+                MANUAL,
+                suggestion=f"move `{sched}.step()` after line {last_end}",
+            )
+            return
+
+        def fix(stmt=stmt):
+            suite = stmt.parent
+            kids = suite.children
+            idx = kids.index(stmt)
+            first = idx > 0 and kids[idx - 1].type == token.INDENT
+            indent = indentation_of(stmt)
+            new = stmt.clone()
+            nxt = stmt.next_sibling
+            if first:
+                new.prefix = indent
+                if nxt is not None and nxt.type != token.DEDENT:
+                    nxt.prefix = re.sub(r"^[ \t]*", "", nxt.prefix, count=1)
+            else:
+                lines = stmt.prefix.split("\n")
+                comments = [ln for ln in lines[:-1] if ln.strip().startswith("#")]
+                new.prefix = "".join(c + "\n" for c in comments) + indent if comments else indent
+            stmt.remove()
+            end = len(suite.children)
+            if suite.children[-1].type == token.DEDENT:
+                end -= 1
+            suite.insert_child(end, new)
+
+        self.report(
+            expr,
+            base + f": moved `{sched}.step()` to the end of the loop body (after line {last_end}). "
+            "Per-epoch LRs then equal pre-1.1's; review loops that read the LR before training.",
+            UNSAFE,
+            fix=fix,
+            suggestion=f"move `{sched}.step()` after line {last_end}",
+        )
+
+
+class StepEpochFixer(RuleFixer):
+    PATTERN = CALL_PATTERN
+
+    def visit(self, node, results) -> None:
+        for call in iter_calls(self.ctx, node):
+            if call.method != "step" or not call.args or not call.callee:
+                continue
+            sched = call.callee.rsplit(".", 1)[0]
+            kind, _ = scheduler_info(self.ctx, sched, node)
+            if kind in ("", "maybe"):
+                continue
+            if kind == "plateau":
+                if len([a for a in call.args if a.name != "metrics"]) < 2 and not any(
+                    a.name == "epoch" for a in call.args
+                ):
+                    continue
+            self.report(
+                node,
+                f"`{call.callee}({', '.join(text(a.node) for a in call.args)})`: the epoch argument of "
+                "lr_scheduler.step() is deprecated (2.13 warns and uses the closed-form LR if the "
+                "scheduler has one). Call `step()` once per epoch after the optimizer steps "
+                "instead, or build the schedule with LambdaLR; no mechanical rewrite keeps "
+                "the same LRs.",
+                MANUAL,
+            )
+
+
+class GetLrFixer(RuleFixer):
+    PATTERN = CALL_PATTERN
+
+    def visit(self, node, results) -> None:
+        for call in iter_calls(self.ctx, node):
+            if call.method != "get_lr" or call.args or not call.callee:
+                continue
+            sched = call.callee.rsplit(".", 1)[0]
+            if sched == "self":
+                continue
+            kind, _ = scheduler_info(self.ctx, sched, node)
+            if kind in ("", "plateau"):
+                continue
+            safety = SAFE if kind in ("known", "resumed") else UNSAFE
+            leaf = node.children[call.index - 1].children[1]
+
+            def fix(leaf=leaf):
+                if leaf.value != "get_lr":
+                    return False
+                leaf.value = "get_last_lr"
+
+            note = (
+                ""
+                if safety == SAFE
+                else f" (`{sched}` is not bound to a torch.optim.lr_scheduler constructor here: check it is one)"
+            )
+            self.report(
+                leaf,
+                f"`{call.callee}()` outside step() returns the NEXT step's value in 1.4+ "
+                "(chainable form, e.g. StepLR gives lr*gamma at a step boundary) and warns; "
+                "`get_last_lr()` returns the LR in use, which is what pre-1.1 get_lr() "
+                "returned after a step()" + note,
+                safety,
+                fix=fix,
+                suggestion=f"{sched}.get_last_lr()",
+            )
+
+
+RULE = Rule(
+    id="TM201",
+    name="lr-scheduler-order",
+    summary="Call `scheduler.step()` after the epoch's optimizer steps, and use `get_last_lr()`",
+    why=(
+        "PyTorch 1.1.0 changed learning-rate schedulers: the constructor applies the "
+        "epoch-0 LR and `step()` moves to the next epoch, so `scheduler.step()` belongs after "
+        "`optimizer.step()`. Pre-1.1 code called it at the top of the epoch loop; on 2.13 that "
+        "order silently skips the first LR (StepLR(gamma=0.1), lr=1: pre-1.1 trained epochs "
+        "with [1, 0.1, 0.01, ...], the unchanged code trains with [0.1, 0.01, ...]) and warns "
+        "`Detected call of lr_scheduler.step() before optimizer.step()`. `step(epoch)` is "
+        "deprecated, and `get_lr()` called outside step() warns and returns the chainable "
+        "(next-step) value."
+    ),
+    safety=UNSAFE,
+    doc="""
+## What it does
+Finds `sched.step()` statements in a loop body that run before the loop's
+training (a later statement calls `opt.step()`, a function of this file that
+calls `.step(`, or something named `train*`/`fit`), where `sched` is bound to a
+`torch.optim.lr_scheduler.*` constructor, and moves the statement to the end
+of the loop body.  Also rewrites `sched.get_lr()` to `sched.get_last_lr()` and
+reports `sched.step(epoch)`.
+
+## Why is this bad
+Pre-1.1, `sched = StepLR(opt, 1, 0.1)` left `last_epoch=-1` and the first
+`step()` of the epoch loop set the epoch-0 LR (the base LR).  Since 1.1 the
+constructor already performs that first step, so the unchanged loop trains
+epoch `k` with the LR of epoch `k+1`.  Moving `step()` to the end of the loop
+body restores exactly the pre-1.1 LR of every epoch (checked with real torch
+for StepLR, MultiStepLR, ExponentialLR, LambdaLR and CosineAnnealingLR against
+the pre-1.1 closed forms written out by hand).  What is NOT preserved:
+statements before the training that read the LR now see this epoch's LR
+instead of the previous one, and a scheduler that never gets stepped at all
+(loop never runs) keeps the base LR in both versions.
+
+## Fix safety
+* The move is `unsafe` (REVIEW): the loop structure is simple (statement
+  directly in the loop body, no `break`/`continue`/`return` at the loop's
+  level, nothing before it reads the LR) and the scheduler is a known
+  `lr_scheduler` constructor.
+* `manual` (with the exact line to move it after) when the receiver is only
+  *named* like a scheduler, the scheduler resumes (`last_epoch=`), the body can
+  skip the end of an iteration, or earlier statements read the LR.
+* `ReduceLROnPlateau` is never moved (it has always been stepped with a metric
+  after validation).
+* `sched.step(epoch)` is `manual`: the epoch argument is deprecated and the
+  replacement depends on what the epoch value was meant to do.
+* `sched.get_lr()` -> `sched.get_last_lr()` is `safe` for a known scheduler:
+  `get_last_lr()` is the LR in use, which is what `get_lr()` returned after a
+  step() before 1.1.  (2.13's `get_lr()` outside step() returns the *next*
+  value for chainable schedulers; calls before any step() returned
+  `base/gamma` pre-1.1, which no code relied on.)  `self.get_lr()` (a
+  scheduler subclass) is left alone.  An unknown receiver named `*sched*` is
+  `unsafe`.
+
+## Differences from TorchFix
+TorchFix has no rule for the scheduler order.
+""",
+    examples=(
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.optim import lr_scheduler\n"
+                "opt = torch.optim.SGD(params, lr=0.1)\n"
+                "scheduler = lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)\n"
+                "for epoch in range(100):\n"
+                "    scheduler.step()  # decay\n"
+                "    train(epoch)\n"
+                "    validate()\n"
+            ),
+            after=(
+                "import torch\n"
+                "from torch.optim import lr_scheduler\n"
+                "opt = torch.optim.SGD(params, lr=0.1)\n"
+                "scheduler = lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)\n"
+                "for epoch in range(100):\n"
+                "    train(epoch)\n"
+                "    validate()\n"
+                "    scheduler.step()  # decay\n"
+            ),
+            unsafe_fixes=True,
+            title="step() moved after the epoch's training",
+        ),
+        Example(
+            before=(
+                "from torch.optim.lr_scheduler import StepLR\n"
+                "sched = StepLR(opt, 10)\n"
+                "for epoch in range(100):\n"
+                "    sched.step()\n"
+                "    train(epoch)\n"
+            ),
+            findings=("unsafe",),
+            title="without --unsafe-fixes the move is only reported",
+        ),
+        Example(
+            before=(
+                "from torch.optim.lr_scheduler import StepLR\n"
+                "sched = StepLR(opt, 10)\n"
+                "for epoch in range(100):\n"
+                "    sched.step()\n"
+                "    if epoch > 50:\n"
+                "        break\n"
+                "    train(epoch)\n"
+            ),
+            unsafe_fixes=True,
+            findings=("manual",),
+            title="break in the loop: report the exact move only",
+        ),
+        Example(
+            before=(
+                "from torch.optim.lr_scheduler import StepLR\n"
+                "sched = StepLR(opt, 10)\n"
+                "for epoch in range(100):\n"
+                "    train(epoch)\n"
+                "    sched.step()\n"
+                "    print(sched.get_lr())\n"
+            ),
+            after=(
+                "from torch.optim.lr_scheduler import StepLR\n"
+                "sched = StepLR(opt, 10)\n"
+                "for epoch in range(100):\n"
+                "    train(epoch)\n"
+                "    sched.step()\n"
+                "    print(sched.get_last_lr())\n"
+            ),
+            title="get_lr() -> get_last_lr(); order already modern",
+        ),
+        Example(
+            before=(
+                "from torch.optim.lr_scheduler import ReduceLROnPlateau\n"
+                "sched = ReduceLROnPlateau(opt)\n"
+                "for epoch in range(100):\n"
+                "    train(epoch)\n"
+                "    sched.step(val_loss)\n"
+            ),
+            title="ReduceLROnPlateau with a metric: nothing to do",
+        ),
+        Example(
+            before=(
+                "from torch.optim import lr_scheduler\n"
+                "sched = lr_scheduler.ExponentialLR(opt, 0.9)\n"
+                "for epoch in range(10):\n"
+                "    sched.step(epoch)\n"
+                "    train(epoch)\n"
+            ),
+            findings=("manual",),
+            title="step(epoch) is reported",
+        ),
+        Example(
+            before=(
+                "class Warmup(object):\n"
+                "    def step(self):\n"
+                "        pass\n"
+                "warm = Warmup()\n"
+                "for epoch in range(10):\n"
+                "    warm.step()\n"
+                "    train(epoch)\n"
+            ),
+            title="not a torch scheduler: untouched",
+        ),
+    ),
+    fixers=(SchedulerOrderFixer, StepEpochFixer, GetLrFixer),
+    tokens=(".step(", "get_lr("),
+)
