@@ -8,8 +8,8 @@ Adding a rule = adding one module to this package (defining ``RULE``, or
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
-from typing import Iterable
+from collections.abc import Iterable
+from functools import cache
 
 from codemods.base import FAMILIES, MANUAL, SAFE, UNSAFE, Example, Rule
 
@@ -17,15 +17,50 @@ __all__ = ["all_rules", "get_rule", "select_rules", "Rule", "Example", "SAFE", "
 
 _MODULES = [
     # TM0xx pre-0.4 autograd: TM001-TM004, TM007
+    "tm001_variable",
+    "tm002_volatile",
+    "tm003_data_index_scalar",
+    "tm004_dot_data",
+    "tm007_numpy_on_grad",
     # TM0xx pre-0.4 autograd: TM005, TM006, TM008-TM011, TM013
+    "tm005_scalar_overloads",
+    "tm006_zero_dim_results",
+    "tm008_legacy_constructors",
+    "tm009_type_checks",
+    "tm010_cuda_async",
+    "tm011_retain_variables",
+    "tm013_removed_autograd_attrs",
     # TM012 legacy autograd.Function
+    "tm012_legacy_function",
     # TM1xx 0.2-1.0 API changes
+    "tm101_broadcasting",
+    "tm102_keepdim",
+    "tm103_softmax_dim",
+    "tm104_init_underscore",
+    "tm105_clip_grad_norm",
+    "tm106_reduction",
+    "tm107_upsample",
+    "tm110_removed_modules",
+    "tm111_dotted_module_names",
+    "tm108_sigmoid_tanh",
+    "tm109_uint8_masks",
     # TM2xx 1.x-2.x deprecations and removals
+    "tm201_scheduler_order",
+    "tm203_division",
+    "tm205_linalg",
+    "tm206_torch_range",
+    "tm207_zero_grad",
+    "tm208_torch_load",
+    "tm209_fft",
+    "tm210_deprecations",
+    "tm211_torchvision",
     # TM3xx Python 2 -> 3
+    "tm3xx_py2",
+    "tm310_py2_division",
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_rules() -> tuple:
     rules = []
     for name in _MODULES:
@@ -54,12 +89,12 @@ def _matches(rule: Rule, patterns: Iterable[str]) -> bool:
 def unknown_selectors(patterns: Iterable[str]) -> list:
     """Selectors that match no rule id (reported as usage errors)."""
     ids = [r.id for r in all_rules()]
-    return [p for p in patterns if p.strip() and not any(i.startswith(p.strip().upper()) for i in ids)]
+    return [
+        p for p in patterns if p.strip() and not any(i.startswith(p.strip().upper()) for i in ids)
+    ]
 
 
-def select_rules(
-    select: Iterable[str] = (), ignore: Iterable[str] = (), py2: bool = True
-) -> tuple:
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = (), py2: bool = True) -> tuple:
     """Rules whose id starts with one of ``select`` (all when empty) and with
     none of ``ignore``.  ``py2=False`` drops the TM3xx family."""
     select = [s for s in select if s.strip()]

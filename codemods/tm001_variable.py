@@ -1,0 +1,577 @@
+"""TM001 variable-wrap: unwrap ``Variable(x)``.
+
+``Variable(x)`` -> ``x``; ``Variable(h.data)`` -> ``h.detach()``;
+``Variable(x, requires_grad=True)`` -> ``x.detach().requires_grad_()`` (or
+``<factory>.requires_grad_()``); pure self-assignments left behind are
+deleted and ``Variable`` is dropped from its import once unused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods import _autograd as A
+from codemods._stmt import delete_statement, remove_import_name
+from codemods.base import (
+    MANUAL,
+    SAFE,
+    UNSAFE,
+    Example,
+    Rule,
+    RuleFixer,
+    call_args,
+    kwarg,
+    parse_expr,
+)
+
+_ATOMIC = (token.NAME, token.NUMBER, token.STRING, syms.power, syms.atom)
+# parents in which any expression can replace a call without parentheses
+_FREE_SLOTS = (
+    syms.arglist,
+    syms.argument,
+    syms.expr_stmt,
+    syms.return_stmt,
+    syms.testlist_star_expr,
+    syms.testlist_gexp,
+    syms.exprlist,
+    syms.listmaker,
+    syms.dictsetmaker,
+    syms.simple_stmt,
+    syms.subscript,
+    syms.testlist,
+)
+
+
+def variable_call_index(ctx, chain: list) -> Optional[int]:
+    """Index of the call trailer when ``chain[:i]`` is a reference to
+    ``torch.autograd.Variable`` (resolved through the imports)."""
+    for i in range(1, len(chain)):
+        tr = chain[i]
+        if not A.is_call(tr):
+            continue
+        prev = chain[i - 1]
+        named = (
+            i == 1
+            and prev.type == token.NAME
+            and (prev.value == "Variable" or ctx.imports.get(prev.value) in A.VARIABLE)
+        ) or A.is_attr(prev, "Variable")
+        if not named:
+            continue
+        ref = chain[0] if i == 1 else Node(syms.power, [c.clone() for c in chain[:i]])
+        if A.is_variable_ref(ctx, ref):
+            return i
+        return None
+    return None
+
+
+def _text(node) -> str:
+    """Source of ``node`` without its leading whitespace; a comment in front of
+    it is kept inside parentheses so the text stays one expression."""
+    prefix = node.prefix
+    body = str(node)[len(prefix) :].rstrip()
+    if "#" in prefix:
+        return f"({prefix.lstrip()}{body})"
+    return body
+
+
+def _attachable(node) -> str:
+    """Text of ``node`` that a ``.method()`` can be appended to."""
+    txt = _text(node)
+    if node.type in _ATOMIC and not (
+        node.type == syms.power and node.children[0].type == token.AWAIT
+    ):
+        if node.type == syms.power and any(c.type == token.DOUBLESTAR for c in node.children):
+            return f"({txt})"
+        return txt
+    return f"({txt})"
+
+
+def _data_receiver(arg) -> Optional[list]:
+    """``h.data`` -> the chain of ``h``."""
+    if arg.type != syms.power:
+        return None
+    chain = A.chain_of(arg)
+    if len(chain) != len(arg.children) or len(chain) < 2 or not A.is_attr(chain[-1], "data"):
+        return None
+    return chain[:-1]
+
+
+def _fresh(an, arg) -> bool:
+    """A call chain whose first call creates a new tensor (a torch factory or
+    legacy constructor, ``x.new(...)``), possibly followed by plain methods."""
+    if arg.type != syms.power:
+        return False
+    chain = A.chain_of(arg)
+    if len(chain) != len(arg.children):
+        return False
+    first = next((i for i in range(1, len(chain)) if A.is_call(chain[i])), None)
+    if first is None:
+        return False
+    made = an.chain_value(chain[: first + 1])
+    if not (made is not None and made.kind == "tensor" and made.plain):
+        return False
+    callee = an.chain_value(chain[:first])
+    if not (callee is not None and callee.kind == "qual" or A.attr_of(chain[first - 1]) in A._NEW):
+        return False
+    return A.is_plain(an.value(arg))
+
+
+def _plain_reason(an, arg) -> Optional[str]:
+    chain = A.chain_of(arg) if arg.type == syms.power else [arg]
+    if arg.type == syms.power and len(chain) == len(arg.children):
+        last = chain[-1]
+        if A.is_attr(last, "data"):
+            return "a `.data` tensor never requires grad"
+        if A.is_call(last) and len(chain) > 2 and A.is_attr(chain[-2], "detach"):
+            return "a `.detach()`ed tensor never requires grad"
+    if A.is_plain(an.value(arg)):
+        return "it is plain data (a loader batch, a new tensor, or a name bound only to those), which never requires grad"
+    return None
+
+
+class VariableCallFixer(RuleFixer):
+    PATTERN = "power"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        chain = A.chain_of(node)
+        i = variable_call_index(ctx, chain)
+        if i is None:
+            return
+        trailer = chain[i]
+        args = call_args(trailer)
+        shown = _text(Node(syms.power, [c.clone() for c in chain[: i + 1]]))
+        if kwarg(args, "volatile") is not None:
+            return  # TM002 drops the flag first
+        pos = [a for a in args if a.name is None]
+        if not args or any(a.star for a in args):
+            self.report(
+                node,
+                f"`{shown}`: cannot unwrap a Variable call without a plain data argument; rewrite it by hand",
+                MANUAL,
+            )
+            return
+        others = [a for a in args if a.name not in (None, "requires_grad")]
+        if len(pos) != 1 or others or args[0].name is not None:
+            self.report(
+                node,
+                f"`{shown}`: positional flags or unknown keywords; write `x` / `x.detach().requires_grad_(flag)` by hand",
+                MANUAL,
+            )
+            return
+        an = A.analysis(ctx)
+        arg = pos[0].value
+        rg = kwarg(args, "requires_grad")
+        if rg is None or A._is_false(rg.value):
+            mode = "plain"
+        elif A._is_true(rg.value):
+            mode = "grad"
+        else:
+            mode = "flag"
+        recv = _data_receiver(arg)
+        recv_tensor = False
+        if recv is not None:
+            rv = an.chain_value(recv)
+            recv_tensor = A.is_tensor(rv) or (
+                len(recv) == 1 and recv[0].type == token.NAME and A.guarded_tensor(ctx, recv[0])
+            )
+            if A.receiver_is_other_by_name(recv):
+                recv_tensor = False
+        rest = node.children[i + 1 :]
+
+        def head_text() -> str:
+            cur_arg = [a for a in call_args(trailer) if a.name is None][0].value
+            cur_recv = _data_receiver(cur_arg)
+            flag = kwarg(call_args(trailer), "requires_grad")
+            if recv_tensor and cur_recv is not None:
+                base = _text(Node(syms.power, [c.clone() for c in cur_recv])) + ".detach()"
+                if mode == "plain":
+                    return base
+                return base + (
+                    ".requires_grad_()"
+                    if mode == "grad"
+                    else f".requires_grad_({_text(flag.value)})"
+                )
+            if mode == "plain":
+                return _text(cur_arg)
+            if mode == "grad" and _fresh(an, cur_arg):
+                return _attachable(cur_arg) + ".requires_grad_()"
+            tail = (
+                ".requires_grad_()" if mode == "grad" else f".requires_grad_({_text(flag.value)})"
+            )
+            return _attachable(cur_arg) + ".detach()" + tail
+
+        def build():
+            head = head_text()
+            tail = "".join(str(c) for c in node.children[i + 1 :])
+            plain_arg = mode == "plain" and not (recv_tensor and recv is not None)
+            cur_arg = [a for a in call_args(trailer) if a.name is None][0].value
+            if plain_arg and cur_arg.type not in _ATOMIC and (tail or not _free_slot(node)):
+                head = f"({head})"
+            return parse_expr(head + tail)
+
+        new_txt = _text(build())
+        if mode == "flag":
+            safety = UNSAFE
+            why = (
+                f"`requires_grad={_text(rg.value)}` is not a literal; `Variable(x, requires_grad=f)` is "
+                "`x.detach().requires_grad_(f)` (check that the flag is a bool)"
+            )
+        elif recv is not None and recv_tensor:
+            safety = SAFE
+            why = "`Variable(h.data)` is a detached copy of `h` (repackaging a hidden state)"
+        elif mode == "grad":
+            safety = SAFE
+            why = (
+                "`Variable(t, requires_grad=True)` makes a new leaf that shares storage with `t` and leaves "
+                "`t` untouched, which is exactly what the rewrite does"
+            )
+        else:
+            reason = _plain_reason(an, arg)
+            if reason is not None:
+                safety = SAFE
+                why = f"`{_text(arg)}`: {reason}"
+            else:
+                safety = UNSAFE
+                why = (
+                    f"`{_text(arg)}` is not provably plain data: in half-migrated code `Variable(y)` detached "
+                    f"`y`; use `{_attachable(arg)}.detach()` if it may require grad"
+                )
+        message = f"`Variable` is deprecated since PyTorch 0.4 (tensors are Variables): `{shown}` -> `{new_txt if not rest else head_text()}` ({why})"
+
+        def fix():
+            if trailer.parent is not node:
+                return False
+            new = build()
+            new.prefix = node.prefix
+            node.replace(new)
+            _drop_self_assignment(new)
+            return None
+
+        self.report(node, message, safety, fix=fix, suggestion=new_txt)
+
+
+def _free_slot(node) -> bool:
+    parent = node.parent
+    if parent is None:
+        return True
+    if parent.type in _FREE_SLOTS:
+        return True
+    if parent.type == syms.trailer and parent.children[0].value in "([":
+        return True
+    if parent.type == syms.atom:
+        return True
+    return False
+
+
+def _drop_self_assignment(new) -> None:
+    cur = new
+    while cur.parent is not None and cur.parent.type in (
+        syms.testlist_star_expr,
+        syms.exprlist,
+        syms.testlist_gexp,
+    ):
+        cur = cur.parent
+    stmt = cur.parent
+    if stmt is None or stmt.type != syms.expr_stmt or len(stmt.children) != 3:
+        return
+    if stmt.children[1].type != token.EQUAL or stmt.children[2] is not cur:
+        return
+    target = stmt.children[0]
+    if any(
+        leaf.type not in (token.NAME, token.COMMA, token.LPAR, token.RPAR)
+        for leaf in target.leaves()
+    ):
+        return
+    norm = lambda n: re.sub(r"[\s()]", "", str(n)).rstrip(",")  # noqa: E731
+    if norm(target) == norm(cur):
+        delete_statement(stmt)
+
+
+class VariableRefFixer(RuleFixer):
+    """``Variable`` used other than by calling it (or in isinstance)."""
+
+    PATTERN = "'Variable'"
+
+    def visit(self, node: Leaf, results: dict) -> None:
+        ctx = self.ctx
+        parent = node.parent
+        if parent is None:
+            return
+        if _in_import(node):
+            return
+        if parent.type == syms.trailer:
+            if parent.children[0].value != ".":
+                return
+            power = parent.parent
+            idx = power.children.index(parent)
+            chain = power.children[: idx + 1]
+            nxt = power.children[idx + 1] if idx + 1 < len(power.children) else None
+            ref = Node(syms.power, [c.clone() for c in chain])
+            outer = power
+        else:
+            if parent.type == syms.power and parent.children[0] is node:
+                nxt = parent.children[1] if len(parent.children) > 1 else None
+                outer = parent
+            else:
+                nxt = None
+                outer = node
+            ref = node
+            if parent.type in (syms.funcdef, syms.classdef) and parent.children[1] is node:
+                return
+            if parent.type == syms.argument and parent.children[0] is node:
+                return  # a keyword argument named Variable
+        if nxt is not None and (A.is_call(nxt) or A.is_attr(nxt)):
+            return  # calls are VariableCallFixer's; attributes are left alone
+        if not A.is_variable_ref(ctx, ref):
+            return
+        if _isinstance_arg(outer):
+            return  # TM009 handles isinstance/issubclass checks
+        self.report(
+            node,
+            "`Variable` used as a value cannot be unwrapped mechanically: since PyTorch 0.4 "
+            "`Variable(x)` just returns a tensor; replace this use by hand (e.g. `lambda x: x` or `torch.Tensor` "
+            "for type checks)",
+            MANUAL,
+        )
+
+
+def _in_import(node) -> bool:
+    cur = node.parent
+    while cur is not None:
+        if cur.type in (syms.import_from, syms.import_name):
+            return True
+        if cur.type in (syms.simple_stmt, syms.file_input):
+            return False
+        cur = cur.parent
+    return False
+
+
+def _isinstance_arg(node) -> bool:
+    cur = node
+    while cur.parent is not None and cur.parent.type in (syms.atom, syms.testlist_gexp):
+        cur = cur.parent
+    parent = cur.parent
+    if parent is None:
+        return False
+    if parent.type == syms.arglist:
+        trailer = parent.parent
+    elif parent.type == syms.trailer:
+        trailer = parent
+    else:
+        if parent.type == syms.comparison:
+            return True  # ``type(x) == Variable``: TM009's
+        return False
+    power = trailer.parent
+    if power is None or power.type != syms.power or power.children[0].type != token.NAME:
+        return False
+    return power.children[0].value in ("isinstance", "issubclass")
+
+
+class VariableImportFixer(RuleFixer):
+    """Remove ``Variable`` from ``from torch.autograd import ...`` once no
+    use is left."""
+
+    PATTERN = None
+
+    def visit(self, tree: Node, results: dict) -> None:
+        sites = []
+        for node in tree.pre_order():
+            if node.type != syms.import_from:
+                continue
+            module = "".join(str(c).strip() for c in node.children[1 : _import_index(node)])
+            if module not in ("torch.autograd", "torch.autograd.variable"):
+                continue
+            for leaf in node.leaves():
+                if leaf.type == token.NAME and leaf.value == "Variable":
+                    nxt = leaf.next_sibling
+                    local = (
+                        nxt.next_sibling.value
+                        if nxt is not None and nxt.type == token.NAME and nxt.value == "as"
+                        else "Variable"
+                    )
+                    sites.append((node, local))
+        if not sites:
+            return
+        for node, local in sites:
+            if _used(tree, local):
+                continue
+
+            def fix(node=node, local=local):
+                return remove_import_name(node, local) or False
+
+            self.report(
+                node,
+                f"`{local}` (torch.autograd.Variable) is no longer used: remove it from the import",
+                SAFE,
+                fix=fix,
+                suggestion=f"remove `{local}` from the import",
+            )
+
+
+def _import_index(node) -> int:
+    for i, k in enumerate(node.children):
+        if k.type == token.NAME and k.value == "import":
+            return i
+    return len(node.children)
+
+
+def _used(tree, local: str) -> bool:
+    for leaf in tree.leaves():
+        if leaf.type != token.NAME or leaf.value != local:
+            continue
+        if _in_import(leaf):
+            continue
+        prev = leaf.prev_sibling
+        if prev is not None and prev.type == token.DOT:
+            continue
+        parent = leaf.parent
+        if (
+            parent.type == syms.argument
+            and parent.children[0] is leaf
+            and len(parent.children) == 3
+        ):
+            continue
+        return True
+    return False
+
+
+_WHY = """\
+Since PyTorch 0.4.0 `Variable` and `Tensor` are merged: `Variable(x)` is
+deprecated (never removed) and on 2.13 silently returns a plain tensor -- a
+*detached* leaf when `x` requires grad.  `Variable(x, requires_grad=True)`
+returns a new leaf sharing `x`'s storage.
+"""
+
+_DOC = """\
+## What it does
+Unwraps `Variable(...)` calls (resolved through the imports: `Variable`,
+`torch.autograd.Variable`, `autograd.Variable`, `ag.Variable`):
+
+- `Variable(x)` -> `x`
+- `Variable(h.data)` -> `h.detach()` when `h` is provably a tensor
+  (`repackage_hidden`); otherwise `h.data` (e.g. a namedtuple batch's field)
+- `Variable(x, requires_grad=True)` -> `x.detach().requires_grad_()`, or
+  `torch.randn(3).requires_grad_()` for a fresh factory call
+- `Variable(x, requires_grad=flag)` -> `x.detach().requires_grad_(flag)`
+
+A statement left as a pure self-assignment (`x = Variable(x)`,
+`data, target = Variable(data), Variable(target)`) is deleted (`pass` if the
+block would be empty), and `Variable` is removed from its
+`from torch.autograd import ...` once nothing uses it.  `volatile=` calls are
+left to TM002, which drops the flag; this rule then unwraps the call.
+
+## Why is this bad
+`Variable` is a no-op wrapper kept for compatibility; it hides that the code
+works on tensors and, in half-migrated code, silently detaches tensors that
+require grad.
+
+## Fix safety
+- **safe** when the argument is provably plain data: a for-loop target over a
+  data loader, a tensor factory/constructor/`from_numpy`/`x.new(...)`, a
+  `.data`/`.detach()` expression, `.cuda()/.float()/.view(...)` chains of
+  those, or a name bound only to such values in its function.  In genuine
+  0.3 code `Variable(y)` with a Variable `y` raised, so the argument is data.
+- **safe** for `requires_grad=True`: `x.detach().requires_grad_()` is exactly
+  what `Variable` does on 2.13 (a new leaf, `x` untouched).
+- **unsafe** otherwise (a function parameter, an attribute, a model output):
+  in half-migrated code `Variable(y)` detached `y`; write `y.detach()` if `y`
+  may require grad.  A non-literal `requires_grad=` is unsafe too.
+- **manual**: `Variable` used as a value (`map(Variable, xs)`, subclassing,
+  `partial(Variable, ...)`), positional flags, `Variable()` without data.
+  `isinstance(x, Variable)` and `type(x) == Variable` are TM009's.
+
+## Differences from TorchFix
+TorchFix targets post-1.x APIs and, as far as we know, does not unwrap
+`Variable`.  We remove the now-unused import and the
+self-assignments the unwrapping leaves behind, and we never unwrap an
+argument that may require grad without flagging it.
+"""
+
+RULE = Rule(
+    id="TM001",
+    name="variable-wrap",
+    summary="Unwrap deprecated `Variable(...)` calls (tensors are Variables since PyTorch 0.4).",
+    why=_WHY,
+    safety=SAFE,
+    doc=_DOC,
+    examples=(
+        Example(
+            before=(
+                "from torch.autograd import Variable\n"
+                "\n"
+                "for data, target in train_loader:\n"
+                "    data, target = Variable(data), Variable(target)\n"
+                "    output = model(data)\n"
+            ),
+            after=("\nfor data, target in train_loader:\n    output = model(data)\n"),
+            title="loader batches: self-assignment deleted, import removed",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "w = Variable(torch.randn(3, 1), requires_grad=True)\n"
+                "h = Variable(hidden.data)\n"
+                "z = Variable(noise.cuda())\n"
+            ),
+            after=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "w = torch.randn(3, 1).requires_grad_()\n"
+                "h = hidden.data\n"
+                "z = Variable(noise.cuda())\n"
+            ),
+            findings=("unsafe",),
+            title="factory with requires_grad; unknown argument stays unsafe",
+        ),
+        Example(
+            before=(
+                "from torch.autograd import Variable\ndef step(x):\n    return model(Variable(x))\n"
+            ),
+            after=("def step(x):\n    return model(x)\n"),
+            unsafe_fixes=True,
+            title="function parameter (unsafe) with --unsafe-fixes",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "def repackage_hidden(h):\n"
+                "    if type(h) == Variable:\n"
+                "        return Variable(h.data)\n"
+                "    return tuple(repackage_hidden(v) for v in h)\n"
+            ),
+            after=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "def repackage_hidden(h):\n"
+                "    if type(h) == Variable:\n"
+                "        return h.detach()\n"
+                "    return tuple(repackage_hidden(v) for v in h)\n"
+            ),
+            title="repackage_hidden: a guarded tensor is detached",
+        ),
+        Example(
+            before=(
+                "from mylib import Variable\n"
+                "def Wrap(x):\n"
+                "    return Variable(x)\n"
+                "xs = map(Variable, batch)  # not torch's Variable\n"
+            ),
+            title="a Variable that is not torch's",
+        ),
+        Example(
+            before=("from torch.autograd import Variable\nxs = list(map(Variable, batch))\n"),
+            findings=("manual",),
+            title="Variable passed as a value",
+        ),
+    ),
+    fixers=(VariableCallFixer, VariableRefFixer, VariableImportFixer),
+    tokens=("Variable",),
+)

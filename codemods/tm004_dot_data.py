@@ -1,0 +1,352 @@
+"""TM004 dot-data: ``x.data`` -> ``x.detach()`` for reads; in-place
+updates through ``.data`` move into ``with torch.no_grad():``."""
+
+from __future__ import annotations
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+from fissix.pytree import Leaf, Node
+
+from codemods import _autograd as A
+from codemods import _dotdata as D
+from codemods._stmt import wrap_statements
+from codemods.base import (
+    MANUAL,
+    SAFE,
+    UNSAFE,
+    Example,
+    Rule,
+    RuleFixer,
+    ensure_import,
+    statement_of,
+)
+from codemods.tm002_volatile import in_no_grad_with
+
+
+def replace_data(trailer: Node, plain: bool) -> None:
+    """``.data`` -> ``.detach()`` (or nothing for plain data)."""
+    power = trailer.parent
+    if plain:
+        trailer.remove()
+        if len(power.children) == 1:
+            only = power.children[0]
+            prefix = power.prefix
+            only.remove()
+            only.prefix = prefix
+            power.replace(only)
+        return
+    idx = power.children.index(trailer)
+    trailer.remove()
+    power.insert_child(idx, Node(syms.trailer, [Leaf(token.DOT, "."), Leaf(token.NAME, "detach")]))
+    power.insert_child(idx + 1, Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")]))
+
+
+def _unit_here(ctx, stmt) -> bool:
+    """The statement is an in-place update that TM004 wraps (or leaves as
+    weight init)."""
+    if stmt is None:
+        return False
+    unit = D.inplace_unit(stmt)
+    if unit is None:
+        return False
+    kind, _ = D.classify(ctx, unit.recv)
+    return kind != D.OTHER
+
+
+class DataReadFixer(RuleFixer):
+    PATTERN = "trailer< '.' 'data' >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        site = D.site_of(node)
+        if site is None or D.owner(site) != "TM004":
+            return
+        stmt = statement_of(node)
+        if _unit_here(ctx, stmt):
+            return
+        power = site.power
+        parent = power.parent
+        # ``p.data = t``: assignment to .data
+        if (
+            not site.after
+            and len(power.children) == site.index + 1
+            and parent is not None
+            and parent.type == syms.expr_stmt
+            and parent.children[0] is power
+            and len(parent.children) == 3
+            and parent.children[1].type == token.EQUAL
+        ):
+            kind, _ = D.classify(ctx, site.recv)
+            if kind in (D.OTHER,) or A.receiver_is_other_by_name(site.recv):
+                return
+            if kind == D.UNKNOWN:
+                return
+            recv = D.text_of(site.recv)
+            value = str(parent.children[2]).strip()
+            self.report(
+                node,
+                f"assignment to `{recv}.data` can change the tensor's shape/dtype/device behind autograd's back; "
+                f"if the shape and dtype match use `with torch.no_grad(): {recv}.copy_({value})`, otherwise "
+                "rebuild the parameter",
+                MANUAL,
+            )
+            return
+        kind, _val = D.classify(ctx, site.recv)
+        if kind == D.OTHER:
+            return
+        recv = D.text_of(site.recv)
+        after = site.after
+        inplace_method = (
+            after and A.is_attr(after[0]) and A.attr_of(after[0]) in D.INPLACE_OK | A._INIT_INPLACE
+        )
+        if inplace_method:
+            if kind == D.UNKNOWN:
+                return
+            self.report(
+                node,
+                f"in-place `{A.attr_of(after[0])}` through `{recv}.data` inside an expression bypasses autograd's "
+                f"version counter; move the update into its own statement under `with torch.no_grad():`",
+                MANUAL,
+            )
+            return
+        if kind == D.UNKNOWN and not D.tensor_evidence(site):
+            return  # no evidence that this is a tensor's .data: stay silent
+        drop = D.drop_data(kind, site.recv)
+        if drop:
+            new, safety = recv, SAFE
+            why = f"`{recv}` is plain data (no grad), so `.data` is the tensor itself"
+        elif kind in (D.PLAIN, D.TENSOR):
+            new, safety = f"{recv}.detach()", SAFE
+            why = f"`{recv}` is a tensor and the value is only read"
+        else:
+            new, safety = f"{recv}.detach()", UNSAFE
+            why = (
+                f"`{recv}` is not provably a tensor; if it is a PackedSequence, a dataset or an object with a "
+                "`data` field, keep `.data`"
+            )
+        msg = f"`{recv}.data` is a legacy alias that hides autograd: use `{new}` ({why})"
+        plain = drop
+
+        def fix() -> None:
+            if node.parent is not site.power:
+                return False
+            replace_data(node, plain)
+            return None
+
+        self.report(node, msg, safety, fix=fix, suggestion=new)
+
+
+class InplaceFixer(RuleFixer):
+    """Runs of in-place updates through ``.data`` -> one no_grad block."""
+
+    PATTERN = "simple_stmt"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        if "data" not in str(node):
+            return
+        unit = self._unit(node)
+        if unit is None:
+            return
+        prev = node.prev_sibling
+        if prev is not None and self._unit(prev) is not None and not _suppressed(prev):
+            return  # not the first of its run
+        run = [unit]
+        nxt = node.next_sibling
+        while nxt is not None and not _suppressed(nxt):
+            u = self._unit(nxt)
+            if u is None:
+                break
+            run.append(u)
+            nxt = nxt.next_sibling
+        inside = in_no_grad_with(ctx, node)
+        texts = [D.text_of(u.recv) for u in run]
+        lines = "; ".join(str(u.stmt).strip().split("\n")[0] for u in run)
+        where = (
+            "drop `.data` (already under no_grad)"
+            if inside
+            else "wrap in `with torch.no_grad():` without `.data`"
+        )
+        msg = (
+            f"in-place update through `.data` ({lines}) bypasses autograd's version counter (stale gradients if "
+            f"the tensor was already used in a graph): {where}; `.grad.data` becomes `.grad` (unsafe: an "
+            "error is raised instead if the tensor is still needed by backward)"
+        )
+
+        def fix() -> None:
+            stmts = [u.stmt for u in run]
+            if any(s.parent is None for s in stmts):
+                return False
+            for u, t in zip(run, texts):
+                D.strip_data(u.stmt, t)
+            if not in_no_grad_with(ctx, stmts[0]):
+                root = wrap_statements(stmts, "with torch.no_grad()")
+                while root.parent is not None:
+                    root = root.parent
+                ensure_import(root, "torch")
+            return None
+
+        self.report(
+            node,
+            msg,
+            UNSAFE,
+            fix=fix,
+            suggestion="with torch.no_grad(): " + lines.replace(".data", ""),
+        )
+
+    def _unit(self, stmt):
+        if stmt.type != syms.simple_stmt:
+            return None
+        unit = D.inplace_unit(stmt)
+        if unit is None:
+            return None
+        kind, _ = D.classify(self.ctx, unit.recv)
+        if kind == D.OTHER:
+            return None
+        if D.is_init_context(self.ctx, unit):
+            return None
+        return unit
+
+
+def _suppressed(stmt) -> bool:
+    return "torchmigrate: ignore" in str(stmt)
+
+
+_WHY = """\
+`.data` predates the 0.4 Tensor/Variable merge: it returns the same storage
+with `requires_grad=False` and *without* autograd's version counter.  It was
+never formally deprecated and is silent on 2.13, but reads are spelled
+`.detach()` today and in-place updates belong under `torch.no_grad()`
+(an in-place op through `.data` on a tensor already used in a graph gives
+silently stale gradients).
+"""
+
+_DOC = """\
+## What it does
+- Reads: `out.data.max(1)[1]` -> `out.detach().max(1)[1]`; `sample.data`
+  -> `sample.detach()`; `target.data` -> `target` when `target` is plain data
+  (a loader batch has no graph, so `.data` is the tensor itself -- we prefer
+  the shorter form over `target.detach()`).
+- In-place updates through `.data` as whole statements (`p.data.add_(...)`,
+  `w.data -= lr * w.grad.data`, `w.grad.data.zero_()`, `p.data[i] = v`) are
+  rewritten without `.data` inside `with torch.no_grad():`; `.grad.data`
+  there becomes `.grad`.  Consecutive such statements share one block.  In a
+  loop the statements are wrapped, not the loop: the loop header keeps its
+  meaning and the diff stays minimal.
+- Weight initialisation (`m.weight.data.normal_(0, 0.02)`, `.fill_`,
+  `.zero_()`, `.copy_` in an init/`weights_init`/`reset_parameters` function,
+  or on `.weight.data`/`.bias.data` outside training code) behaves the same
+  and is left alone, silently.
+- `p.data = t` is reported (it may change shape/dtype).
+- `x.data[0]` is TM003's, `.data.numpy()` chains are TM007's,
+  `Variable(x.data)` is TM001's.
+
+## Fix safety
+- **safe** reads when the receiver is provably a tensor: bound from
+  `Variable(...)`, a model/criterion call, a `torch.*` factory or function,
+  tensor-method chains, `.grad`/`.weight`/`.bias`, a parameter loop
+  variable; or provably plain data (then `.data` is dropped).
+- **unsafe** reads when the receiver is unknown but the value is used like a
+  tensor (`.max(`, `.cpu()`, `.view(` ...): a PackedSequence or an object
+  with a `data` field would break.  Unknown receivers without such evidence
+  are not reported; `torch.utils.data`, `dataset.data`, `self.data`,
+  `args.data`, namedtuple batches and `PackedSequence.data` are never
+  touched.
+- **unsafe** for the no_grad rewrite of in-place updates: where `.data`
+  silently gave stale gradients, the rewrite raises
+  `one of the variables needed for gradient computation has been modified by
+  an inplace operation`.
+- **manual**: assignments to `.data`, in-place ops through `.data` inside
+  larger expressions.
+
+## Differences from TorchFix
+As far as we know TorchFix does not rewrite `.data`; we only touch
+receivers known to be tensors and never `torch.utils.data`, datasets or
+PackedSequence.
+"""
+
+RULE = Rule(
+    id="TM004",
+    name="dot-data",
+    summary="Replace `.data` with `.detach()` for reads and `torch.no_grad()` for in-place updates.",
+    why=_WHY,
+    safety=SAFE,
+    doc=_DOC,
+    examples=(
+        Example(
+            before=(
+                "import torch.nn as nn\n"
+                "model = nn.Linear(4, 2)\n"
+                "def test(loader):\n"
+                "    for data, target in loader:\n"
+                "        output = model(data)\n"
+                "        pred = output.data.max(1)[1]\n"
+                "        correct = pred.eq(target.data).sum()\n"
+            ),
+            after=(
+                "import torch.nn as nn\n"
+                "model = nn.Linear(4, 2)\n"
+                "def test(loader):\n"
+                "    for data, target in loader:\n"
+                "        output = model(data)\n"
+                "        pred = output.detach().max(1)[1]\n"
+                "        correct = pred.eq(target).sum()\n"
+            ),
+            title="reads: model output detached, plain batch unwrapped",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "for t in range(10):\n"
+                "    loss.backward()\n"
+                "    w.data -= lr * w.grad.data\n"
+                "    w.grad.data.zero_()\n"
+                "    print(t)\n"
+            ),
+            after=(
+                "import torch\n"
+                "for t in range(10):\n"
+                "    loss.backward()\n"
+                "    with torch.no_grad():\n"
+                "        w -= lr * w.grad\n"
+                "        w.grad.zero_()\n"
+                "    print(t)\n"
+            ),
+            unsafe_fixes=True,
+            title="manual SGD step (unsafe) with --unsafe-fixes",
+        ),
+        Example(
+            before=("for p in model.parameters():\n    p.data.add_(-lr, p.grad.data)\n"),
+            findings=("unsafe",),
+            title="in-place update reported without --unsafe-fixes",
+        ),
+        Example(
+            before=(
+                "def weights_init(m):\n"
+                "    m.weight.data.normal_(0.0, 0.02)\n"
+                "    m.bias.data.fill_(0)\n"
+                "n = len(train_set.data)\n"
+                "x = args.data\n"
+                "packed = pack_padded_sequence(x, lengths)\n"
+                "y = packed.data.max()\n"
+                "def f(thing):\n"
+                "    return thing.data\n"
+            ),
+            title="weight init, datasets, args, PackedSequence, unknown receivers",
+        ),
+        Example(
+            before=("def f(out):\n    return out.data.max(1)[1]\n"),
+            findings=("unsafe",),
+            title="unknown receiver used like a tensor",
+        ),
+        Example(
+            before=(
+                "import torch\nw = torch.nn.Parameter(torch.zeros(3))\nw.data = torch.ones(4)\n"
+            ),
+            findings=("manual",),
+            title="assignment to .data",
+        ),
+    ),
+    fixers=(DataReadFixer, InplaceFixer),
+    prefilter=lambda text: "data" in text,
+)

@@ -1,0 +1,227 @@
+"""TM001 variable-wrap: resolution, classification, statement/import cleanup."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+from codemods import get_rule
+from torchmigrate.engine import migrate
+
+TM001 = [get_rule("TM001")]
+
+
+def run(text, unsafe=False, rules=TM001):
+    res = migrate(text, rules, unsafe_fixes=unsafe)
+    assert not res.errors, res.errors
+    return res
+
+
+def left(res, rule="TM001"):
+    return sorted(f.safety for f in res.findings if f.rule == rule)
+
+
+@pytest.mark.parametrize(
+    "imp, call",
+    [
+        ("from torch.autograd import Variable", "Variable"),
+        ("import torch", "torch.autograd.Variable"),
+        ("from torch import autograd", "autograd.Variable"),
+        ("import torch.autograd as ag", "ag.Variable"),
+        ("from torch.autograd import Variable as V", "V"),
+        ("from torch.autograd.variable import Variable", "Variable"),
+    ],
+)
+def test_resolved_through_imports(imp, call):
+    src = f"{imp}\nfor x, y in loader:\n    out = model({call}(x))\n"
+    new = run(src).new
+    assert "model(x)" in new
+    assert "Variable" not in new.replace(imp, "") or imp.startswith("import")
+
+
+def test_local_variable_is_not_torchs():
+    src = "def Variable(x):\n    return x\nfor x in loader:\n    y = Variable(x)\n"
+    res = run(src)
+    assert res.new == src and not res.findings
+
+
+def test_shim_rebinding_is_left_alone():
+    src = (
+        "try:\n    from torch.autograd import Variable\nexcept ImportError:\n"
+        "    Variable = lambda x: x\nfor x in loader:\n    y = Variable(x)\n"
+    )
+    assert run(src).new == src
+
+
+def test_chained_and_nested_calls():
+    src = (
+        "from torch.autograd import Variable\nimport torch\n"
+        "for x, y in loader:\n"
+        "    a = Variable(x).cuda()\n"
+        "    b = Variable(x.view(-1, 4) + 1).sum()\n"
+        "    c = Variable(torch.randn(3)) * 2\n"
+        "    d = -Variable(x + 1)\n"
+    )
+    new = run(src).new
+    assert "a = x.cuda()" in new
+    assert "b = (x.view(-1, 4) + 1).sum()" in new
+    assert "c = torch.randn(3) * 2" in new
+    assert "d = -(x + 1)" in new
+    assert "Variable" not in new
+
+
+def test_comments_are_kept():
+    src = (
+        "from torch.autograd import Variable  # legacy\n"
+        "import torch\n"
+        "for x, y in loader:\n"
+        "    # wrap the batch\n"
+        "    x = Variable(x)  # becomes a no-op\n"
+        "    out = model(Variable(  # the input\n"
+        "        y))\n"
+    )
+    new = run(src).new
+    assert "# wrap the batch" in new
+    assert "# the input" in new
+    assert "x = x" not in new and "# becomes a no-op" not in new
+    assert new.startswith("import torch\n")
+
+
+def test_self_assignment_in_block_becomes_pass():
+    src = (
+        "from torch.autograd import Variable\n"
+        "for x, y in loader:\n"
+        "    if True:\n"
+        "        x = Variable(x)\n"
+        "    out = model(x)\n"
+    )
+    new = run(src).new
+    assert "    if True:\n        pass\n" in new
+
+
+def test_partial_tuple_is_not_deleted():
+    src = (
+        "from torch.autograd import Variable\n"
+        "def f(y, loader):\n"
+        "    for x, _ in loader:\n"
+        "        x, y = Variable(x), Variable(y)\n"
+    )
+    res = run(src)
+    assert "x, y = x, Variable(y)" in res.new
+    assert left(res) == ["unsafe"]
+    new = run(src, unsafe=True).new
+    assert "x, y" not in new and "Variable" not in new
+
+
+def test_import_kept_with_other_names():
+    src = (
+        "from torch.autograd import Variable, grad\n"
+        "for x in loader:\n    g = grad(Variable(x).sum(), [x])\n"
+    )
+    new = run(src).new
+    assert new.startswith("from torch.autograd import grad\n")
+
+
+def test_requires_grad_forms():
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n"
+        "def f(t, flag):\n"
+        "    a = Variable(t, requires_grad=True)\n"
+        "    b = Variable(t, requires_grad=False)\n"
+        "    c = Variable(t, requires_grad=flag)\n"
+        "    d = Variable(torch.zeros(3).cuda(), requires_grad=True)\n"
+        "    e = Variable(t.float(), requires_grad=True)\n"
+    )
+    res = run(src, unsafe=True)
+    new = res.new
+    assert "a = t.detach().requires_grad_()" in new
+    assert "b = t\n" in new
+    assert "c = t.detach().requires_grad_(flag)" in new
+    assert "d = torch.zeros(3).cuda().requires_grad_()" in new
+    # .float() may return t itself: never requires_grad_() on it directly
+    assert "e = t.float().detach().requires_grad_()" in new
+    safe = run(src)
+    assert "a = t.detach().requires_grad_()" in safe.new
+    assert "c = Variable(t, requires_grad=flag)" in safe.new
+
+
+def test_unknown_argument_is_unsafe_with_message():
+    src = "from torch.autograd import Variable\ndef f(h):\n    return Variable(h)\n"
+    res = run(src)
+    assert res.new == src
+    (f,) = res.findings
+    assert f.safety == "unsafe" and "h.detach()" in f.message
+
+
+def test_volatile_is_left_to_tm002():
+    src = (
+        "from torch.autograd import Variable\n"
+        "def f():\n    for x in loader:\n        y = Variable(x, volatile=True)\n"
+    )
+    res = run(src)
+    assert res.new == src and not res.findings
+    both = run(src, rules=[get_rule("TM001"), get_rule("TM002")])
+    assert "Variable" not in both.new and "y = x" in both.new and "@torch.no_grad()" in both.new
+
+
+def test_manual_uses():
+    src = (
+        "from torch.autograd import Variable\n"
+        "from functools import partial\n"
+        "wrap = partial(Variable, requires_grad=True)\n"
+        "class MyVar(Variable):\n    pass\n"
+        "ok = isinstance(x, Variable)\n"
+        "v = Variable()\n"
+    )
+    res = run(src)
+    assert res.new == src
+    assert left(res) == ["manual", "manual", "manual"]
+
+
+def test_python2_file():
+    src = (
+        "from torch.autograd import Variable\n"
+        "for x, y in loader:\n"
+        "    x = Variable(x)\n"
+        "    print 'loss', model(x)\n"
+    )
+    res = run(src)
+    assert res.py2
+    assert res.new == "for x, y in loader:\n    print 'loss', model(x)\n"
+
+
+def test_parameter_resolved_from_call_sites():
+    src = (
+        "from torch.autograd import Variable\nimport torch\n"
+        "def step(batch):\n    return Variable(batch)\n"
+        "step(torch.zeros(3))\nstep(torch.ones(2))\n"
+    )
+    assert "return batch" in run(src).new
+
+
+def test_loop_over_parameters_is_not_plain():
+    src = "from torch.autograd import Variable\nfor p in model.parameters():\n    q = Variable(p)\n"
+    assert left(run(src)) == ["unsafe"]
+
+
+def test_semantics_of_the_rewrites():
+    """The rewrites equal what ``Variable`` does on 2.13."""
+    from torch.autograd import Variable
+
+    t = torch.randn(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        legacy = Variable(t, requires_grad=True)
+    new = t.detach().requires_grad_()
+    assert not t.requires_grad and legacy.requires_grad and new.requires_grad
+    assert legacy.is_leaf and new.is_leaf
+    assert legacy.data_ptr() == new.data_ptr() == t.data_ptr()
+    (legacy * 2).sum().backward()
+    (new * 2).sum().backward()
+    assert torch.equal(legacy.grad, new.grad)
+    # Variable(y) detaches a y that requires grad; h.detach() is the same
+    h = torch.randn(2, requires_grad=True) * 3
+    assert Variable(h).grad_fn is None and h.detach().grad_fn is None
+    assert torch.equal(Variable(h.data), h.detach())

@@ -1,0 +1,128 @@
+"""TM003 data-index-scalar: scalar proofs, indexing, and numeric checks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from codemods import get_rule
+from torchmigrate.engine import migrate
+
+TM003 = [get_rule("TM003")]
+
+
+def run(text, unsafe=False):
+    res = migrate(text, TM003, unsafe_fixes=unsafe)
+    assert not res.errors, res.errors
+    return res
+
+
+def left(res):
+    return sorted(f.safety for f in res.findings if f.rule == "TM003")
+
+
+@pytest.mark.parametrize(
+    "setup, expr",
+    [
+        ("criterion = nn.CrossEntropyLoss()\nloss = criterion(out, y)", "loss"),
+        ("criterion = nn.MSELoss(size_average=False).cuda()\nloss = criterion(out, y)", "loss"),
+        ("loss = F.nll_loss(out, y, reduction='sum')", "loss"),
+        ("loss = F.mse_loss(out, y) + 0.5 * out.pow(2).mean()", "loss"),
+        ("acc = (out.max(1)[1] == y).float().mean()", "acc"),
+        ("s = torch.sum(out)", "s"),
+        ("n = out.norm()", "n"),
+    ],
+)
+def test_provable_scalars_are_safe(setup, expr):
+    src = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        f"{setup}\nprint({expr}.data[0])\n"
+    )
+    res = run(src)
+    assert f"print({expr}.item())" in res.new and not res.findings
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "criterion = nn.CrossEntropyLoss(reduce=False)\nloss = criterion(out, y)",
+        "loss = F.nll_loss(out, y, reduction='none')",
+        "loss = criterion(out, y)",  # a name heuristic is not a proof
+        "loss = out.sum(1)",
+    ],
+)
+def test_non_provable_scalars_are_unsafe(setup):
+    src = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        f"{setup}\nprint(loss.data[0])\n"
+    )
+    res = run(src)
+    assert res.new == src and left(res) == ["unsafe"]
+    assert "loss.detach()[0]" in res.findings[0].message
+    assert "print(loss.item())" in run(src, unsafe=True).new
+
+
+def test_local_loss_function_returns_a_scalar():
+    src = (
+        "import torch\nimport torch.nn.functional as F\n"
+        "def loss_function(recon, x, mu, logvar):\n"
+        "    bce = F.binary_cross_entropy(recon, x, size_average=False)\n"
+        "    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
+        "    return bce + kld\n"
+        "def test(batch):\n"
+        "    total = loss_function(batch, batch, batch, batch).data[0]\n"
+    )
+    assert "loss_function(batch, batch, batch, batch).item()" in run(src).new
+
+
+def test_indexing_forms():
+    src = (
+        "import torch\n"
+        "x = torch.randn(4, 3, requires_grad=True)\n"
+        "a = x.data[0][1]\n"
+        "b = x.data[0].numpy()\n"
+        "for inp, tgt in loader:\n"
+        "    c = tgt.data[0]\n"
+        "w = torch.zeros(1, requires_grad=True)\n"
+        "d = w.data[0]\n"
+    )
+    new = run(src).new
+    assert "a = x.detach()[0][1]" in new
+    assert "b = x.detach()[0].numpy()" in new
+    assert "c = tgt[0]" in new
+    assert "d = w.detach()[0]" in new
+
+
+def test_never_touched():
+    src = (
+        "print(train_set.data[0].shape)\nprint(args.data[0])\n"
+        "for batch in loader:\n    print(batch.data[0])\n"
+        "class DS(object):\n    def first(self):\n        return self.data[0]\n"
+    )
+    res = run(src, unsafe=True)
+    assert res.new == src and not res.findings
+
+
+def test_numeric_meaning():
+    """``.item()`` on a one-element loss and ``detach()[0]`` on a batch give
+    what ``.data[0]`` gave in 0.3 (a number / the first row)."""
+    out = torch.randn(5, 3, requires_grad=True)
+    y = torch.randint(0, 3, (5,))
+    loss = torch.nn.functional.cross_entropy(out, y)
+    legacy_number = loss.data.view(1)[0].item()  # the 0.3 1-element Variable
+    assert loss.item() == legacy_number
+    assert torch.equal(out.detach()[0], out.data[0])
+    with pytest.raises(IndexError):
+        loss.data[0]  # what the legacy form does on 2.13
+
+
+def test_python2_print_statement():
+    src = (
+        "import torch.nn.functional as F\n"
+        "for x, y in loader:\n"
+        "    loss = F.nll_loss(model(x), y)\n"
+        "    print 'loss', loss.data[0], y.data[0]\n"
+    )
+    res = run(src)
+    assert res.py2
+    assert "print 'loss', loss.item(), y[0]\n" in res.new
