@@ -249,7 +249,9 @@ class RuleFixer(BaseFix):
 # Parsing helpers
 # --------------------------------------------------------------------------
 _PY3 = driver.Driver(pygram.python_grammar_no_print_and_exec_statement, convert=pytree.convert)
-_PY2_PRINT_FUNCTION = driver.Driver(pygram.python_grammar_no_print_statement, convert=pytree.convert)
+_PY2_PRINT_FUNCTION = driver.Driver(
+    pygram.python_grammar_no_print_statement, convert=pytree.convert
+)
 _PY2 = driver.Driver(pygram.python_grammar, convert=pytree.convert)
 _PRINT_FUNCTION = re.compile(r"^\s*from\s+__future__\s+import\s+[^#\n]*\bprint_function\b", re.M)
 

@@ -23,7 +23,9 @@ def _nb(cells, nbformat=4):
     if nbformat == 4:
         doc = {
             "cells": cells,
-            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+            "metadata": {
+                "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+            },
             "nbformat": 4,
             "nbformat_minor": 5,
         }
@@ -62,7 +64,12 @@ NB_SRC = [
 
 def test_notebook_only_source_lines_change(tmp_path):
     nb = tmp_path / "exp.ipynb"
-    raw = _nb([_code(NB_SRC), {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": ["# clip_grad_norm("]}])
+    raw = _nb(
+        [
+            _code(NB_SRC),
+            {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": ["# clip_grad_norm("]},
+        ]
+    )
     nb.write_text(raw, encoding="utf-8")
     r = tm("upgrade", nb)
     assert r.returncode == 0, r.stderr
@@ -82,7 +89,9 @@ def test_notebook_only_source_lines_change(tmp_path):
 
 def test_notebook_findings_point_at_cells_and_v3_works(tmp_path):
     nb = tmp_path / "old.ipynb"
-    nb.write_text(_nb([_code(["import torch\n"], key="input"), _code(NB_SRC, key="input")], nbformat=3))
+    nb.write_text(
+        _nb([_code(["import torch\n"], key="input"), _code(NB_SRC, key="input")], nbformat=3)
+    )
     r = tm("check", nb)
     assert r.returncode == 1
     assert f"{nb}:cell 2:4:" in r.stdout, r.stdout
@@ -90,7 +99,12 @@ def test_notebook_findings_point_at_cells_and_v3_works(tmp_path):
 
 def test_notebook_with_magics_and_nothing_to_change_is_untouched(tmp_path):
     nb = tmp_path / "clean.ipynb"
-    raw = _nb([_code(["%%time\n", "clip_grad_norm(x)\n"]), _code(["%load_ext autoreload\n", "import torch\n"])])
+    raw = _nb(
+        [
+            _code(["%%time\n", "clip_grad_norm(x)\n"]),
+            _code(["%load_ext autoreload\n", "import torch\n"]),
+        ]
+    )
     nb.write_text(raw)
     st = nb.stat()
     r = tm("upgrade", nb)
@@ -105,7 +119,9 @@ def _three_repos(base: Path):
         (repo / "src").mkdir(parents=True)
         (repo / "src" / "train.py").write_text(LEGACY)
         repos.append(repo)
-    (base / "beta" / "src" / "broken.py").write_text("import torch\ntorch.nn.utils.clip_grad_norm(p)\nif :\n")
+    (base / "beta" / "src" / "broken.py").write_text(
+        "import torch\ntorch.nn.utils.clip_grad_norm(p)\nif :\n"
+    )
     (base / "gamma" / "nb.ipynb").write_text(_nb([_code(NB_SRC)]))
     return repos
 
@@ -124,7 +140,18 @@ def test_three_repos_summary_resume_and_a_broken_file(tmp_path):
     assert state["done"] == [str(repos[0])]  # beta failed: not marked done
     # resumed run over all three: alpha is skipped, beta retried, gamma done
     (repos[0] / "src" / "train.py").write_text(LEGACY)  # would change if not skipped
-    r = tm("upgrade", "--resume", *repos, "--summary", summary, "--format", "json", "--report", tmp_path / "r.json", cwd=tmp_path)
+    r = tm(
+        "upgrade",
+        "--resume",
+        *repos,
+        "--summary",
+        summary,
+        "--format",
+        "json",
+        "--report",
+        tmp_path / "r.json",
+        cwd=tmp_path,
+    )
     assert (repos[0] / "src" / "train.py").read_text() == LEGACY
     assert (repos[2] / "src" / "train.py").read_text() == MODERN
     assert "clip_grad_norm_(" in (repos[2] / "nb.ipynb").read_text()
@@ -150,7 +177,9 @@ def test_sarif_validates_against_the_schema(tmp_path):
     assert "TM105" in ids
     results = run["results"]
     assert results and all(res["ruleId"] in ids for res in results)
-    assert any(res["locations"][0]["physicalLocation"]["region"]["startLine"] == 5 for res in results)
+    assert any(
+        res["locations"][0]["physicalLocation"]["region"]["startLine"] == 5 for res in results
+    )
     assert run["invocations"][0]["executionSuccessful"] is False  # the broken file
 
 
@@ -181,13 +210,17 @@ def test_dirty_files_are_refused_unless_allowed(tmp_path):
 
 
 def test_pyproject_configuration_and_flag_precedence(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.torchmigrate]\nignore = ["TM105"]\nexclude = ["skip/*"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.torchmigrate]\nignore = ["TM105"]\nexclude = ["skip/*"]\n'
+    )
     (tmp_path / "m.py").write_text(LEGACY)
     (tmp_path / "skip").mkdir()
     (tmp_path / "skip" / "s.py").write_text(LEGACY)
     r = tm("check", tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout
-    r = tm("check", "--ignore", "TM104", tmp_path, cwd=tmp_path)  # the flag replaces the config value
+    r = tm(
+        "check", "--ignore", "TM104", tmp_path, cwd=tmp_path
+    )  # the flag replaces the config value
     assert r.returncode == 1 and "m.py" in r.stdout and "s.py" not in r.stdout
     (tmp_path / "pyproject.toml").write_text("[tool.torchmigrate]\nbogus = 1\n")
     r = tm("check", tmp_path, cwd=tmp_path)
@@ -262,7 +295,9 @@ def test_interactive_quit_keeps_what_was_accepted(tmp_path):
     b = tmp_path / "b.py"
     a.write_text(LEGACY)
     b.write_text(LEGACY)
-    code, output, _ = _drive(["upgrade", "--interactive", "--jobs", "1", tmp_path], ["y", "q"], tmp_path)
+    code, output, _ = _drive(
+        ["upgrade", "--interactive", "--jobs", "1", tmp_path], ["y", "q"], tmp_path
+    )
     assert code == 0, output
     assert a.read_text() == MODERN
     assert b.read_text() == LEGACY

@@ -25,7 +25,9 @@ def test_diff_then_verify_writes_nothing(tmp_path):
     repo.mkdir()
     shutil.copy(CORPUS / "legacy" / "lr_scheduler.py", repo / "train.py")
     before = (repo / "train.py").read_bytes()
-    r = tm("upgrade", "--diff", "--unsafe-fixes", "--verify", repo / "train.py", "--steps", "2", repo)
+    r = tm(
+        "upgrade", "--diff", "--unsafe-fixes", "--verify", repo / "train.py", "--steps", "2", repo
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert (repo / "train.py").read_bytes() == before
     assert "verification" in r.stderr and "match" in r.stderr

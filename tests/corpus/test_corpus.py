@@ -55,7 +55,17 @@ def tm(*args, cwd=None):
 def migrated(tmp_path_factory):
     """One real CLI run over the whole legacy corpus, as the README does it."""
     dest = tmp_path_factory.mktemp("migrated")
-    r = tm("upgrade", "--unsafe-fixes", "--out", dest, "--report", dest / "report.json", "--format", "json", CORPUS / "legacy")
+    r = tm(
+        "upgrade",
+        "--unsafe-fixes",
+        "--out",
+        dest,
+        "--report",
+        dest / "report.json",
+        "--format",
+        "json",
+        CORPUS / "legacy",
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return dest
 
