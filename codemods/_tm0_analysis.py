@@ -777,3 +777,110 @@ def _is_list_call(ctx: FileContext, node: NodeOrLeaf) -> bool:
 
 def dotted(node: NodeOrLeaf) -> Optional[str]:
     return dotted_name(node)
+
+
+# --------------------------------------------------------------------------
+# Comparison masks
+# --------------------------------------------------------------------------
+COMPARE_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
+_COMPARE_OPS = frozenset({"==", "!=", "<>", "<", ">", "<=", ">="})
+# no-argument methods that keep a mask a mask; ``byte``/``bool`` exist only on
+# tensors, so a mask they are called on is a tensor
+_MASK_KEEP = frozenset({"cpu", "cuda", "detach", "contiguous", "clone"})
+_MASK_CASTS = frozenset({"byte", "bool"})
+# methods that exist only on torch tensors (numpy, pandas and lists lack them)
+_TORCH_ONLY_VALUES = frozenset({"masked_select", "index_select", "masked_fill", "masked_scatter"})
+MASK_TENSOR = "tensor"  # provably a torch comparison mask
+MASK = "mask"  # 0/1 by construction, but not provably a tensor
+
+
+def mask_kind(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> Optional[str]:
+    """``MASK_TENSOR`` / ``MASK`` when ``node`` is the result of a comparison:
+    ``a == b`` (``!=``, ``<``, ``>``, ``<=``, ``>=``), ``a.eq(b)`` (``ne``,
+    ``lt``, ``gt``, ``le``, ``ge``), ``&``/``|``/``^``/``~`` of masks,
+    ``1 - mask``, ``mask.byte()``/``.bool()``/``.cpu()`` and names bound only
+    to masks.  None when it cannot tell."""
+    if _depth > 12:
+        return None
+    node = unparen(node)
+    t = node.type
+    if t == syms.comparison:
+        kids = node.children
+        if len(kids) != 3 or " ".join(str(kids[1]).split()) not in _COMPARE_OPS:
+            return None
+        if any(is_tensor(ctx, c, _depth + 1) for c in kids[::2]):
+            return MASK_TENSOR
+        return MASK
+    if t in (syms.and_expr, syms.xor_expr, syms.expr):  # `&`, `^`, `|`
+        kinds = [mask_kind(ctx, c, _depth + 1) for c in node.children[::2]]
+        if any(k is None for k in kinds):
+            return None
+        return MASK_TENSOR if MASK_TENSOR in kinds else MASK
+    if t == syms.factor:
+        if node.children[0].value != "~":
+            return None
+        return mask_kind(ctx, node.children[1], _depth + 1)
+    if t == syms.arith_expr:
+        kids = node.children
+        if (
+            len(kids) == 3
+            and kids[0].type == token.NUMBER
+            and kids[0].value == "1"
+            and kids[1].value == "-"
+        ):
+            return mask_kind(ctx, kids[2], _depth + 1)
+        return None
+    if t == syms.power:
+        chain = chain_of(node)
+        if len(chain) != len(node.children):
+            return None
+        return mask_chain_kind(ctx, chain, _depth + 1)
+    if t == token.NAME:
+        if node.value in ctx.imports:
+            return None
+        binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+        if not binds or any(k != "value" for k, _ in binds):
+            return None
+        kinds = [mask_kind(ctx, v, _depth + 1) for _, v in binds]
+        if any(k is None for k in kinds):
+            return None
+        return MASK_TENSOR if all(k == MASK_TENSOR for k in kinds) else MASK
+    return None
+
+
+def mask_chain_kind(ctx: FileContext, chain: list, _depth: int = 0) -> Optional[str]:
+    """``mask_kind`` of an expression chain (the elements stay attached)."""
+    if _depth > 12 or not chain:
+        return None
+    if len(chain) == 1:
+        return mask_kind(ctx, chain[0], _depth + 1)
+    if len(chain) < 3 or not is_call(chain[-1]):
+        return None
+    meth = attr_name(chain[-2])
+    args = call_args(chain[-1])
+    recv = chain[:-2]
+    if meth in COMPARE_METHODS:
+        if len(args) != 1 or args[0].name is not None or args[0].star:
+            return None
+        if chain_is_tensor(ctx, recv, _depth + 1) or _torch_only_chain(recv):
+            return MASK_TENSOR
+        if mask_chain_kind(ctx, recv, _depth + 1) == MASK_TENSOR:
+            return MASK_TENSOR
+        return MASK
+    if args:
+        return None
+    if meth in _MASK_CASTS:
+        return MASK_TENSOR if mask_chain_kind(ctx, recv, _depth + 1) else None
+    if meth in _MASK_KEEP:
+        return mask_chain_kind(ctx, recv, _depth + 1)
+    return None
+
+
+def _torch_only_chain(chain: list) -> bool:
+    """``x.masked_select(m)``: a method only torch tensors have."""
+    return (
+        len(chain) >= 3
+        and is_call(chain[-1])
+        and attr_name(chain[-2]) in _TORCH_ONLY_VALUES
+        and bool(call_args(chain[-1]))
+    )

@@ -120,6 +120,8 @@ def _kind(ctx, node) -> Optional[str]:
     kind = scalar_kind(ctx, node)
     if kind is None and _criterion_call(ctx, node):
         kind = "loss"
+    if kind is None and _mask_count(ctx, node):
+        kind = "reduction"
     return kind
 
 
@@ -191,12 +193,52 @@ class AccumulateFixer(RuleFixer):
         self.report(site, message, UNSAFE, fix=fix, suggestion=str(build()).strip())
 
 
-_COMPARE_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
+_COMPARE_METHODS = A.COMPARE_METHODS
+# full reductions that count (or average) the hits of a mask
+_COUNTS = frozenset({"sum", "mean"})
+# no-argument conversions between a mask and its reduction: ``m.float().sum()``
+_MASK_TO_NUMBER = _CASTS | {"byte", "bool", "contiguous"}
+
+
+def _mask_count(ctx, value) -> bool:
+    """``((a == c) & (b == c)).sum()``, ``valid.sum()`` with ``valid = 1 - mask``,
+    ``x.masked_select(m).eq(y).sum()``: a full reduction of a comparison mask
+    that is provably a tensor (never differentiable)."""
+    v = A.unparen(value)
+    if v.type != syms.power:
+        return False
+    chain = A.chain_of(v)
+    if len(chain) != len(v.children) or not A.is_call(chain[-1]):
+        return False
+    end = len(chain)
+    # trailing casts of the result: ``.sum().cpu()``
+    while end >= 3 and A.attr_name(chain[end - 2]) not in _COUNTS:
+        if A.attr_name(chain[end - 2]) not in _CASTS or call_args(chain[end - 1]):
+            return False
+        end -= 2
+    if end < 3 or not A.is_call(chain[end - 1]) or call_args(chain[end - 1]):
+        return False
+    recv = chain[: end - 2]
+    # conversions of the mask: ``.float().sum()``, ``.long().cpu().sum()``
+    while (
+        len(recv) >= 3
+        and A.is_call(recv[-1])
+        and A.attr_name(recv[-2]) in _MASK_TO_NUMBER
+        and not call_args(recv[-1])
+        and A.mask_chain_kind(ctx, recv) is None
+    ):
+        recv = recv[:-2]
+    kind = A.mask_chain_kind(ctx, recv)
+    if kind == A.MASK_TENSOR:
+        return True
+    return kind == A.MASK and A.chain_is_tensor(ctx, recv)
 
 
 def _is_count(ctx, value) -> bool:
     """``pred.eq(y).sum()`` / ``(a == b).float().sum()``: a reduction of a
     comparison, which can never carry a gradient."""
+    if _mask_count(ctx, value):
+        return True
     if scalar_kind(ctx, value) != "reduction":
         return False
     v = A.unparen(value)
@@ -204,7 +246,7 @@ def _is_count(ctx, value) -> bool:
         return False
     head = A.unparen(v.children[0])
     if head.type == syms.comparison:
-        return True
+        return len(head.children) == 3  # ``a < b < c`` is no elementwise mask
     return any(A.attr_name(t) in _COMPARE_METHODS for t in v.children[1:] if A.is_attr(t))
 
 
@@ -320,6 +362,13 @@ Appends `.item()` to the value at these sites:
 - `name = <count>` where the count is a full reduction of a comparison
   (`correct = pred.eq(y).sum()`: never differentiable) and `name` is never
   used with an attribute (`correct.float()` would break on an int);
+- counts of comparison masks, both assigned and accumulated:
+  `((pred == c) & (masks == c)).sum()` (`==`, `!=`, `<`, `>`, `<=`, `>=`,
+  `&`/`|`/`^`/`~` of comparisons, `.eq(...)`/`.ne(...)`/... calls, `1 - mask`,
+  `.byte()`/`.bool()`/`.float()` of those, names bound only to such masks),
+  when the mask is provably a tensor: an operand is a known tensor, or the
+  mask went through a tensor-only method (`.byte()`, `.bool()`,
+  `x.masked_select(m).eq(...)`);
 - `json.dumps(<reduction>)`, `json.dump(<reduction>, f)`;
 - `d[<reduction or t[i]>]` and `d.get(...)` where `d` is bound only to dicts.
 
@@ -378,6 +427,38 @@ TorchFix does not detect 0-dim accumulation.
             title="dict key",
         ),
         Example(
+            "def validate(out, masks, n_classes):\n    pred = out.data.max(1)[1]\n    ious = []\n"
+            "    for c in range(n_classes):\n        inter = ((pred == c) & (masks == c)).sum()\n"
+            "        union = ((pred == c) | (masks == c)).sum()\n"
+            "        ious.append(float(inter) / max(union, 1))\n    return ious\n",
+            "def validate(out, masks, n_classes):\n    pred = out.data.max(1)[1]\n    ious = []\n"
+            "    for c in range(n_classes):\n        inter = ((pred == c) & (masks == c)).sum().item()\n"
+            "        union = ((pred == c) | (masks == c)).sum().item()\n"
+            "        ious.append(float(inter) / max(union, 1))\n    return ious\n",
+            unsafe_fixes=True,
+            title="counts of combined comparisons (IoU)",
+        ),
+        Example(
+            "def evaluate(batches):\n    correct, total = 0, 0\n    for preds, tgt in batches:\n"
+            "        tmask = (tgt == 0).byte()\n        valid = 1 - tmask\n"
+            "        correct += preds.masked_select(valid).eq(tgt.masked_select(valid)).sum()\n"
+            "        total += valid.sum()\n    return 100. * correct / total\n",
+            "def evaluate(batches):\n    correct, total = 0, 0\n    for preds, tgt in batches:\n"
+            "        tmask = (tgt == 0).byte()\n        valid = 1 - tmask\n"
+            "        correct += preds.masked_select(valid).eq(tgt.masked_select(valid)).sum().item()\n"
+            "        total += valid.sum().item()\n    return 100. * correct / total\n",
+            unsafe_fixes=True,
+            title="masked token accuracy",
+        ),
+        Example(
+            "def stats(a, b, mask, df):\n    hits = (a == b).sum()\n    k = ((a > 0) & (b > 0)).sum()\n"
+            "    n = (~mask).float().sum()\n    m = 0\n    m += (df == 1).sum()\n"
+            "    w = (a.data * b).sum()\n    r = (a.data == b).sum()\n    r.backward()\n"
+            "    return hits, k, n, m, w, r\n",
+            None,
+            title="must not change: masks not provably tensors",
+        ),
+        Example(
             "correct = 0\ncorrect += pred.eq(y).sum().item()\ntotal = torch.zeros(1)\n"
             "total += out.sum()\nn = 0\nn += len(batch)\nm = 0\nm += scores.sum()\n"
             "test_loss = 0\ntest_loss += loss.data\nhits = out.data.eq(y).sum()\nrate = hits.float() / n\n"
@@ -387,5 +468,5 @@ TorchFix does not detect 0-dim accumulation.
         ),
     ),
     fixers=(AccumulateFixer, CountAssignFixer, KeyAndJsonFixer),
-    tokens=("+=", "-=", "json", "get(", "["),
+    tokens=("+=", "-=", "json", "get(", "[", "sum(", "mean("),
 )

@@ -37,6 +37,20 @@ _TYPE_NAMES = {
     "bool": "BoolTensor",
 }
 _VARIABLE = ("torch.autograd.Variable", "torch.autograd.variable.Variable")
+# parents in which a bare ``not ...`` needs parentheses
+_TIGHTER_THAN_NOT = frozenset(
+    {
+        syms.comparison,
+        syms.expr,
+        syms.xor_expr,
+        syms.and_expr,
+        syms.shift_expr,
+        syms.arith_expr,
+        syms.term,
+        syms.factor,
+        syms.power,
+    }
+)
 
 
 def _type_ref(ctx, node) -> Optional[tuple]:
@@ -59,6 +73,21 @@ def _type_ref(ctx, node) -> Optional[tuple]:
     if ctor is None or ctor[0] is None:
         return None
     return ctor[0], ctor[1], str(node).strip()
+
+
+def _locally_rebound(ctx, node) -> bool:
+    """``Variable`` bound by an enclosing function (a parameter, a local)."""
+    if node.type != token.NAME:
+        return False
+    scope = A.scope_of(node)
+    while scope.type != syms.file_input:
+        if node.value in A.scope_bindings(ctx, scope):
+            return True
+        parent = A.scope_of(scope)
+        if parent is scope:
+            break
+        scope = parent
+    return False
 
 
 def _builtin_call(ctx, node, name: str) -> Optional[Node]:
@@ -98,13 +127,8 @@ class TypeCompareFixer(RuleFixer):
             o = A.unparen(other)
             if o.type in (syms.power, token.NAME):
                 qual = A.chain_qualname(ctx, A.chain_of(o) if o.type == syms.power else [o])
-            if qual in _VARIABLE:
-                self.report(
-                    node,
-                    f"`{str(node).strip()}` is always False since PyTorch 0.4 (there is no separate "
-                    f"Variable type); use `isinstance({str(x).strip()}, torch.Tensor)`",
-                    MANUAL,
-                )
+            if qual in _VARIABLE and not _locally_rebound(ctx, o):
+                self._variable(node, x, positive=op_text in ("==", "is"))
                 return
             ref = _type_ref(ctx, other) if other.type != token.STRING else None
             if ref is None:
@@ -112,6 +136,32 @@ class TypeCompareFixer(RuleFixer):
             dtype, cuda, spelled = ref
             self._rewrite(node, x, dtype, cuda, positive=op_text in ("==", "is"), spelled=spelled)
             return
+
+    def _variable(self, node, x, positive: bool) -> None:
+        """``type(x) == Variable`` -> ``isinstance(x, torch.Tensor)``."""
+        ctx = self.ctx
+        tname = torch_alias(ctx) or "torch"
+        test = f"isinstance({str(x).strip()}, {tname}.Tensor)"
+        new = test if positive else f"not {test}"
+        if not positive and node.parent is not None and node.parent.type in _TIGHTER_THAN_NOT:
+            new = f"({new})"
+        old = str(node).strip()
+        message = (
+            f"`{old}` is always {'False' if positive else 'True'} since PyTorch 0.4 (there is no "
+            f"separate Variable type: `type()` of any tensor is `torch.Tensor`), so the branch it "
+            f"guards silently changed; the test meant today is `{new}`, but in 0.3 this also "
+            f"distinguished Variables from plain tensors, a distinction that no longer exists; "
+            f"review the branch"
+        )
+
+        def fix() -> None:
+            repl = parse_expr(new)
+            repl.prefix = node.prefix
+            node.replace(repl)
+            if tname == "torch":
+                ensure_import(ctx.tree, "torch")
+
+        self.report(node, message, UNSAFE, fix=fix, suggestion=new)
 
     def _rewrite(self, node, x, dtype: str, cuda: bool, positive: bool, spelled: str) -> None:
         type_string = ("torch.cuda." if cuda else "torch.") + _TYPE_NAMES[dtype]
@@ -285,6 +335,9 @@ check dtype and device) and are left alone.
   dtype *and* device exactly as the 0.3 comparison did, evaluates `x` once,
   and still works on 2.13; `x.dtype == torch.float32` (plus `x.is_cuda`) is
   the spelled-out alternative given in the message.
+- `type(x) == Variable` / `type(x) is Variable` -> `isinstance(x, torch.Tensor)`;
+  `type(x) != Variable` / `is not` -> `not isinstance(x, torch.Tensor)`
+  (`Variable` resolved through the imports: `torch.autograd.Variable`).
 - `isinstance(x, Variable)` -> `isinstance(x, torch.Tensor)`.
 - `x.type(torch.cuda.FloatTensor)` (or the string `'torch.cuda.FloatTensor'`)
   -> `x.to(device='cuda', dtype=torch.float32)`; `async=`/`non_blocking=`
@@ -295,7 +348,12 @@ check dtype and device) and are left alone.
 All rewrites are **unsafe**:
 - the `type(x) ==` rewrite changes what the program does *today* (from
   always-False to the check the 0.3 code meant); the branch it guards starts
-  running.  `type(x) == Variable` is **manual** (`isinstance(x, torch.Tensor)`).
+  running.
+- `type(x) == Variable` is always False on 2.13 (the `else` branch of
+  `repackage_hidden` runs for tensors and recurses into them); the rewrite
+  restores the branch, but in 0.3 this also distinguished Variables from
+  plain tensors, a distinction that no longer exists: review what the branch
+  did for Variables only.
 - `isinstance(x, Variable)` -> `isinstance(x, torch.Tensor)` gives the same
   result on 2.13, but the 0.3 code used it to tell Variables from tensors,
   a distinction that no longer exists; the branch needs review.  A tuple that
@@ -330,17 +388,30 @@ TorchFix does not check these forms.
             title="conversion and negated check",
         ),
         Example(
+            "import torch\nfrom torch.autograd import Variable\n"
+            "def repackage_hidden(h):\n    if type(h) == Variable:\n        return Variable(h.data)\n"
+            "    else:\n        return tuple(repackage_hidden(v) for v in h)\n"
+            "ok = type(x) is not torch.autograd.Variable\n",
+            "import torch\nfrom torch.autograd import Variable\n"
+            "def repackage_hidden(h):\n    if isinstance(h, torch.Tensor):\n        return Variable(h.data)\n"
+            "    else:\n        return tuple(repackage_hidden(v) for v in h)\n"
+            "ok = not isinstance(x, torch.Tensor)\n",
+            unsafe_fixes=True,
+            title="type(h) == Variable (always False since 0.4)",
+        ),
+        Example(
             "import torch\nif type(x) is torch.DoubleTensor:\n    pass\n"
             "model.type(torch.cuda.FloatTensor)\nok = type(x) == Variable\n"
             "from torch.autograd import Variable\n",
             None,
-            findings=("manual", "manual", "unsafe"),
+            findings=("manual", "unsafe", "unsafe"),
             title="reported only",
         ),
         Example(
             "import torch\nok = x.type() == 'torch.cuda.FloatTensor'\nok = isinstance(x, torch.FloatTensor)\n"
             "model.type(torch.FloatTensor)\ny = x.data.type(torch.FloatTensor)\ny = x.type(dtype)\n"
-            "ok = type(x) == torch.Tensor\n",
+            "ok = type(x) == torch.Tensor\nclass Variable:\n    pass\nok = type(x) == Variable\n"
+            "ok = type(x) == type(y)\n",
             None,
             title="must not change",
         ),

@@ -91,3 +91,109 @@ def test_differentiable_sum_assignment_is_not_touched():
     src = "total = out.data.sum()\nloss = (out * w).sum()\nloss.backward()\n"
     res = run(src)
     assert res.new == src and not res.findings
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(pred == c).sum()",
+        "(pred != c).sum()",
+        "(pred < c).sum()",
+        "(pred >= c).float().sum()",
+        "((pred == c) & (y == c)).sum()",
+        "((pred == c) | (y == c)).sum()",
+        "((pred == c) ^ (y == c)).sum()",
+        "(~(pred == c)).sum()",
+        "pred.ne(y).sum()",
+        "pred.le(y).byte().sum()",
+        "(1 - pred.eq(y)).sum()",
+        "(y == c).byte().sum()",
+        "((y == c).byte() & (y != 0).byte()).cpu().sum()",
+    ],
+)
+def test_comparison_counts_assigned_and_accumulated(expr):
+    head = "def f(out, y, c):\n    pred = out.data.max(1)[1]\n"
+    src = head + f"    n = {expr}\n    acc = 0\n    acc += {expr}\n    return n, acc\n"
+    out = run(src).new
+    assert f"    n = {expr}.item()\n" in out
+    assert f"    acc += {expr}.item()\n" in out
+
+
+def test_mask_names_in_legacy_and_modern_spelling():
+    legacy = (
+        "def evaluate(batches):\n    correct, total = 0, 0\n    for preds, tgt in batches:\n"
+        "        tmask = (tgt == 0).byte()\n        valid = 1 - tmask\n"
+        "        correct += preds.masked_select(valid).eq(tgt.masked_select(valid)).sum()\n"
+        "        total += valid.sum()\n    return 100. * correct / total\n"
+    )
+    modern = legacy.replace(".byte()", ".bool()").replace("1 - tmask", "~tmask")
+    for src in (legacy, modern):
+        out = run(src).new
+        assert ".eq(tgt.masked_select(valid)).sum().item()\n" in out
+        assert "        total += valid.sum().item()\n" in out
+        assert run(out).new == out
+
+
+def test_unprovable_masks_are_left_alone():
+    src = (
+        "import numpy as np\n"
+        "def f(a, b, mask, df):\n"
+        "    x = np.arange(4)\n    k = (x == 2).sum()\n"  # numpy: already an int-like
+        "    hits = (a == b).sum()\n"  # unknown operands (pandas DataFrame?)
+        "    n = (~mask).float().sum()\n"  # mask is a parameter
+        "    t = 0\n    t += (df == 1).sum()\n"
+        "    chained = (a.data < b < 3).sum()\n"  # chained comparison
+        "    m = (a.data == b) * 2\n    s = m.sum()\n"  # not a mask any more
+        "    w = ((a.data == b) + a.data).sum()\n"
+        "    v = (a.data == b).sum(1)\n"  # not a full reduction
+        "    e = (a.data == b).sum()\n    e.backward()\n"  # attribute use: keep the tensor
+        "    return k, hits, n, t, chained, s, w, v, e\n"
+    )
+    res = run(src)
+    assert res.new == src and not res.findings
+
+
+def test_mask_bound_to_a_non_mask_elsewhere_is_left_alone():
+    src = (
+        "def f(tgt, flag):\n    total = 0\n    valid = (tgt == 0).byte()\n"
+        "    if flag:\n        valid = tgt.float()\n    total += valid.sum()\n    return total\n"
+    )
+    res = run(src)
+    assert res.new == src and not res.findings
+
+
+def test_mask_counts_match_the_legacy_meaning():
+    torch = pytest.importorskip("torch")
+    pred = torch.tensor([[0, 1], [2, 1]])
+    masks = torch.tensor([[0, 1], [1, 1]])
+    tgt = torch.tensor([[3, 4, 0], [5, 0, 0]])
+    preds = torch.tensor([[3, 9, 7], [5, 1, 2]])
+    # 0.3: reductions of (byte) tensors returned Python ints
+    inter = ((pred == 1) & (masks == 1)).sum().item()
+    union = ((pred == 1) | (masks == 1)).sum().item()
+    assert (type(inter), inter, union) == (int, 2, 3)
+    assert float(inter) / max(union, 1) == pytest.approx(2 / 3)
+    valid = ~(tgt == 0)
+    correct = 0
+    correct += preds.masked_select(valid).eq(tgt.masked_select(valid)).sum().item()
+    total = 0
+    total += valid.sum().item()
+    assert (type(correct), correct, type(total), total) == (int, 2, int, 3)
+    assert "%.2f" % (100.0 * correct / total) == "66.67"
+
+
+def test_seq2seq_snippet_with_all_rules():
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n\n\n"
+        "def evaluate(batches):\n    correct, total = 0, 0\n    for src, tgt in batches:\n"
+        "        tmask = (tgt == 0).byte()\n        src = Variable(src, volatile=True)\n"
+        "        preds = []\n        preds.append(src.data)\n        preds = torch.stack(preds, 1)\n"
+        "        valid = 1 - tmask\n"
+        "        correct += preds.masked_select(valid).eq(tgt.masked_select(valid)).sum()\n"
+        "        total += valid.sum()\n    return 100. * correct / total\n"
+    )
+    res = migrate(src, all_rules(), unsafe_fixes=True)
+    assert not res.errors
+    assert ".eq(tgt.masked_select(valid)).sum().item()\n" in res.new
+    assert "        total += valid.sum().item()\n" in res.new
+    assert migrate(res.new, all_rules(), unsafe_fixes=True).new == res.new

@@ -78,3 +78,66 @@ def test_all_rules_together():
     res = migrate(src, all_rules(), unsafe_fixes=True)
     assert not res.errors
     assert "x.type() == 'torch.FloatTensor'" in res.new and "non_blocking=True" in res.new
+
+
+def test_type_equals_variable_becomes_isinstance():
+    src = (
+        "from torch.autograd import Variable\n"
+        "def repackage_hidden(h):\n    if type(h) == Variable:\n        return Variable(h.data)\n"
+        "    return tuple(repackage_hidden(v) for v in h)\n"
+    )
+    res = run(src, unsafe=False)
+    assert res.new == src
+    assert [f.safety for f in res.findings] == ["unsafe"]
+    assert "distinguished Variables from plain tensors" in res.findings[0].message
+    out = run(src).new
+    assert "    if isinstance(h, torch.Tensor):\n" in out
+    assert "import torch\n" in out
+
+
+def test_negated_variable_checks_and_alias():
+    src = (
+        "import torch as th\nimport torch.autograd as ag\n"
+        "a = type(x) != ag.Variable\nb = th.autograd.Variable is not type(y)\n"
+        "c = (type(z) != ag.Variable) == flag\n"
+    )
+    out = run(src).new
+    assert "a = not isinstance(x, th.Tensor)\n" in out
+    assert "b = not isinstance(y, th.Tensor)\n" in out
+    assert "c = (not isinstance(z, th.Tensor)) == flag\n" in out
+    assert "import torch\n" not in out.replace("import torch as th\n", "")
+
+
+def test_other_variable_names_are_left_alone():
+    src = (
+        "from mylib import Variable\nok = type(x) == Variable\n"
+        "def f(Variable):\n    return type(x) == Variable\n"
+    )
+    res = run(src)
+    assert res.new == src and not res.findings
+
+
+def test_variable_check_with_all_rules_drops_the_import():
+    torch = pytest.importorskip("torch")
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n\n\n"
+        "def repackage_hidden(h):\n    if type(h) == Variable:\n        return Variable(h.data)\n"
+        "    else:\n        return tuple(repackage_hidden(v) for v in h)\n"
+    )
+    res = migrate(src, all_rules(), unsafe_fixes=True)
+    assert not res.errors
+    assert "Variable" not in res.new
+    assert "if isinstance(h, torch.Tensor):" in res.new
+    ns: dict = {}
+    exec(compile(res.new, "<migrated>", "exec"), ns)
+    h = (torch.ones(2, requires_grad=True) * 2, torch.ones(1, requires_grad=True) * 3)
+    out = ns["repackage_hidden"](h)
+    assert isinstance(out, tuple) and all(not t.requires_grad for t in out)
+
+
+def test_variable_shadowed_in_function_is_left_alone():
+    src = (
+        "from torch.autograd import Variable\ndef f(x, Variable):\n    return type(x) == Variable\n"
+    )
+    res = run(src)
+    assert res.new == src and not res.findings
