@@ -41,7 +41,18 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods.base import FileContext, NodeOrLeaf, call_args, dotted_name, kwarg
+from codemods.base import (
+    FileContext,
+    NodeOrLeaf,
+    call_args,
+    chain_text,  # noqa: F401 - re-exported for the rule modules
+    dotted_name,
+    is_attr,
+    is_call,
+    kwarg,
+)
+from codemods.base import attr_name as attr_of
+from codemods.base import is_subscript as is_index
 
 # --------------------------------------------------------------------------
 # Values
@@ -264,30 +275,6 @@ def chain_of(power: NodeOrLeaf) -> list:
             break
         out.append(child)
     return out
-
-
-def is_call(tr: NodeOrLeaf) -> bool:
-    return tr.type == syms.trailer and tr.children[0].value == "("
-
-
-def is_attr(tr: NodeOrLeaf, name: Optional[str] = None) -> bool:
-    return (
-        tr.type == syms.trailer
-        and tr.children[0].value == "."
-        and (name is None or tr.children[1].value == name)
-    )
-
-
-def is_index(tr: NodeOrLeaf) -> bool:
-    return tr.type == syms.trailer and tr.children[0].value == "["
-
-
-def attr_of(tr: NodeOrLeaf) -> Optional[str]:
-    return tr.children[1].value if is_attr(tr) else None
-
-
-def chain_text(chain: list) -> str:
-    return "".join(str(c) for c in chain).strip()
 
 
 def receiver_is_other_by_name(chain: list) -> bool:

@@ -20,7 +20,17 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods.base import FileContext, NodeOrLeaf, call_args, dotted_name
+from codemods.base import (
+    FileContext,
+    NodeOrLeaf,
+    attr_name,
+    call_args,
+    chain_text,  # noqa: F401 - re-exported for the rule modules
+    dotted_name,
+    is_attr,
+    is_call,
+    is_subscript,
+)
 
 # --------------------------------------------------------------------------
 # Chains
@@ -36,30 +46,6 @@ def chain_of(power: Node) -> list:
             break
         out.append(child)
     return out
-
-
-def is_call(trailer: NodeOrLeaf) -> bool:
-    return trailer.type == syms.trailer and trailer.children[0].value == "("
-
-
-def is_attr(trailer: NodeOrLeaf, name: Optional[str] = None) -> bool:
-    return (
-        trailer.type == syms.trailer
-        and trailer.children[0].value == "."
-        and (name is None or trailer.children[1].value == name)
-    )
-
-
-def is_subscript(trailer: NodeOrLeaf) -> bool:
-    return trailer.type == syms.trailer and trailer.children[0].value == "["
-
-
-def attr_name(trailer: NodeOrLeaf) -> Optional[str]:
-    return trailer.children[1].value if is_attr(trailer) else None
-
-
-def chain_text(chain: list) -> str:
-    return "".join(str(c) for c in chain).strip()
 
 
 def chain_node(chain: list) -> NodeOrLeaf:

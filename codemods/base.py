@@ -463,6 +463,34 @@ def is_number(node: NodeOrLeaf) -> bool:
     return False
 
 
+def is_call(trailer: NodeOrLeaf) -> bool:
+    """A call trailer ``( ... )``."""
+    return trailer.type == syms.trailer and trailer.children[0].value == "("
+
+
+def is_attr(trailer: NodeOrLeaf, name: Optional[str] = None) -> bool:
+    """An attribute trailer ``.name`` (any name when ``name`` is None)."""
+    return (
+        trailer.type == syms.trailer
+        and trailer.children[0].value == "."
+        and (name is None or trailer.children[1].value == name)
+    )
+
+
+def is_subscript(trailer: NodeOrLeaf) -> bool:
+    """A subscript trailer ``[ ... ]``."""
+    return trailer.type == syms.trailer and trailer.children[0].value == "["
+
+
+def attr_name(trailer: NodeOrLeaf) -> Optional[str]:
+    return trailer.children[1].value if is_attr(trailer) else None
+
+
+def chain_text(chain: list) -> str:
+    """The source text of a list of chain pieces, without surrounding space."""
+    return "".join(str(c) for c in chain).strip()
+
+
 def enclosing(node: NodeOrLeaf, *types: int) -> Optional[Node]:
     cur = node.parent
     while cur is not None:
