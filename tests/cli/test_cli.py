@@ -243,3 +243,24 @@ def test_core_commands_do_not_import_torch(tree):
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_every_rule_is_listed_and_explained():
+    from typer.testing import CliRunner
+
+    from codemods import all_rules
+    from torchmigrate.cli import app
+
+    r = tm("rules", "--json")
+    assert r.returncode == 0
+    listed = {item["id"] for item in json.loads(r.stdout)}
+    ids = {rule.id for rule in all_rules()}
+    assert listed == ids
+    r = tm("rules")
+    for fam in ("TM0xx", "TM1xx", "TM2xx", "TM3xx"):
+        assert fam in r.stdout
+    runner = CliRunner()
+    for rule in all_rules():
+        res = runner.invoke(app, ["explain", rule.id.lower()])
+        assert res.exit_code == 0, (rule.id, res.output)
+        assert res.output.startswith(f"# {rule.id} ") and "## Examples" in res.output
