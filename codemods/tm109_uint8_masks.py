@@ -15,7 +15,14 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf
 
-from codemods._tm1common import CALL_PATTERN, function_call, is_call_trailer, method_calls
+from codemods._tm1common import (
+    CALL_PATTERN,
+    function_call,
+    is_call_trailer,
+    is_dot_trailer,
+    method_calls,
+    name_role,
+)
 from codemods.base import (
     MANUAL,
     UNSAFE,
@@ -103,9 +110,39 @@ def _binds_param(funcdef, name) -> bool:
     return any(leaf.type == token.NAME and leaf.value == name for leaf in params.leaves())
 
 
+def _is_target(leaf) -> bool:
+    """``name = ...``, ``a, name = ...`` or ``for name in ...``: a binding occurrence."""
+    node = leaf
+    if node.parent is not None and node.parent.type in (syms.exprlist, syms.testlist_star_expr):
+        node = node.parent
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == syms.expr_stmt:
+        nxt = node.next_sibling
+        return nxt is not None and nxt.type == token.EQUAL
+    return parent.type == syms.for_stmt and parent.children[1] is node
+
+
+def _binds_local(funcdef, name) -> bool:
+    """``name`` is a local variable of ``funcdef`` (a parameter, or assigned in
+    its own body without a ``global``/``nonlocal`` declaration)."""
+    if _binds_param(funcdef, name):
+        return True
+    assigned = False
+    for leaf in funcdef.children[-1].leaves():
+        if leaf.type != token.NAME or leaf.value != name:
+            continue
+        if leaf.parent is not None and leaf.parent.type == syms.global_stmt:
+            return False
+        if enclosing_function(leaf) is funcdef and _is_target(leaf):
+            assigned = True
+    return assigned
+
+
 def _scope_uses(scope, name, binding):
     """Uses of ``name`` in ``scope``; None when a nested function reads it
-    without binding it as a parameter (a closure/global the rule won't follow)."""
+    without binding it locally (a closure/global the rule won't follow)."""
     out = []
     for leaf in scope.leaves():
         if leaf.type != token.NAME or leaf.value != name or leaf is binding:
@@ -114,11 +151,227 @@ def _scope_uses(scope, name, binding):
             continue
         inner = enclosing_function(leaf)
         if inner is not None and inner is not scope:
-            if _binds_param(inner, name):
-                continue  # a different variable
+            local = False
+            while inner is not None and inner is not scope:
+                if _binds_local(inner, name):
+                    local = True  # a different variable
+                    break
+                inner = enclosing_function(inner)
+            if local:
+                continue
             return None
         out.append(leaf)
     return out
+
+
+def _tuple_items(node):
+    if node.type in (syms.exprlist, syms.testlist_star_expr, syms.testlist):
+        return [c for c in node.children if c.type != token.COMMA]
+    return [node]
+
+
+def _assign_pairs(stmt):
+    """(target, value) pairs of ``a = x`` / ``a, b = x, y``."""
+    kids = stmt.children
+    if stmt.type != syms.expr_stmt or len(kids) != 3 or kids[1].type != token.EQUAL:
+        return []
+    targets, values = _tuple_items(kids[0]), _tuple_items(kids[2])
+    if len(targets) != len(values):
+        return []
+    return list(zip(targets, values))
+
+
+def _is_variable_of(ctx, node, name) -> bool:
+    """``Variable(name, ...)``: the identity on 2.13 (TM001 removes it)."""
+    if node.type != syms.power:
+        return False
+    call = function_call(ctx, node)
+    if call is None or call.qualname != "torch.autograd.Variable":
+        return False
+    if call.index != len(node.children) - 1 or not call.args:
+        return False
+    first = call.args[0]
+    return (
+        first.name is None
+        and not first.star
+        and isinstance(first.value, Leaf)
+        and first.value.type == token.NAME
+        and first.value.value == name
+    )
+
+
+def _identity_rebind(ctx, use, name) -> bool:
+    """``name = Variable(name)`` (also inside a tuple assignment such as
+    ``src, name = Variable(src), Variable(name)``): either occurrence of ``name``."""
+    stmt = use.parent
+    if stmt is not None and stmt.type in (syms.exprlist, syms.testlist_star_expr):
+        stmt = stmt.parent
+    if stmt is not None and stmt.type == syms.expr_stmt:
+        for target, value in _assign_pairs(stmt):
+            if target is use:
+                return _is_variable_of(ctx, value, name)
+    # the argument of Variable(name) on the right-hand side
+    trailer = use.parent
+    if trailer is not None and trailer.type == syms.arglist:
+        trailer = trailer.parent
+    if trailer is None or trailer.type != syms.trailer or trailer.parent is None:
+        return False
+    power = trailer.parent
+    stmt = power.parent
+    if stmt is not None and stmt.type in (syms.exprlist, syms.testlist_star_expr, syms.testlist):
+        stmt = stmt.parent
+    if stmt is None or stmt.type != syms.expr_stmt or not _is_variable_of(ctx, power, name):
+        return False
+    return any(
+        value is power and isinstance(target, Leaf) and target.value == name
+        for target, value in _assign_pairs(stmt)
+    )
+
+
+def _params(funcdef):
+    """Positional parameter NAME leaves of ``funcdef`` (up to ``*``/``**``)."""
+    inner = funcdef.children[2].children[1]
+    if inner.type == token.RPAR:
+        return []
+    items = inner.children if inner.type == syms.typedargslist else [inner]
+    out = []
+    skip = False
+    for child in items:
+        if skip:
+            skip = False
+            continue
+        if child.type == token.EQUAL:
+            skip = True
+        elif child.type in (token.STAR, token.DOUBLESTAR):
+            break
+        elif child.type == token.NAME:
+            out.append(child)
+        elif child.type == syms.tname:
+            out.append(child.children[0])
+    return out
+
+
+def _top_defs(tree):
+    """Module-level ``def``/``class`` nodes by name."""
+    out = {}
+    for child in tree.children:
+        node = child.children[-1] if child.type == syms.decorated else child
+        if node.type in (syms.funcdef, syms.classdef):
+            out.setdefault(node.children[1].value, []).append(node)
+    return out
+
+
+def _class_method(classdef, name):
+    for child in classdef.children[-1].children:
+        node = child.children[-1] if child.type == syms.decorated else child
+        if node.type == syms.funcdef and node.children[1].value == name:
+            if child.type == syms.decorated:
+                return None  # staticmethod/property/...: not followed
+            return node
+    return None
+
+
+def _module_binds(tree, name):
+    """Module-level binding statements of ``name``; None when it is also
+    bound elsewhere in a way the rule does not follow."""
+    out = []
+    for leaf in tree.leaves():
+        if leaf.type != token.NAME or leaf.value != name:
+            continue
+        if leaf.prev_sibling is not None and leaf.prev_sibling.type == token.DOT:
+            continue
+        if leaf.parent is not None and leaf.parent.type == syms.global_stmt:
+            return None
+        owner = leaf.parent if leaf.parent.type in (syms.funcdef, syms.classdef) else leaf
+        if enclosing_function(owner) is None and name_role(leaf) in ("bind", "import"):
+            out.append(leaf)
+    return out
+
+
+def _instance_class(ctx, name):
+    """The module-level class ``C`` when ``name`` is bound once, as ``name = C(...)``."""
+    binds = _module_binds(ctx.tree, name)
+    if not binds or len(binds) != 1:
+        return None
+    stmt = binds[0].parent
+    if stmt.type != syms.expr_stmt or len(stmt.children) != 3 or stmt.children[0] is not binds[0]:
+        return None
+    value = stmt.children[2]
+    if not (
+        value.type == syms.power
+        and len(value.children) == 2
+        and value.children[0].type == token.NAME
+        and is_call_trailer(value.children[1])
+    ):
+        return None
+    defs = _top_defs(ctx.tree).get(value.children[0].value, [])
+    if len(defs) == 1 and defs[0].type == syms.classdef:
+        return defs[0]
+    return None
+
+
+def _callee_param(ctx, use):
+    """(function, parameter leaf) when ``use`` is an argument of a call to a
+    function or method defined in this file; None when it cannot be followed."""
+    parent = use.parent
+    keyword = None
+    if parent.type == syms.argument and len(parent.children) == 3 and parent.children[2] is use:
+        if parent.children[1].type != token.EQUAL:
+            return None
+        keyword = parent.children[0].value
+        trailer = parent.parent.parent if parent.parent.type == syms.arglist else parent.parent
+        idx = None
+    else:
+        pos = _arg_position(use)
+        if pos is None:
+            return None
+        trailer, idx = pos
+    if trailer is None or not is_call_trailer(trailer):
+        return None
+    power = trailer.parent
+    kids = power.children
+    i = kids.index(trailer)
+    if kids[0].type != token.NAME:
+        return None
+    head = kids[0].value
+    func = None
+    offset = 0
+    if i == 1:
+        defs = _top_defs(ctx.tree).get(head, [])
+        binds = _module_binds(ctx.tree, head)
+        if (
+            len(defs) == 1
+            and defs[0].type == syms.funcdef
+            and binds is not None
+            and len(binds) == 1
+        ):
+            func = defs[0]
+        else:
+            cls = _instance_class(ctx, head)
+            if cls is not None:
+                func = _class_method(cls, "__call__") or _class_method(cls, "forward")
+                offset = 1
+    elif i == 2 and is_dot_trailer(kids[1]):
+        method = kids[1].children[1].value
+        if head == "self":
+            owner = enclosing_function(use)
+            cls = owner.parent if owner is not None else None
+            while cls is not None and cls.type != syms.classdef:
+                cls = cls.parent
+        else:
+            cls = _instance_class(ctx, head)
+        if cls is not None:
+            func = _class_method(cls, method)
+            offset = 1
+    if func is None:
+        return None
+    params = _params(func)
+    if keyword is not None:
+        match = [p for p in params[offset:] if p.value == keyword]
+        return (func, match[0]) if match else None
+    if offset + idx < len(params):
+        return func, params[offset + idx]
+    return None
 
 
 def _is_comparison(node) -> bool:
@@ -167,6 +420,8 @@ def _analyze_name(ctx, scope, name, binding, depth=0):
     for use in uses:
         parent = use.parent
         nxt = use.next_sibling
+        if _identity_rebind(ctx, use, name):
+            continue  # name = Variable(name): the same tensor
         if parent.type in (syms.expr_stmt, syms.exprlist, syms.testlist_star_expr) and (
             nxt is not None and nxt.type == token.EQUAL or parent.type != syms.expr_stmt
         ):
@@ -196,6 +451,21 @@ def _analyze_name(ctx, scope, name, binding, depth=0):
                 evidence = evidence or ev
                 passed = passed or ps
                 nots.extend(more)
+        elif depth < 3 and (target := _callee_param(ctx, use)) is not None:
+            func, param = target
+            fname = func.children[1].value
+            ev, ps, problem, more = _analyze_name(ctx, func, param.value, param, depth + 1)
+            if problem:
+                problem = f"it is passed to `{fname}()`, where {problem}"
+                return evidence or ev, passed, problem, nots
+            if more:
+                problem = (
+                    f"it is passed to `{fname}()`, which computes `1 - {param.value}` "
+                    "(other callers may pass non-bool values)"
+                )
+                return evidence or ev, passed, problem, nots
+            evidence = evidence or ev
+            passed = passed or ps
         elif _passed_on(ctx, use):
             passed = True
         else:
@@ -375,6 +645,12 @@ RULE = Rule(
   `m` is used as a mask and otherwise only counted (`.sum()`, `.any()`, `.float()`, ...)
   or negated as `1 - m`: the value becomes bool and `1 - m` becomes `~m`.
 - `torch.ByteTensor([...])` masks -> `torch.tensor([...], dtype=torch.bool)`.
+- A mask name passed to a function or method defined in the same file (`f(m)`,
+  `self.f(m)`, `obj(m)` / `obj.f(m)` for a module-level `obj = Cls(...)`, by position or
+  keyword) counts as a mask use when that parameter is itself only used as a mask or
+  counted there; `m = Variable(m)` (also `src, m = Variable(src), Variable(m)`) keeps the
+  same tensor. A function elsewhere in the file with its own local `m` is not confused
+  with it.
 
 ## Why is this bad
 The uint8-mask code raises or warns on 2.13.
@@ -383,7 +659,9 @@ The uint8-mask code raises or warns on 2.13.
 - Unsafe (REVIEW): as a mask, a bool tensor selects the same elements as a 0/1 uint8
   tensor; the rewrite needs a person to confirm the values were 0/1.
 - Manual: a mask name that is also used in other ways (arithmetic, `~m` which was
-  *bitwise* on uint8, passed to other functions, re-assigned): each use needs a look.
+  *bitwise* on uint8, re-assigned, read by a nested function as a closure/global), or
+  passed to a function of the file whose parameter is used in such ways or as `1 - p`
+  (its other callers may pass uint8/float values): each use needs a look.
 - `.byte()` without mask evidence (e.g. image data `(img * 255).byte()`) is left alone.
 """,
     examples=(
@@ -436,6 +714,32 @@ The uint8-mask code raises or warns on 2.13.
             ),
             unsafe_fixes=True,
             title="direct mask use and a ByteTensor mask (with --unsafe-fixes)",
+        ),
+        Example(
+            before=(
+                "from torch.autograd import Variable\n"
+                "class Attn(nn.Module):\n"
+                "    def forward(self, scores, mask):\n"
+                "        return scores.masked_fill(mask, -1e9)\n"
+                "attn = Attn()\n"
+                "mask = (src == PAD).byte()\n"
+                "src, mask = Variable(src), Variable(mask)\n"
+                "out = attn(scores, mask)\n"
+                "n_tokens = (1 - mask).float().sum()\n"
+            ),
+            after=(
+                "from torch.autograd import Variable\n"
+                "class Attn(nn.Module):\n"
+                "    def forward(self, scores, mask):\n"
+                "        return scores.masked_fill(mask, -1e9)\n"
+                "attn = Attn()\n"
+                "mask = (src == PAD).bool()\n"
+                "src, mask = Variable(src), Variable(mask)\n"
+                "out = attn(scores, mask)\n"
+                "n_tokens = (~mask).float().sum()\n"
+            ),
+            unsafe_fixes=True,
+            title="a mask passed to a module of the same file (with --unsafe-fixes)",
         ),
         Example(
             before=("def g(x, m):\n    inv = (m > 0).byte()\n    y = x[inv]\n    return y, ~inv\n"),

@@ -289,3 +289,123 @@ def test_all_tm1xx_rules_together():
     assert "F.log_softmax(x.view(x.size(0), -1), dim=1)" in res.new
     assert "nn.NLLLoss(reduction='sum')" in res.new
     assert migrate(res.new, codemods.all_rules(), unsafe_fixes=True).new == res.new
+
+
+# --------------------------------------------------------------------- TM109: masks passed on
+_TM109_CALLED = (
+    "import torch\n"
+    "from torch.autograd import Variable\n"
+    "\n"
+    "class Attn(torch.nn.Module):\n"
+    "    def forward(self, scores, mask):\n"
+    "        return scores.masked_fill(mask, -1e9).softmax(1)\n"
+    "\n"
+    "def pick(x, keep):\n"
+    "    return x[keep].sum(), torch.where(keep, x, 0.0)\n"
+    "\n"
+    "attn = Attn()\n"
+    "\n"
+    "def evaluate(src, scores):\n"
+    "    mask = (src == 0).byte()\n"
+    "    src, mask = Variable(src), Variable(mask)\n"
+    "    return attn(scores, mask), pick(scores, keep=mask)\n"
+    "\n"
+    "src = torch.tensor([[3, 4, 0, 0], [5, 0, 0, 0], [1, 2, 3, 0]])\n"
+    "scores = torch.randn(3, 4)\n"
+    "mask = src.eq(0).byte()\n"
+    "src, mask = Variable(src), Variable(mask)\n"
+    "out = attn(scores, mask)\n"
+    "n_tokens = (1 - mask).float().sum()\n"
+    "n_long = (1 - mask).long().sum(1)\n"
+    "ev = evaluate(src, scores)\n"
+)
+
+
+def test_tm109_mask_passed_to_local_functions_matches_uint8_semantics():
+    res = run(_TM109_CALLED, ["TM109"])
+    assert "mask = (src == 0).bool()" in res.new
+    assert "mask = src.eq(0).bool()" in res.new
+    assert "n_tokens = (~mask).float().sum()" in res.new
+    assert "n_long = (~mask).long().sum(1)" in res.new
+    assert ".byte()" not in res.new and "1 - mask" not in res.new
+    assert [f.safety for f in res.findings] == []
+    ns = exec_text(res.new)
+    src, scores = ns["src"], ns["scores"]
+    # the uint8 semantics written out (masked ops on uint8 raise on 2.13;
+    # uint8 arithmetic still works)
+    m8 = (src == 0).to(torch.uint8)
+    assert m8.dtype == torch.uint8
+    legacy_out = torch.where(m8 != 0, torch.tensor(-1e9), scores).softmax(1)
+    assert torch.equal(ns["out"], legacy_out)
+    assert torch.equal(ns["n_tokens"], (1 - m8).float().sum())
+    assert ns["n_tokens"].dtype == (1 - m8).float().sum().dtype
+    assert torch.equal(ns["n_long"], (1 - m8).long().sum(1))
+    # bool -> float/long gives the same 0/1 values as uint8 -> float/long
+    assert torch.equal((~m8.bool()).float(), (1 - m8).float())
+    assert torch.equal(m8.bool().long(), m8.long())
+    assert torch.equal(m8.bool().sum(), m8.sum())
+    ev_out, (ev_sum, ev_where) = ns["ev"]
+    assert torch.equal(ev_out, legacy_out)
+    assert torch.equal(ev_sum, scores[m8 != 0].sum())
+    assert torch.equal(ev_where, torch.where(m8 != 0, scores, torch.tensor(0.0)))
+    # the legacy uint8 program really fails on 2.13
+    with pytest.raises(RuntimeError):
+        exec_text(_TM109_CALLED)
+
+
+def test_tm109_seq2seq_corpus_masks_with_all_rules():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "corpus"
+    legacy = (root / "legacy" / "seq2seq_attention.py").read_text()
+    res = migrate(legacy, codemods.all_rules(), unsafe_fixes=True)
+    assert "    mask = (src == PAD).bool()\n" in res.new
+    assert "        mask = (src == PAD).bool()\n" in res.new
+    assert "n_tokens = (~mask).float().sum()" in res.new
+    assert ".byte()" not in res.new
+    assert not [f for f in res.findings if f.rule == "TM109"]
+
+
+@pytest.mark.parametrize(
+    ("callee", "why"),
+    [
+        ("def use(x, m):\n    return x.masked_fill(m, 0), ~m\n", "bitwise"),
+        ("def use(x, m):\n    return x.masked_fill(m, 0), m * 2\n", "arith"),
+        ("def use(x, m):\n    return x.masked_fill(m, 0), 1 - m\n", "one-minus in callee"),
+        ("def use(x, m):\n    m = m + 0\n    return x.masked_fill(m, 0)\n", "rebinding"),
+        ("def use(x, m):\n    return x.masked_fill(m, 0) + other(m)\n", "unknown call"),
+    ],
+)
+def test_tm109_callee_uses_other_than_masks_stay_manual(callee, why):
+    text = callee + "def f(x):\n    m = (x > 0).byte()\n    return use(x, m)\n"
+    res = run(text, ["TM109"])
+    if why == "unknown call":
+        # today's behaviour: a comparison passed on to unknown code is converted
+        assert "(x > 0).bool()" in res.new
+        return
+    assert res.new == text, why
+    assert [f.safety for f in res.findings] == ["manual"], why
+
+
+def test_tm109_closure_and_rebinding_keep_todays_behaviour():
+    closure = "mask = (src == 0).byte()\ndef g(x):\n    return x.masked_fill(mask, 0)\ny = g(x)\n"
+    res = run(closure, ["TM109"])
+    assert res.new == closure
+    assert [f.safety for f in res.findings] == ["manual"]
+    rebound = "def f(x):\n    m = (x > 0).byte()\n    m = m * 2\n    return x[m]\n"
+    res = run(rebound, ["TM109"])
+    assert res.new == rebound
+    nothing = "def f(x):\n    m = (x > 0).byte()\n    return m * 3\n"
+    res = run(nothing, ["TM109"])
+    assert res.new == nothing
+    assert [f.safety for f in res.findings] == ["manual"]  # comparison: reported, not fixed
+    # a local of the same name in another function is a different variable
+    other = (
+        "def h(x):\n"
+        "    mask = x.byte()\n"
+        "    return mask * 2\n"
+        "mask = (src == 0).byte()\n"
+        "y = src.masked_fill(mask, 0)\n"
+    )
+    res = run(other, ["TM109"])
+    assert "mask = (src == 0).bool()" in res.new and "mask = x.byte()" in res.new
