@@ -2,6 +2,7 @@
 from __future__ import print_function
 import argparse
 import torch
+import torch.nn.functional as F
 from torch.autograd import Variable
 
 parser = argparse.ArgumentParser()
@@ -48,6 +49,14 @@ print('[linear] final mse %.6f  |w - w*| = %.4f  b = %.4f' % (
     (y_hat - y).pow(2).mean(), (w.data - true_w).norm(), b.data[0]))
 print('[linear] learned w:', w.data.numpy().ravel().round(3))
 
+
+def held_out_mse(w, b, n=50):
+    x_te = torch.randn(n, D)
+    y_te = (x_te.mm(true_w) + true_b).view(-1)     # flat targets, as in the 0.1 data loader
+    y_pred = x_te.mm(w) + b
+    return F.mse_loss(y_pred.view(n, 1), y_te)
+
+
 # ---- logistic regression with Adagrad written out -----------------------------
 w2 = Variable(torch.zeros(D, 1), requires_grad=True)
 b2 = Variable(torch.zeros(1), requires_grad=True)
@@ -70,3 +79,5 @@ for t in range(args.steps):
     if t % 5 == 0:
         acc = ((p.data > 0.5).float() == labels).float().mean()
         print('[logistic] step %2d  nll %.6f  acc %.4f' % (t, loss.data[0], acc))
+
+print('[linear] held-out mse %.6f' % held_out_mse(w.data, b.data).data[0])

@@ -1,5 +1,6 @@
 # Python 2 training script: MLP classifier on three Gaussian blobs.
 import argparse
+import sys
 import cPickle as pickle
 import numpy as np
 import torch
@@ -10,10 +11,15 @@ from torch.autograd import Variable
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--epochs', type=int, default=4)
+parser.add_argument('--hidden', type=str, default='32,16',
+                    help='comma separated hidden layer sizes')
 parser.add_argument('--batch_size', type=int, default=30)
 parser.add_argument('--lr', type=float, default=0.05)
 parser.add_argument('--seed', type=int, default=5)
+parser.add_argument('--name', type=str, default='blobs-mlp')
 args = parser.parse_args()
+run_name = unicode(args.name)
+hidden = map(int, args.hidden.split(','))
 
 use_cuda = torch.cuda.is_available()
 torch.manual_seed(args.seed)
@@ -38,11 +44,12 @@ print "%d training samples, %d batches per epoch" % (len(train_x), n_batches)
 class MLP(nn.Module):
     def __init__(self):
         super(MLP, self).__init__()
-        self.fc1 = nn.Linear(2, 32)
-        self.fc2 = nn.Linear(32, 3)
+        self.fc1 = nn.Linear(2, hidden[0])
+        self.fc2 = nn.Linear(hidden[0], hidden[-1])
+        self.fc3 = nn.Linear(hidden[-1], 3)
 
     def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 
 model = MLP()
@@ -50,8 +57,22 @@ if use_cuda:
     model.cuda()
 optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
 criterion = nn.CrossEntropyLoss()
+n_params = sum(reduce(lambda a, b: a * b, p.size()) for p in model.parameters())
+print "%s: %d parameters" % (run_name, n_params)
+
+
+def iterate_minibatches(x, y, batch_size):
+    for i in xrange(0, len(x), batch_size):
+        yield x[i:i + batch_size], y[i:i + batch_size]
+
+
+# sanity check of the batch shapes before training
+first_x, first_y = iterate_minibatches(train_x, train_y, args.batch_size).next()
+print "first batch: x %s, y %s" % (tuple(first_x.size()), tuple(first_y.size()))
 
 history = {'train_loss': []}
+best_loss, best_epoch = sys.maxint, 0
+n_seen = long(0)
 
 
 def run_validation():
@@ -69,9 +90,8 @@ def run_validation():
 
 for epoch in xrange(1, args.epochs + 1):
     epoch_loss = 0.
-    for i in xrange(0, len(train_x), args.batch_size):
-        x = train_x[i:i + args.batch_size]
-        y = train_y[i:i + args.batch_size]
+    for x, y in iterate_minibatches(train_x, train_y, args.batch_size):
+        n_seen += len(x)
         if use_cuda:
             x, y = x.cuda(async=True), y.cuda(async=True)
         x, y = Variable(x), Variable(y)
@@ -86,6 +106,8 @@ for epoch in xrange(1, args.epochs + 1):
     if not history.has_key('val_correct'):
         history['val_correct'] = []
     history['val_correct'].append(correct)
+    if val_loss < best_loss:
+        best_loss, best_epoch = val_loss, epoch
     print "epoch %d  train loss %.4f  val loss %.4f  val acc %d%%" % (
         epoch, epoch_loss / n_batches, val_loss, 100 * correct / total)
 
@@ -94,6 +116,7 @@ try:
     print "pickled history: %d entries" % len(pickle.loads(blob))
 except pickle.PicklingError, e:
     print "could not pickle history:", e
+print "best val loss %.4f at epoch %d (%d samples seen)" % (best_loss, best_epoch, n_seen)
 
 for k, v in sorted(history.iteritems()):
     print "%s: %s" % (k, ' '.join('%.3f' % float(a) for a in v))

@@ -74,7 +74,8 @@ class AttnDecoder(nn.Module):
         scores = scores.masked_fill(mask, -1e9)
         attn = F.softmax(scores)
         context = torch.bmm(attn.unsqueeze(1), enc_out).squeeze(1)
-        logp = F.log_softmax(self.out(torch.cat([h, context], 1)))
+        logits = self.out(torch.cat([h, context], 1))
+        logp = F.log_softmax(logits)
         return logp, h, attn
 
 

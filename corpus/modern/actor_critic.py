@@ -63,7 +63,7 @@ class Policy(nn.Module):
         x = F.relu(self.affine1(x))
         action_scores = self.action_head(x)
         state_values = self.value_head(x)
-        return F.softmax(action_scores, dim=1), state_values
+        return F.softmax(action_scores, dim=0 if action_scores.dim() in (0, 1, 3) else 1), state_values
 
 
 model = Policy()
@@ -89,12 +89,12 @@ def finish_episode():
     for r in model.rewards[::-1]:
         R = r + args.gamma * R
         rewards.insert(0, R)
-    rewards = torch.tensor(rewards, dtype=torch.float32)
+    rewards = torch.tensor(rewards, dtype=torch.get_default_dtype())
     rewards = (rewards - rewards.mean()) / (rewards.std() + eps)
     for (log_prob, value), r in zip(saved_actions, rewards):
         reward = r - value.detach()[0, 0]
         policy_losses.append(-log_prob * reward)
-        value_losses.append(F.smooth_l1_loss(value, torch.tensor([r], dtype=torch.float32)))
+        value_losses.append(F.smooth_l1_loss(value, torch.tensor([r], dtype=torch.get_default_dtype())))
     optimizer.zero_grad(set_to_none=False)
     policy_loss = torch.cat(policy_losses).sum()
     value_loss = torch.stack(value_losses).sum()

@@ -57,7 +57,7 @@ def pad_collate(samples):
     padded = torch.zeros(len(samples), lengths[0], N_FEAT)
     for i, (seq, _) in enumerate(samples):
         padded[i, :len(seq)] = torch.from_numpy(seq)
-    labels = torch.LongTensor([int(t) for _, t in samples])
+    labels = torch.tensor([int(t) for _, t in samples], dtype=torch.int64)
     return Batch(data=padded, label=labels, lengths=lengths)
 
 

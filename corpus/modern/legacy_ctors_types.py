@@ -39,7 +39,7 @@ def describe(t):
 
 # features come from numpy (float64) and are cast on the way in
 X_np = np.random.randn(200, 3)
-X = torch.tensor(X_np, dtype=torch.float32)
+X = torch.as_tensor(X_np, dtype=torch.float32)
 labels_list = [int(row[0] + 0.5 * row[1] > 0) for row in X_np]
 y = torch.tensor(labels_list, dtype=torch.int64)
 keep = torch.tensor([int(i % 10 != 0) for i in range(200)], dtype=torch.bool)  # drop every 10th sample

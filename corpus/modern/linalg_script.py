@@ -23,7 +23,7 @@ y_val = torch.sin(2 * math.pi * x_val)
 
 # ---- 1. polynomial least squares ----------------------------------------------
 A = torch.cat([torch.ones(10, 1).double(), x_tr, x_tr.pow(2), x_tr.pow(3)], 1)
-sol = torch.linalg.lstsq(A, y_tr).solution[:A.size(1)]
+sol = torch.linalg.lstsq(A, y_tr).solution
 coef = sol[:4]
 print('lstsq coefficients:', ' '.join('%.4f' % c for c in coef.squeeze(1)))
 

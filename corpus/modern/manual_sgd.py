@@ -2,6 +2,7 @@
 from __future__ import print_function
 import argparse
 import torch
+import torch.nn.functional as F
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--steps', type=int, default=25)
@@ -48,6 +49,14 @@ print('[linear] final mse %.6f  |w - w*| = %.4f  b = %.4f' % (
     (y_hat - y).pow(2).mean(), (w.detach() - true_w).norm(), b.detach()[0]))
 print('[linear] learned w:', w.detach().numpy().ravel().round(3))
 
+
+def held_out_mse(w, b, n=50):
+    x_te = torch.randn(n, D)
+    y_te = (x_te.mm(true_w) + true_b).view(-1)     # flat targets, as in the 0.1 data loader
+    y_pred = x_te.mm(w) + b
+    return F.mse_loss(y_pred.view(n, 1), y_te)
+
+
 # ---- logistic regression with Adagrad written out -----------------------------
 w2 = torch.zeros(D, 1).requires_grad_()
 b2 = torch.zeros(1).requires_grad_()
@@ -69,5 +78,7 @@ for t in range(args.steps):
         b2.grad.zero_()
 
     if t % 5 == 0:
-        acc = ((p.detach() > 0.5).float() == labels).float().mean()
+        acc = ((p.detach() > 0.5).float() == labels).float().mean().item()
         print('[logistic] step %2d  nll %.6f  acc %.4f' % (t, loss.item(), acc))
+
+print('[linear] held-out mse %.6f' % held_out_mse(w.detach(), b.detach()).item())

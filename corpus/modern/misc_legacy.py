@@ -34,10 +34,13 @@ def load_legacy_lua(path):
     return load_lua(path)
 
 
-def convert_old_checkpoint(model, old_blocks):
-    """0.1.x checkpoints named their sub-blocks 'block.N'."""
+def convert_old_checkpoint(model, old_blocks, input_mean=None):
+    """0.1.x checkpoints named their sub-blocks 'block.N' and stored the
+    input normalisation statistics as a buffer of the top-level module."""
     for i, block in enumerate(old_blocks):
         model.add_module('block.%d' % i, block)
+    if input_mean is not None:
+        model.register_buffer('input.mean', input_mean)
     return model
 
 
@@ -95,7 +98,8 @@ for epoch in range(args.epochs):
     class_correct.index_add_(0, labels, pred.eq(labels).long())
     class_total.index_add_(0, labels, torch.ones(160).long())
     class_pct = torch.div(class_correct * 100, class_total, rounding_mode='trunc')
+    mean_class_acc = (100. * class_correct / class_total).mean()
     half_batches = torch.tensor([n_batches], dtype=torch.int64) // 2
-    print('epoch %d  loss %.5f  acc %.2f%%  per-class %s  (half epoch = %d batches)' % (
+    print('epoch %d  loss %.5f  acc %.2f%%  per-class %s  mean %.2f%%  (half epoch = %d batches)' % (
         epoch, epoch_loss / n_batches, 100. * correct / len(labels),
-        class_pct.tolist(), half_batches[0]))
+        class_pct.tolist(), mean_class_acc, half_batches[0]))

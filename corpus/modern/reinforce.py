@@ -64,7 +64,7 @@ class Policy(nn.Module):
     def forward(self, x):
         x = F.relu(self.affine1(x))
         action_scores = self.affine2(x)
-        return F.softmax(action_scores, dim=1)
+        return F.softmax(action_scores, dim=0 if action_scores.dim() in (0, 1, 3) else 1)
 
 
 policy = Policy()
@@ -88,7 +88,7 @@ def finish_episode():
     for r in policy.rewards[::-1]:
         R = r + args.gamma * R
         rewards.insert(0, R)
-    rewards = torch.tensor(rewards, dtype=torch.float32)
+    rewards = torch.tensor(rewards, dtype=torch.get_default_dtype())
     rewards = (rewards - rewards.mean()) / (rewards.std() + eps)
     for log_prob, reward in zip(policy.saved_log_probs, rewards):
         policy_loss.append(-log_prob * reward)

@@ -57,7 +57,7 @@ class TinySegNet(nn.Module):
         d1 = self.up(d2)                          # 8 x 16 x 16
         out = self.classifier(torch.cat([d1, e1], 1))
         aux = F.interpolate(self.aux_classifier(e2), size=x.size()[2:], mode='bilinear', align_corners=True)
-        return F.log_softmax(out, dim=1), F.log_softmax(aux, dim=1)
+        return F.log_softmax(out, dim=0 if out.dim() in (0, 1, 3) else 1), F.log_softmax(aux, dim=0 if aux.dim() in (0, 1, 3) else 1)
 
 
 train_images, train_masks = make_dataset(opt.n_images)

@@ -33,8 +33,8 @@ PAD, SOS = 0, 1
 def make_batch(batch_size, max_len):
     """random symbol sequences (ids 2..V-1) padded with PAD; target is the reversed source"""
     lengths = np.random.randint(3, max_len + 1, size=batch_size)
-    src = torch.empty(batch_size, max_len, dtype=torch.long).fill_(PAD)
-    tgt = torch.empty(batch_size, max_len, dtype=torch.long).fill_(PAD)
+    src = torch.empty(batch_size, max_len, dtype=torch.int64).fill_(PAD)
+    tgt = torch.empty(batch_size, max_len, dtype=torch.int64).fill_(PAD)
     for b in range(batch_size):
         seq = np.random.randint(2, args.vocab, size=lengths[b])
         src[b, :lengths[b]] = torch.from_numpy(seq)
@@ -71,9 +71,10 @@ class AttnDecoder(nn.Module):
         h = self.cell(self.embed(inp), h)
         scores = torch.bmm(enc_out, h.unsqueeze(2)).squeeze(2)   # B x T
         scores = scores.masked_fill(mask, -1e9)
-        attn = F.softmax(scores, dim=1)
+        attn = F.softmax(scores, dim=0 if scores.dim() in (0, 1, 3) else 1)
         context = torch.bmm(attn.unsqueeze(1), enc_out).squeeze(1)
-        logp = F.log_softmax(self.out(torch.cat([h, context], 1)), dim=1)
+        logits = self.out(torch.cat([h, context], 1))
+        logp = F.log_softmax(logits, dim=0 if logits.dim() in (0, 1, 3) else 1)
         return logp, h, attn
 
 
@@ -97,7 +98,7 @@ def evaluate(n_batches):
         mask = (src == PAD).bool()
         tmask = (tgt == PAD).bool()
         enc_out, h = encoder(src)
-        dec_input = torch.empty(src.size(0), dtype=torch.long).fill_(SOS)
+        dec_input = torch.empty(src.size(0), dtype=torch.int64).fill_(SOS)
         preds = []
         for t in range(args.max_len):
             logp, h, attn = decoder(dec_input, h, enc_out, mask)
@@ -119,7 +120,7 @@ for it in range(1, args.iters + 1):
     enc_opt.zero_grad(set_to_none=False)
     dec_opt.zero_grad(set_to_none=False)
     enc_out, h = encoder(src)
-    dec_input = torch.empty(args.batch_size, dtype=torch.long).fill_(SOS)
+    dec_input = torch.empty(args.batch_size, dtype=torch.int64).fill_(SOS)
     if args.cuda:
         dec_input = dec_input.cuda()
     loss = 0

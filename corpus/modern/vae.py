@@ -33,7 +33,7 @@ if args.cuda:
 
 def make_binary_images(n, protos):
     # every image is one of a few prototypes with some salt noise on top
-    idx = torch.empty(n, dtype=torch.long).random_(0, protos.size(0))
+    idx = torch.empty(n, dtype=torch.int64).random_(0, protos.size(0))
     noise = (torch.rand(n, 784) > 0.95).float()
     return (protos[idx] + noise).clamp(0, 1)
 

@@ -85,7 +85,7 @@ class Corpus(object):
         for word in words:
             self.dictionary.add_word(word)
         tokens = len(words)
-        ids = torch.empty(tokens, dtype=torch.long)
+        ids = torch.empty(tokens, dtype=torch.int64)
         token = 0
         for word in words:
             ids[token] = self.dictionary.word2idx[word]
@@ -146,8 +146,8 @@ class RNNModel(nn.Module):
 
     def init_hidden(self, bsz):
         weight = next(self.parameters()).detach()
-        return (weight.new_empty(self.nlayers, bsz, self.nhid).zero_(),
-                weight.new_empty(self.nlayers, bsz, self.nhid).zero_())
+        return (weight.new_empty((self.nlayers, bsz, self.nhid)).zero_(),
+                weight.new_empty((self.nlayers, bsz, self.nhid)).zero_())
 
 
 ntokens = len(corpus.dictionary)
