@@ -82,7 +82,7 @@ _NAME_MARKERS = re.compile(
     r"|\bitertools\s*\.\s*(?:imap|izip|ifilter)"
     r"|\bfrom\s+itertools\s+import\b[^\n]*\b(?:imap|izip|ifilter)"
     r"|\b(?:import|from)\s+(?:" + "|".join(PY2_MODULES) + r")\b"
-    r"|\bimport\s+[\w.,\s]*\b(?:" + "|".join(PY2_MODULES) + r")\b"
+    r"|\bimport[ \t]+[\w., \t]*\b(?:" + "|".join(PY2_MODULES) + r")\b"
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
 from fissix import pygram, pytree
@@ -37,6 +38,21 @@ FAMILIES = {
 }
 
 NodeOrLeaf = Union[Node, Leaf]
+
+# A file that matches none of these never uses PyTorch in a way any TM0-TM2
+# rule could prove (they resolve torch names through the imports or need a
+# tensor idiom such as ``.data``/``.backward(``/``.cuda(`` as evidence).
+TORCH_EVIDENCE = re.compile(
+    r"torch|Variable|volatile|autograd|\.data\b|\.grad\b|\.cuda\(|\.backward\(|"
+    r"\.item\(|\.numpy\(|\bnn\.|optim|Tensor|async\s*=|retain_variables|creator|reinforce|"
+    r"[a-z]_\(|\.(?:sum|mean|eq|ne|view|size|byte|bool|float|long|masked_\w+|register_\w+|"
+    r"add_module|softmax|log_softmax|zero_grad|step)\("
+)
+
+
+@lru_cache(maxsize=4)
+def has_torch_evidence(text: str) -> bool:
+    return TORCH_EVIDENCE.search(text) is not None
 
 
 # --------------------------------------------------------------------------
@@ -80,8 +96,15 @@ class Rule:
         return self.id[:3]
 
     def wants(self, text: str) -> bool:
+        """The cheap textual pre-filter: can this rule find anything in ``text``?
+
+        PyTorch rules (TM0-TM2) also need some sign of PyTorch in the file
+        (:data:`TORCH_EVIDENCE`); a file without any is never parsed for them.
+        """
         if self.prefilter is not None:
             return self.prefilter(text)
+        if self.family != "TM3" and not has_torch_evidence(text):
+            return False
         if not self.tokens:
             return True
         return any(t in text for t in self.tokens)
