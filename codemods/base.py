@@ -576,13 +576,78 @@ def iter_names(tree: NodeOrLeaf, name: str) -> Iterable[Leaf]:
             yield leaf
 
 
+# Nodes that never contain a statement: the import walk does not enter them.
+_NO_STATEMENTS = frozenset(
+    getattr(syms, name)
+    for name in (
+        "and_expr",
+        "and_test",
+        "arglist",
+        "argument",
+        "arith_expr",
+        "atom",
+        "comparison",
+        "decorator",
+        "decorators",
+        "dictsetmaker",
+        "expr",
+        "exprlist",
+        "factor",
+        "lambdef",
+        "not_test",
+        "old_lambdef",
+        "or_test",
+        "parameters",
+        "power",
+        "shift_expr",
+        "subscript",
+        "subscriptlist",
+        "term",
+        "test",
+        "testlist",
+        "testlist_gexp",
+        "testlist_star_expr",
+        "trailer",
+        "typedargslist",
+        "varargslist",
+        "xor_expr",
+        "comp_for",
+        "old_comp_for",
+        "comp_if",
+        "old_comp_if",
+        "namedexpr_test",
+    )
+    if hasattr(syms, name)
+)
+_IMPORTS = (syms.import_name, syms.import_from)
+
+
+def _import_nodes(tree: NodeOrLeaf) -> list:
+    """The import statements under ``tree``, in pre-order (a pruned walk:
+    imports only occur as small statements of a ``simple_stmt``)."""
+    if tree.type in _IMPORTS:
+        return [tree]
+    out = []
+    stack = [tree]
+    simple = syms.simple_stmt
+    while stack:
+        node = stack.pop()
+        if node.type == simple:
+            out.extend(c for c in node.children if c.type in _IMPORTS)
+            continue
+        children = node.children
+        if children:
+            stack.extend(c for c in reversed(children) if c.type not in _NO_STATEMENTS)
+    return out
+
+
 def collect_imports(tree: Node) -> dict:
     """Map local names bound by top-level-ish imports to their dotted origin."""
     out: dict = {}
-    for node in tree.pre_order():
+    for node in _import_nodes(tree):
         if node.type == syms.import_name:
             _import_name(node.children[1], out)
-        elif node.type == syms.import_from:
+        else:
             _import_from(node, out)
     return out
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
 
 from fissix import pytree
+from fissix.fixer_base import BaseFix
+from fissix.pgen2 import token
 from fissix.pgen2.parse import ParseError
 from fissix.pgen2.tokenize import TokenError
+from fissix.pygram import python_symbols as syms
 
 from codemods.base import (
     MANUAL,
@@ -101,6 +105,158 @@ def _head_types(pattern) -> Optional[set]:
     return None
 
 
+def _preorder_ids(tree) -> dict:
+    """id(node) -> position of the node in ``tree.pre_order()``."""
+    order: dict = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        order[id(node)] = len(order)
+        children = node.children
+        if children:
+            stack.extend(reversed(children))
+    return order
+
+
+# Literal index ----------------------------------------------------------
+# A NAME literal of a pattern that occurs in ordinary code too often to be a
+# useful filter; a clause made of such literals is only used as a last resort.
+_COMMON_LITERALS = frozenset(keyword.kwlist) | {"self", "cls", "print", "exec"}
+
+
+def _required(pattern) -> list:
+    """Clauses (sets of NAME values) a node's subtree must satisfy to match:
+    for every clause, one of its values occurs as a NAME leaf in the subtree.
+    Conservative: ``[]`` (no requirement) whenever in doubt."""
+    if isinstance(pattern, pytree.LeafPattern):
+        if pattern.type == token.NAME and isinstance(pattern.content, str):
+            return [frozenset((pattern.content,))]
+        return []
+    if isinstance(pattern, pytree.NodePattern):
+        if pattern.content is None:
+            return []
+        out: list = []
+        for sub in pattern.content:
+            out.extend(_required(sub))
+        return out
+    if isinstance(pattern, pytree.WildcardPattern):
+        if pattern.content is None or pattern.min < 1:
+            return []
+        picks: list = []
+        for alt in pattern.content:
+            clauses: list = []
+            for sub in alt:
+                clauses.extend(_required(sub))
+            if len(pattern.content) == 1:
+                return clauses
+            best = _best_clause(clauses)
+            if best is None:
+                return []
+            picks.append(best)
+        return [frozenset().union(*picks)]
+    return []  # NegatedPattern and anything unknown
+
+
+def _best_clause(clauses: list) -> Optional[frozenset]:
+    best = None
+    for clause in clauses:
+        score = (sum(v in _COMMON_LITERALS for v in clause), len(clause))
+        if best is None or score < best[0]:
+            best = (score, clause)
+    return None if best is None else best[1]
+
+
+def _literals(fx) -> Optional[frozenset]:
+    """NAME values one of which must occur in any node ``fx`` matches, or None.
+
+    Only for fixers that use the base class's ``match`` with their compiled
+    pattern, and only when the clause is a useful filter."""
+    if type(fx).match is not BaseFix.match:
+        return None
+    key = type(fx)
+    if key in _LITERALS:
+        return _LITERALS[key]
+    clause = _best_clause(_required(fx.pattern))
+    if clause is not None and any(v in _COMMON_LITERALS for v in clause):
+        clause = None
+    _LITERALS[key] = clause
+    return clause
+
+
+_LITERALS: dict = {}
+
+
+class _LiteralIndex:
+    """Per pass: which nodes of the tree contain a NAME leaf of a given value.
+
+    Nodes created after the index was built (unknown ids) are never skipped.
+    The index keeps the nodes alive so that their ids stay unique."""
+
+    def __init__(self, tree, literals: frozenset):
+        known: dict = {}
+        inside: dict = {lit: set() for lit in literals}
+        stack = [tree]
+        name = token.NAME
+        while stack:
+            node = stack.pop()
+            known[id(node)] = node
+            children = node.children
+            if children:
+                stack.extend(children)
+            elif node.type == name and node.value in inside:
+                marks = inside[node.value]
+                cur = node
+                while cur is not None and id(cur) not in marks:
+                    marks.add(id(cur))
+                    cur = cur.parent
+        self.known = known
+        self.inside = inside
+
+    def may_match(self, node, literals: frozenset) -> bool:
+        key = id(node)
+        if key not in self.known:
+            return True
+        inside = self.inside
+        return any(key in inside[lit] for lit in literals)
+
+
+# Exact, faster equivalents of common capture-free patterns (same results:
+# ``{"node": node}``).  Keyed by the whitespace-normalised PATTERN text.
+def _fast_power_call_chain(node) -> bool:
+    # power< any trailer< any* >+ any* >
+    kids = node.children
+    return node.type == syms.power and len(kids) >= 2 and kids[1].type == syms.trailer
+
+
+def _fast_power_trailers(node) -> bool:
+    # power< any trailer+ >
+    kids = node.children
+    if node.type != syms.power or len(kids) < 2:
+        return False
+    trailer = syms.trailer
+    return all(k.type == trailer for k in kids[1:])
+
+
+_FAST_PATTERNS = {
+    "power< any trailer< any* >+ any* >": _fast_power_call_chain,
+    "power< any trailer+ >": _fast_power_trailers,
+}
+
+
+def _fast_match(fx):
+    """A faster exact replacement of ``fx.match`` where one is known."""
+    if type(fx).match is not BaseFix.match or not isinstance(fx.PATTERN, str):
+        return None
+    test = _FAST_PATTERNS.get(" ".join(fx.PATTERN.split()))
+    if test is None:
+        return None
+
+    def match(node):
+        return {"node": node} if test(node) else False
+
+    return match
+
+
 def describe_parse_error(exc: BaseException) -> tuple[str, Optional[int]]:
     """A one-line description and line number of a fissix parse failure."""
     if isinstance(exc, ParseError):
@@ -132,11 +288,25 @@ def parses(text: str) -> bool:
         return False
 
 
+def _leaves(tree) -> list:
+    """``list(tree.leaves())`` without recursive generators."""
+    out = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        children = node.children
+        if children:
+            stack.extend(reversed(children))
+        elif isinstance(node, pytree.Leaf):
+            out.append(node)
+    return out
+
+
 def _positions(tree) -> dict:
     """id(leaf) -> (line, col) for every leaf, computed from the printed text."""
     pos = {}
     line, col = 1, 0
-    for leaf in tree.leaves():
+    for leaf in _leaves(tree):
         prefix = leaf.prefix
         if prefix:
             n = prefix.count("\n")
@@ -300,6 +470,11 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
             for t in types:
                 by_type.setdefault(t, []).append(fx)
 
+    # Per fixer: its match function and the NAME values a match needs.
+    matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
+    needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
+    all_literals = frozenset().union(*(v for v in needs.values() if v))
+
     fixes: list = []
     errors: list = []
     current = work
@@ -321,6 +496,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
+        index = _LiteralIndex(tree, all_literals) if all_literals else None
         for node in tree.pre_order():
             cands = by_type.get(node.type)
             if cands is None and not anywhere:
@@ -328,7 +504,10 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
             for fx in (cands or []) + anywhere:
                 if fx.rule_id in broken:
                     continue
-                results = fx.match(node)
+                lits = needs[id(fx)]
+                if lits is not None and index is not None and not index.may_match(node, lits):
+                    continue
+                results = matchers[id(fx)](node)
                 if not results:
                     continue
                 try:
@@ -350,7 +529,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
         pos = _positions(tree)
         sup = _suppressions(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
-        order = {id(n): i for i, n in enumerate(tree.pre_order())}
+        order = _preorder_ids(tree)
         cands_all.sort(key=lambda c: order.get(id(c.node), -1))
         pending: list = []
         suppressed = 0
