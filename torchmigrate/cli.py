@@ -379,12 +379,10 @@ def _run_upgrade(
         finally:
             shutil.rmtree(verify_snapshot, ignore_errors=True)
 
-    if resume or state_path.exists():
-        finished = {o.repo for o in outcomes if o.status != "failed"} - {
-            o.repo for o in outcomes if o.status == "failed"
-        }
-        if resume or finished:
-            _state_save(state_path, done | finished)
+    if resume:
+        failed_repos = {o.repo for o in outcomes if o.status == "failed"}
+        finished = {o.repo for o in outcomes} - failed_repos
+        _state_save(state_path, (done | finished) - failed_repos)
 
     if not quiet:
         _print_summary(
