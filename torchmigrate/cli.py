@@ -104,7 +104,7 @@ def _collect(paths: list, exclude: list, resume_done: set):
             skipped.append(repo)
             continue
         files, errs = discover([root], exclude)
-        errors += [f"{e}" for e in errs]
+        errors += errs
         for f in files:
             items.append((f, repo, str(f)))
     return items, errors, skipped
@@ -294,7 +294,6 @@ def _run_upgrade(
     state_path = Path(".torchmigrate-state.json")
     done = _state_load(state_path) if resume else set()
     items, errors, skipped = _collect(paths, exclude, done)
-    missing = {e.split(":")[0] for e in errors}
 
     verify_snapshot = None
     if verify_script is not None:
@@ -306,7 +305,7 @@ def _run_upgrade(
     outcomes = _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet)
     for e in errors:
         outcomes.append(
-            FileOutcome(path=e.split(":")[0], repo=e.split(":")[0], status="failed", errors=[e])
+            FileOutcome(path=str(e.path), repo=str(e.path), status="failed", errors=[str(e)])
         )
 
     report = RunReport(command=command, outcomes=outcomes, wrote=False, skipped_repos=skipped)
@@ -364,7 +363,7 @@ def _run_upgrade(
                 o.status = "failed"
                 o.errors.append(f"{o.path}: cannot write: {exc.strerror or exc}")
         if out_dir is not None:
-            _write_out_tree(paths, out_dir, outcomes, missing)
+            _write_out_tree(paths, out_dir, outcomes)
         report.wrote = True
         _print_findings(report, include_fixes=False)
 
@@ -409,7 +408,13 @@ def _ask(prompt: str) -> str:
         return "q"
 
 
-def _write_out_tree(paths: list, out_dir: Path, outcomes: list, missing: set) -> None:
+def _out_root(out_dir: Path, root: Path, multi: bool) -> Path:
+    """Where --out puts a migrated directory root: DIR itself, or DIR/<name> when
+    several roots are migrated in one run."""
+    return out_dir / root.resolve().name if multi and root.is_dir() else out_dir
+
+
+def _write_out_tree(paths: list, out_dir: Path, outcomes: list) -> None:
     """--out: a migrated copy of every root (non-Python files copied too)."""
     from torchmigrate.sources import write_atomic
 
@@ -418,7 +423,7 @@ def _write_out_tree(paths: list, out_dir: Path, outcomes: list, missing: set) ->
     multi = len(paths) > 1
     for root in paths:
         root = Path(root)
-        if str(root) in missing or not root.exists():
+        if not root.exists():
             continue
         if root.is_file():
             dest_root = out_dir
@@ -431,7 +436,7 @@ def _write_out_tree(paths: list, out_dir: Path, outcomes: list, missing: set) ->
             else:
                 shutil.copy2(root, dest)
             continue
-        dest_root = out_dir / root.resolve().name if multi else out_dir
+        dest_root = _out_root(out_dir, root, multi)
         _copy_tree(root, dest_root, [])
         for o in outcomes:
             if o.status != "changed":
@@ -465,7 +470,7 @@ def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> 
                 rel = script.relative_to(root if root.is_dir() else root.parent)
             except ValueError:
                 continue
-            base = out_dir / root.name if len(paths) > 1 and root.is_dir() else out_dir
+            base = _out_root(out_dir, root, len(paths) > 1)
             new_script = base / rel
             break
         if new_script is None:

@@ -57,6 +57,19 @@ def process_file(
     return out
 
 
+def _settle(out: FileOutcome, display: str, res, render) -> None:
+    """Record a result's errors and, for a clean changed file, its new bytes.
+    A file on which any rule failed is left byte-identical."""
+    out.errors = [f"{display}: {e}" for e in res.errors]
+    if out.errors:
+        out.status = "failed"
+        return
+    if res.changed:
+        out.old, out.new = res.old, res.new
+        out.new_bytes = render(res.new)
+        out.status = "changed"
+
+
 def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
     src = read_source(path)
     try:
@@ -70,15 +83,7 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
     out.fixes = _with_cell(res.fixes)
     out.findings = _with_cell(res.findings)
     out.suppressed = res.suppressed
-    out.errors = [f"{display}: {e}" for e in res.errors]
-    if out.errors:
-        # A file on which any rule failed is left byte-identical.
-        out.status = "failed"
-        return
-    if res.changed:
-        out.old, out.new = res.old, res.new
-        out.new_bytes = src.render(res.new)
-        out.status = "changed"
+    _settle(out, display, res, src.render)
 
 
 def _process_notebook(
@@ -104,14 +109,7 @@ def _process_notebook(
     out.fixes = [d for cf in res.fixes for d in _with_cell([cf.finding], cf.cell)]
     out.findings = [d for cf in res.findings for d in _with_cell([cf.finding], cf.cell)]
     out.suppressed = res.suppressed
-    out.errors = [f"{display}: {e}" for e in res.errors]
-    if out.errors:
-        out.status = "failed"
-        return
-    if res.changed:
-        out.old, out.new = res.old, res.new
-        out.new_bytes = res.new.encode("utf-8")
-        out.status = "changed"
+    _settle(out, display, res, lambda text: text.encode("utf-8"))
 
 
 def run_pool(

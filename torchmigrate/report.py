@@ -112,13 +112,14 @@ def render_text(report: RunReport) -> str:
 
 
 def summary_dict(report: RunReport) -> dict:
+    remaining = report.remaining_by_safety()
     return {
         "files": len(report.outcomes),
         "changed": report.count("changed"),
         "unchanged": report.count("unchanged"),
         "failed": report.count("failed"),
         "fixes": dict(sorted(report.fixes_by_rule().items())),
-        "remaining": {k: report.remaining_by_safety().get(k, 0) for k in SAFETY_ORDER},
+        "remaining": {k: remaining.get(k, 0) for k in SAFETY_ORDER},
         "suppressed": sum(o.suppressed for o in report.outcomes),
     }
 
