@@ -26,7 +26,6 @@ from fissix.pgen2.tokenize import TokenError
 from fissix.pygram import python_symbols as syms
 
 from codemods.base import (
-    MANUAL,
     SAFE,
     UNSAFE,
     FileContext,
@@ -605,4 +604,4 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
     }
 
 
-__all__ = ["FileResult", "MigrationError", "migrate", "parses", "line_map", "MANUAL"]
+__all__ = ["FileResult", "MigrationError", "migrate", "parses", "line_map"]
