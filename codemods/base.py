@@ -186,6 +186,9 @@ class FileContext:
     text: str
     imports: dict = field(default_factory=dict)  # local name -> dotted origin
     cache: dict = field(default_factory=dict)  # free for rules (per pass)
+    # Cross-file facts about this module from the project model
+    # (torchmigrate.project), or None when the file is migrated alone.
+    project: Any = None
 
     def qualname(self, node: NodeOrLeaf) -> Optional[str]:
         """Resolve a dotted reference (``F.softmax``) through the imports of

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
@@ -36,10 +35,9 @@ from codemods.base import (
     is_attached,
     parse_source,
 )
+from torchmigrate import suppressions
 
 MAX_PASSES = 8
-
-_IGNORE_RE = re.compile(r"#\s*torchmigrate:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
 @dataclass
@@ -335,31 +333,6 @@ def _span(node, pos: dict) -> tuple[int, int, int]:
     return start[0], start[1] + 1, end_line
 
 
-def _suppressions(text: str) -> dict:
-    """line -> None (all rules) or a set of rule ids/prefixes."""
-    out: dict = {}
-    if "torchmigrate" not in text:
-        return out
-    for i, line in enumerate(text.split("\n"), 1):
-        m = _IGNORE_RE.search(line)
-        if m:
-            ids = m.group(1)
-            if ids is None:
-                out[i] = None
-            else:
-                out[i] = {p.strip().upper() for p in ids.split(",") if p.strip()}
-    return out
-
-
-def _suppressed(rule_id: str, start: int, end: int, sup: dict) -> bool:
-    for line in range(start, end + 1):
-        if line in sup:
-            ids = sup[line]
-            if ids is None or any(rule_id.startswith(p) for p in ids):
-                return True
-    return False
-
-
 def line_map(old: str, new: str) -> list:
     """For each line number of ``new`` (1-based index), the matching line of ``old``."""
     a = old.split("\n")
@@ -382,8 +355,12 @@ def migrate(
     *,
     unsafe_fixes: bool = False,
     filename: str = "<string>",
+    project=None,
 ) -> FileResult:
     """Run ``rules`` over ``text`` (LF newlines) and return the result.
+
+    ``project`` holds the project model's facts about this module (see
+    ``torchmigrate.project``); rules read it as ``ctx.project``.
 
     Raises :class:`MigrationError` when the text does not parse.
     """
@@ -402,12 +379,12 @@ def migrate(
 
     disabled: set = set()
     while True:
-        outcome = _run(tree, work, py2, filename, rules, disabled, unsafe_fixes)
+        outcome = _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project)
         new_text = str(outcome["tree"])
         if new_text == work or parses(new_text):
             break
         # Find the rule(s) whose output does not parse, drop them, start over.
-        culprits = _culprits(work, rules, disabled, unsafe_fixes, filename)
+        culprits = _culprits(work, rules, disabled, unsafe_fixes, filename, project)
         if not culprits:
             culprits = {r.id for r in rules} - disabled
         for rid in sorted(culprits):
@@ -432,21 +409,21 @@ def migrate(
     return result
 
 
-def _culprits(work, rules, disabled, unsafe_fixes, filename) -> set:
+def _culprits(work, rules, disabled, unsafe_fixes, filename, project=None) -> set:
     bad = set()
     for rule in rules:
         if rule.id in disabled:
             continue
         tree, py2 = parse_source(work)
         others = {r.id for r in rules} - {rule.id}
-        out = _run(tree, work, py2, filename, rules, others | disabled, unsafe_fixes)
+        out = _run(tree, work, py2, filename, rules, others | disabled, unsafe_fixes, project)
         new_text = str(out["tree"])
         if new_text != work and not parses(new_text):
             bad.add(rule.id)
     return bad
 
 
-def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
+def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None) -> dict:
     fixers = []
     for rule in rules:
         if rule.id in disabled:
@@ -480,7 +457,9 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
     findings: list = []
     suppressed = 0
     for _pass in range(MAX_PASSES):
-        ctx = FileContext(tree=tree, filename=filename, py2_grammar=py2, text=current)
+        ctx = FileContext(
+            tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
+        )
         ctx.imports = collect_imports(tree)
         broken: set = set()
         for fx in fixers:
@@ -526,7 +505,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
             findings = []
             break
         pos = _positions(tree)
-        sup = _suppressions(current)
+        sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
         order = _preorder_ids(tree)
         cands_all.sort(key=lambda c: order.get(id(c.node), -1))
@@ -534,7 +513,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes) -> dict:
         suppressed = 0
         for cand in cands_all:
             start, col, end = _span(cand.node, pos)
-            if _suppressed(cand.fixer.rule_id, start, end, sup):
+            if suppressions.is_suppressed(cand.fixer.rule_id, start, end, sup):
                 suppressed += 1
                 continue
             pending.append((cand, start, col, end))
