@@ -90,23 +90,26 @@ def _resolve_options(paths, select, ignore, exclude, unsafe_fixes, py2):
     return rules, exclude, unsafe_fixes
 
 
-def _collect(paths: list, exclude: list, resume_done: set):
+def _collect(paths: list, exclude: list, resume_done: set, skip: list = ()):
     """[(path, repo, display)], errors, skipped repos."""
     from torchmigrate.sources import discover
 
     items = []
     errors = []
     skipped = []
+    notes: list = []
     for root in paths:
         root = Path(root)
         repo = str(root)
         if repo in resume_done:
             skipped.append(repo)
             continue
-        files, errs = discover([root], exclude)
+        files, errs = discover([root], exclude, skip=skip, notes=notes)
         errors += errs
         for f in files:
             items.append((f, repo, str(f)))
+    for note in notes:
+        err.print(Text(f"note: {note}", style="yellow"))
     return items, errors, skipped
 
 
@@ -141,7 +144,9 @@ def _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet):
 def _print_diff(o: FileOutcome) -> None:
     if o.old is None or o.new is None:
         return
-    a, b = o.old.splitlines(keepends=True), o.new.splitlines(keepends=True)
+    from torchmigrate.sources import splitlines_lf
+
+    a, b = splitlines_lf(o.old), splitlines_lf(o.new)
     old_name, new_name = (
         (o.path, o.path) if Path(o.path).is_absolute() else (f"a/{o.path}", f"b/{o.path}")
     )
@@ -219,29 +224,22 @@ def _write_report(report: RunReport, path: Optional[Path], fmt: str, rules) -> N
 
 
 def _copy_tree(root: Path, dest: Path, exclude: list) -> None:
-    """Copy a tree for --out, skipping VCS metadata and virtualenvs."""
+    """Copy a tree, skipping VCS metadata, virtualenvs and special files."""
+    from torchmigrate.outtree import copy_tree
 
-    def ignore(directory, names):
-        from torchmigrate.sources import _is_virtualenv
-
-        skipped = {n for n in names if n in (".git", ".hg", ".svn", "__pycache__")}
-        skipped |= {n for n in names if _is_virtualenv(Path(directory) / n)}
-        return skipped
-
-    shutil.copytree(root, dest, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+    copy_tree(root, dest)
 
 
 def _state_load(path: Path) -> set:
-    try:
-        return set(json.loads(path.read_text(encoding="utf-8")).get("done", []))
-    except (OSError, ValueError):
-        return set()
+    from torchmigrate import state
+
+    return state.load(path)
 
 
 def _state_save(path: Path, done: set) -> None:
-    from torchmigrate.sources import write_atomic
+    from torchmigrate import state
 
-    write_atomic(path, (json.dumps({"done": sorted(done)}, indent=2) + "\n").encode())
+    state.save(path, done)
 
 
 def _run_upgrade(
@@ -273,11 +271,12 @@ def _run_upgrade(
         raise UsageError(f"unknown --format {fmt!r}; choose from {', '.join(FORMATS)}")
     paths = list(paths or [])
     if from_file is not None:
+        from torchmigrate.sources import read_path_list
+
         try:
-            lines = from_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"{from_file}: cannot read: {exc.strerror or exc}") from None
-        paths += [Path(x.strip()) for x in lines if x.strip() and not x.strip().startswith("#")]
+            paths += read_path_list(from_file)
+        except SourceError as exc:
+            raise UsageError(f"--from-file {exc}") from None
     if not paths:
         raise UsageError("no paths given")
     if out_dir is not None and (diff or interactive):
@@ -291,9 +290,19 @@ def _run_upgrade(
     jobs = jobs or default_jobs()
     writing = command == "upgrade" and not diff
 
+    out_skip = []
+    if out_dir is not None and writing:
+        from torchmigrate.outtree import plan
+
+        out_skip = plan(paths, out_dir)
+    if writing:
+        from torchmigrate.locking import begin_run
+
+        begin_run(paths, in_place=out_dir is None)
+
     state_path = Path(".torchmigrate-state.json")
     done = _state_load(state_path) if resume else set()
-    items, errors, skipped = _collect(paths, exclude, done)
+    items, errors, skipped = _collect(paths, exclude, done, out_skip)
 
     verify_snapshot = None
     if verify_script is not None:
@@ -326,9 +335,14 @@ def _run_upgrade(
                     "refusing to rewrite files with uncommitted changes (commit or stash them, "
                     f"or pass --allow-dirty):\n  {names}"
                 )
+        from torchmigrate.state import Progress
+
+        resume_progress = Progress(
+            state_path if resume and out_dir is None else None, done, outcomes
+        )
         auto_rules: set = set()
         quit_now = False
-        for o in changed:
+        for o in resume_progress.each(changed):
             data = o.new_bytes
             if interactive:
                 if quit_now:
@@ -354,7 +368,7 @@ def _run_upgrade(
                     data = read_source(Path(o.path)).render(text)
             try:
                 if out_dir is None:
-                    write_atomic(Path(o.path), data)
+                    write_atomic(Path(o.path), data, expected=o.fingerprint)
                     o.written = True
             except SourceError as exc:
                 o.status = "failed"
@@ -404,7 +418,7 @@ def _ask(prompt: str) -> str:
     out.print(prompt, end="", markup=False)
     try:
         return input()
-    except EOFError:
+    except (EOFError, RuntimeError, OSError, ValueError):  # EOF, or stdin closed
         return "q"
 
 
@@ -415,45 +429,14 @@ def _out_root(out_dir: Path, root: Path, multi: bool) -> Path:
 
 
 def _write_out_tree(paths: list, out_dir: Path, outcomes: list) -> None:
-    """--out: a migrated copy of every root (non-Python files copied too)."""
-    from torchmigrate.sources import write_atomic
+    """--out: a migrated copy of every root (non-Python files copied too),
+    written completely or not at all (torchmigrate/outtree.py)."""
+    from torchmigrate.outtree import write
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    by_path = {str(Path(o.path).resolve()): o for o in outcomes}
-    multi = len(paths) > 1
-    for root in paths:
-        root = Path(root)
-        if not root.exists():
-            continue
-        if root.is_file():
-            dest_root = out_dir
-            dest = dest_root / root.name
-            o = by_path.get(str(root.resolve()))
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if o is not None and o.status == "changed":
-                write_atomic(dest, o.new_bytes, _mode(root))
-                o.written = True
-            else:
-                shutil.copy2(root, dest)
-            continue
-        dest_root = _out_root(out_dir, root, multi)
-        _copy_tree(root, dest_root, [])
-        for o in outcomes:
-            if o.status != "changed":
-                continue
-            p = Path(o.path).resolve()
-            try:
-                rel = p.relative_to(root.resolve())
-            except ValueError:
-                continue
-            write_atomic(dest_root / rel, o.new_bytes, _mode(p))
-            o.written = True
-
-
-def _mode(p: Path) -> int:
-    import stat
-
-    return stat.S_IMODE(p.stat().st_mode)
+    notes: list = []
+    write(paths, out_dir, outcomes, notes)
+    for note in notes:
+        err.print(Text(f"note: {note}", style="yellow"))
 
 
 def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> dict:
@@ -683,14 +666,19 @@ def explain(rule_id: str = typer.Argument(..., help="A rule id, e.g. TM003.")) -
 
 
 def _exit(fn) -> None:
+    from torchmigrate.errors import RunError
+    from torchmigrate.locking import end_run
+
     try:
         code = fn()
-    except UsageError as exc:
+    except (UsageError, RunError) as exc:
         err.print(Text(f"error: {exc}", style="red"))
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(2) from None
+    finally:
+        end_run()
     raise typer.Exit(code)
 
 

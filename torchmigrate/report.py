@@ -33,6 +33,8 @@ class FileOutcome:
     new: Optional[str] = None
     new_bytes: Optional[bytes] = None
     written: bool = False
+    # sources.Fingerprint of the bytes read (compare-and-swap check before writing)
+    fingerprint: Optional[object] = None
 
 
 @dataclass

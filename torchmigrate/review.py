@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from torchmigrate.engine import parses
+from torchmigrate.sources import splitlines_lf
 
 
 @dataclass
@@ -26,8 +27,8 @@ class Hunk:
 
 
 def hunks(old: str, new: str, fixes: list) -> list:
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     out = []
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
@@ -46,8 +47,8 @@ def hunks(old: str, new: str, fixes: list) -> list:
 
 
 def apply_hunks(old: str, new: str, accepted: list) -> str:
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     keep = {(h.i1, h.i2, h.j1, h.j2) for h in accepted}
     out = []
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -60,8 +61,8 @@ def apply_hunks(old: str, new: str, accepted: list) -> str:
 
 
 def render_hunk(path: str, old: str, new: str, h: Hunk, context: int = 3) -> str:
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     lo = max(0, h.i1 - context)
     hi = min(len(a), h.i2 + context)
     lines = [
