@@ -577,15 +577,6 @@ def write_atomic(
 # --------------------------------------------------------------------------
 # Git's ignore rules (pathspec gitwildmatch)
 # --------------------------------------------------------------------------
-def _spec(lines: list):
-    import pathspec
-
-    lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
 def _read_lines(path: Path) -> list:
     try:
         return path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
@@ -635,46 +626,123 @@ def _global_excludes_file(top: str) -> Optional[Path]:
 
 
 class IgnoreStack:
-    """The ignore rules in force for a directory: layers of (base dir, spec),
-    lowest precedence first.  The last layer with a matching pattern decides,
-    as in git."""
+    """The ignore rules in force for a directory, as git applies them.
 
-    def __init__(self, layers: Optional[list] = None):
-        self.layers = layers or []
+    All patterns (global excludes, ``info/exclude``, then every
+    ``.gitignore`` from the top down) are rebased onto one base directory
+    (a ``.gitignore``'s patterns are anchored at its own directory) and kept
+    in precedence order.  Each pattern is translated to a regular expression
+    by pathspec (gitwildmatch); a path is then decided like git decides each
+    directory level of its walk: the last pattern that matches the path
+    *itself* (not one of its parents - those were decided when the walk
+    entered them) wins."""
+
+    def __init__(self, base: Optional[Path] = None, lines: tuple = ()):
+        self.base = base
+        self.lines = lines
+        self._rules: Optional[list] = None
 
     @classmethod
     def for_repo(cls, top: Path) -> IgnoreStack:
-        """A repository's own layers: global excludes, then ``info/exclude``."""
-        layers = []
+        """A repository's own rules: global excludes, then ``info/exclude``."""
+        lines: list = []
         gitdir = git_dir_of(top)
         if gitdir is not None:
             for f in (_global_excludes_file(str(top)), _common_dir(gitdir) / "info" / "exclude"):
-                spec = _spec(_read_lines(f)) if f is not None else None
-                if spec is not None:
-                    layers.append((top, spec))
-        return cls(layers)
+                if f is not None:
+                    lines += _patterns(_read_lines(f))
+        return cls(top, tuple(lines))
 
     def push(self, directory: Path) -> IgnoreStack:
+        base = self.base if self.base is not None else directory
         gi = directory / ".gitignore"
-        if gi.is_file():
-            spec = _spec(_read_lines(gi))
-            if spec is not None:
-                return IgnoreStack(self.layers + [(directory, spec)])
-        return self
+        if not gi.is_file():
+            return self if self.base is not None else IgnoreStack(base, self.lines)
+        try:
+            rel = directory.relative_to(base).as_posix()
+        except ValueError:
+            return self
+        rel = "" if rel == "." else rel
+        new = [_rebase(p, rel) for p in _patterns(_read_lines(gi))]
+        return IgnoreStack(base, self.lines + tuple(new))
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        result = None
-        for base, spec in self.layers:
-            try:
-                rel = path.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            if is_dir:
-                rel += "/"
-            verdict = spec.check_file(rel).include
-            if verdict is not None:
-                result = verdict
-        return bool(result)
+        if not self.lines or self.base is None:
+            return False
+        if self._rules is None:
+            self._rules = _compile_patterns(self.lines)
+        try:
+            rel = path.relative_to(self.base).as_posix()
+        except ValueError:
+            return False
+        probe = rel + "/" if is_dir else rel
+        verdict = None
+        for regex, include in self._rules:
+            if regex.search(probe):
+                verdict = include
+        return verdict is True
+
+
+def _pattern_class():
+    try:
+        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+        return GitIgnoreSpecPattern
+    except ImportError:  # pathspec < 1.0
+        from pathspec.patterns.gitwildmatch import GitWildMatchPattern
+
+        return GitWildMatchPattern
+
+
+def _compile_patterns(lines) -> list:
+    """[(regex matching a path itself, include)] for gitignore ``lines``.
+
+    pathspec's expressions match a path or any path below it (its
+    ``(?P<ps_d>/)`` group marks a directory match); anchored at the end they
+    match the path itself: a file at ``$``, a directory (probed with a
+    trailing slash) at its final slash."""
+    cls = _pattern_class()
+    rules = []
+    for line in lines:
+        regex, include = cls.pattern_to_regex(_normalise(line))
+        if regex is None:
+            continue
+        rules.append((re.compile(f"(?:{regex})\\Z"), bool(include)))
+    return rules
+
+
+def _patterns(lines: list) -> list:
+    return [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def _normalise(pattern: str) -> str:
+    """git: "X/**" matches everything inside X but not X itself (so a later
+    "!name" can re-include a file of X); pathspec's expression for it also
+    matches the directory X.  "X/**/*" is the same set less X."""
+    core = pattern.rstrip(" ")
+    dir_mark = "/" if core.endswith("/") and not core.endswith("\\/") else ""
+    stem = core[: len(core) - len(dir_mark)]
+    if stem.endswith("/**") and stem.lstrip("!") not in ("/**", "**"):
+        return stem + "/*" + dir_mark
+    return pattern
+
+
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\!# ])")
+
+
+def _rebase(pattern: str, rel_dir: str) -> str:
+    """A ``.gitignore`` pattern of directory ``rel_dir`` as a pattern of the
+    base directory (git: a pattern with a slash before its end is anchored at
+    its file's directory, one without matches at any depth below it)."""
+    if not rel_dir:
+        return pattern
+    neg = pattern.startswith("!")
+    body = pattern[1:] if neg else pattern
+    core = body.rstrip(" ")
+    core = core[:-1] if core.endswith("/") else core
+    prefix = _GLOB_SPECIAL.sub(r"\\\1", rel_dir)
+    new = f"{prefix}/{body.lstrip('/')}" if "/" in core else f"{prefix}/**/{body}"
+    return ("!" if neg else "") + new
 
 
 def is_virtualenv(directory: Path) -> bool:
