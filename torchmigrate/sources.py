@@ -125,8 +125,25 @@ def _join_mixed(old_text: str, endings: tuple, newline: str, text: str) -> str:
     def ending_of(i: int) -> str:
         return endings[i] if 0 <= i < len(endings) else newline
 
-    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    # Align old and new lines: the common prefix and suffix by position (a
+    # rewrite is local, and identical lines - blank ones above all - would
+    # make a diff's alignment ambiguous), the middle with a diff.
+    n_old, n_new = len(old), len(new)
+    pre = 0
+    while pre < min(n_old, n_new) and old[pre] == new[pre]:
+        pre += 1
+    suf = 0
+    while suf < min(n_old, n_new) - pre and old[n_old - 1 - suf] == new[n_new - 1 - suf]:
+        suf += 1
+    for k in range(min(pre, len(chosen))):
+        chosen[k] = ending_of(k)
+    for t in range(suf):
+        k, i = n_new - 1 - t, n_old - 1 - t
+        if k < len(chosen):
+            chosen[k] = ending_of(i)
+    sm = difflib.SequenceMatcher(None, old[pre : n_old - suf], new[pre : n_new - suf], False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        i1, i2, j1, j2 = i1 + pre, i2 + pre, j1 + pre, j2 + pre
         for k in range(j1, min(j2, len(chosen))):
             if tag == "equal":
                 chosen[k] = ending_of(i1 + (k - j1))

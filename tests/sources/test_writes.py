@@ -10,7 +10,7 @@ import stat
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from torchmigrate import sources
@@ -294,6 +294,12 @@ _lines = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(lines=_lines, tail=st.text(alphabet="ab ", max_size=3))
 def test_any_line_ending_mix_round_trips_byte_for_byte(lines, tail):
+    # a CR ending followed by an empty line ending in LF is one CRLF ending
+    assume(
+        not any(
+            e == "\r" and nxt[0] == "" and nxt[1] != "\r" for (_, e), nxt in zip(lines, lines[1:])
+        )
+    )
     raw = ("".join(t + e for t, e in lines) + tail).encode()
     text, enc, newline, endings = sources.decode("x.py", raw)
     assert "\r" not in text
