@@ -25,7 +25,7 @@ from typing import Callable, Optional
 
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
-from torchmigrate.sources import SourceError, read_bytes, read_source
+from torchmigrate.sources import SourceError, decode, read_bytes, read_source
 from torchmigrate.textchecks import FSTRING_312, TAB_ERROR, fstring_312_line, tab_error_line
 
 
@@ -168,6 +168,24 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
         if tab_line is not None:
             raise SourceError(path, TAB_ERROR, tab_line)
     _settle(out, display, res, src.render)
+    if out.new_bytes is not None:
+        _check_reads_back(path, src, out.new_bytes, res.new)
+
+
+def _check_reads_back(path: Path, src, data: bytes, text: str) -> None:
+    """The bytes to write must read back as the migrated text in the file's
+    own encoding (e.g. a line inserted above a PEP 263 cookie would make
+    Python read a Latin-1 file as UTF-8)."""
+    try:
+        back, encoding = decode(path, data)[:2]
+    except SourceError:
+        back, encoding = None, None
+    if back != text or encoding != src.encoding:
+        raise SourceError(
+            path,
+            f"the migrated file would not read back as {src.encoding} (its encoding "
+            "declaration would move below line 2); not modified",
+        )
 
 
 def _process_notebook(
