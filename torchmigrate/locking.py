@@ -143,6 +143,19 @@ def _info() -> bytes:
     ).encode("utf-8")
 
 
+def _flock_briefly(fd: int, tries: int = 10) -> None:
+    """LOCK_EX, retried for a moment: a run that only checks for locks holds a
+    shared lock for a few microseconds, which must not look like a run."""
+    for i in range(tries):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if i == tries - 1:
+                raise
+            time.sleep(0.02)
+
+
 def _take(lock: Path, tree: Path) -> Optional[int]:
     """Lock ``lock`` (exclusive, non-blocking); the fd, or None when locking is
     not supported there.  Raises :class:`LockError` when it is held."""
@@ -153,7 +166,7 @@ def _take(lock: Path, tree: Path) -> Optional[int]:
         except OSError:
             return None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock_briefly(fd)
         except BlockingIOError:
             who = _describe(os.pread(fd, 4096, 0))
             os.close(fd)

@@ -129,7 +129,6 @@ def _write_new(dest: Path, data: bytes, mode: int, final: Path) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
             os.fchmod(fd, mode)
         finally:
             os.close(fd)
@@ -171,7 +170,6 @@ def _copy_file(src: Path, dest: Path, final: Path) -> None:
                 except OSError as exc:
                     raise _DestError(final, exc) from None
             try:
-                os.fsync(dfd)
                 os.fchmod(dfd, stat.S_IMODE(st.st_mode))
                 os.utime(dfd, ns=(st.st_atime_ns, st.st_mtime_ns))
             except OSError as exc:
@@ -262,6 +260,27 @@ def copy_tree(
     for d, mode in reversed(dir_modes):
         with contextlib.suppress(OSError):
             os.chmod(d, mode)
+
+
+def _sync(directory: Path) -> None:
+    """Flush the file system holding ``directory`` (one ``syncfs`` rather than
+    an ``fsync`` per staged file; ``sync`` where syncfs is unavailable)."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        syncfs = libc.syncfs
+    except (OSError, AttributeError, TypeError):
+        os.sync()
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+    finally:
+        os.close(fd)
 
 
 def _commit_merge(stage: Path, out: Path, failures: list) -> None:
@@ -368,6 +387,18 @@ def write(paths: list, out_dir: Path, outcomes: list, notes: Optional[list] = No
                         str(exc),
                         f"--out {out_dir}: nothing was written (the output is all or nothing)",
                     ],
+                )
+            )
+            return
+        try:
+            _sync(stage)  # the staged bytes are on disk before they become visible
+        except OSError as exc:
+            outcomes.append(
+                FileOutcome(
+                    path=str(out_dir),
+                    repo=str(out_dir),
+                    status="failed",
+                    errors=[f"--out {out_dir}: nothing was written: {exc.strerror or exc}"],
                 )
             )
             return

@@ -568,7 +568,7 @@ def write_atomic(
                     if (mine.st_uid, mine.st_gid) != (st.st_uid, st.st_gid):
                         try:
                             os.fchown(fd, st.st_uid, st.st_gid)
-                        except PermissionError:
+                        except (PermissionError, AttributeError):
                             raise SourceError(
                                 path,
                                 f"owned by {_who(st.st_uid, st.st_gid)}; a rewrite by this user "
