@@ -90,10 +90,18 @@ class Rule:
     fixers: tuple
     tokens: tuple = ()  # substrings; the rule runs only on files containing one
     prefilter: Optional[Callable[[str], bool]] = None
+    # One line (about 70 characters) for the concise report of every finding of
+    # this rule; findings may carry their own (``RuleFixer.report(short=...)``).
+    short: str = ""
 
     @property
     def family(self) -> str:
         return self.id[:3]
+
+    @property
+    def short_text(self) -> str:
+        """``short``, or the first sentence of ``summary`` when a rule has none."""
+        return self.short or first_sentence(self.summary)
 
     def wants(self, text: str) -> bool:
         """The cheap textual pre-filter: can this rule find anything in ``text``?
@@ -138,6 +146,15 @@ class Rule:
         return "\n".join(out).rstrip() + "\n"
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` without its full stop (a default short message)."""
+    text = " ".join(text.split())
+    m = re.search(r"\.(\s|$)", text)
+    if m:
+        text = text[: m.start()]
+    return text.rstrip(".")
+
+
 # --------------------------------------------------------------------------
 # Findings
 # --------------------------------------------------------------------------
@@ -152,9 +169,10 @@ class Finding:
     applied: bool = False
     end_line: int = 0
     source_line: int = 0  # line in the original text (filled by the engine)
+    short: Optional[str] = None  # one line; None = the rule's short text
 
     def as_dict(self) -> dict:
-        return {
+        d = {
             "rule": self.rule,
             "line": self.line,
             "col": self.col,
@@ -164,6 +182,9 @@ class Finding:
             "suggestion": self.suggestion,
             "applied": self.applied,
         }
+        if self.short:
+            d["short"] = self.short
+        return d
 
 
 @dataclass
@@ -174,6 +195,7 @@ class Candidate:
     message: str
     fix: Optional[Callable[[], Any]]
     suggestion: Optional[str]
+    short: Optional[str] = None
 
 
 @dataclass
@@ -242,11 +264,15 @@ class RuleFixer(BaseFix):
         safety: str = MANUAL,
         fix: Optional[Callable[[], Any]] = None,
         suggestion: Optional[str] = None,
+        short: Optional[str] = None,
     ) -> None:
+        """Report a site.  ``message`` is the full explanation (``--output-format
+        full``, JSON, SARIF); ``short`` an optional one-line text for this site
+        (the concise report falls back to the rule's ``short``)."""
         assert safety in SAFETIES, safety
         if safety == MANUAL:
             fix = None
-        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion))
+        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion, short))
 
     def replace(
         self,
@@ -254,6 +280,7 @@ class RuleFixer(BaseFix):
         build: Callable[[], NodeOrLeaf],
         message: str,
         safety: str = SAFE,
+        short: Optional[str] = None,
     ) -> None:
         """Report a replacement of ``node`` by ``build()``.
 
@@ -268,7 +295,7 @@ class RuleFixer(BaseFix):
             repl.prefix = node.prefix
             node.replace(repl)
 
-        self.report(node, message, safety, fix, suggestion)
+        self.report(node, message, safety, fix, suggestion, short)
 
 
 # --------------------------------------------------------------------------

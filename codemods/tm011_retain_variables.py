@@ -70,6 +70,7 @@ class BackwardFunctionFixer(RetainVariablesFixer):
 RULE = Rule(
     id="TM011",
     name="retain-variables",
+    short="`retain_variables=` was removed in PyTorch 0.4: `retain_graph=`",
     summary="Rename `backward(retain_variables=...)` to `retain_graph=`.",
     why="""
 `retain_variables=` of `Tensor.backward` and `torch.autograd.backward` was

@@ -233,6 +233,7 @@ class ZeroGradFixer(RuleFixer):
 RULE = Rule(
     id="TM207",
     name="zero-grad-set-to-none",
+    short="`zero_grad()` sets gradients to None since PyTorch 2.0",
     summary="Pass `set_to_none=False` to `zero_grad()` to keep pre-2.0 zero-filled gradients",
     why=(
         "PyTorch 2.0 changed the default of `Optimizer.zero_grad` and `Module.zero_grad` to "

@@ -494,6 +494,7 @@ def _imported_names(names) -> list:
 RULE = Rule(
     id="TM210",
     name="deprecated-2x-apis",
+    short="API deprecated or removed in PyTorch 1.x-2.x",
     summary="Replace other 1.x-2.x deprecated APIs (default tensor type, cuda.amp, weight_norm, checkpoint, meshgrid, ...)",
     why=(
         "Each of these warns on 2.13: `set_default_tensor_type` (deprecated 2.1), "

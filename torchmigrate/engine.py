@@ -35,7 +35,7 @@ from codemods.base import (
     is_attached,
     parse_source,
 )
-from torchmigrate import suppressions
+from torchmigrate import modern_syntax, suppressions
 
 MAX_PASSES = 8
 
@@ -52,6 +52,9 @@ class FileResult:
     py2: bool = False
     suppressed: int = 0
     parsed: bool = True
+    # The suppression comments of the last pass, with the ones that silenced a
+    # finding marked (``suppressions.problems``); None when nothing was suppressible.
+    suppressions: Optional[suppressions.Suppressions] = None
 
     @property
     def changed(self) -> bool:
@@ -364,8 +367,10 @@ def migrate(
 
     Raises :class:`MigrationError` when the text does not parse.
     """
-    rules = [r for r in rules if r.wants(text)]
     result = FileResult(old=text, new=text)
+    if suppressions.skips_file(text):
+        return result
+    rules = [r for r in rules if r.wants(text)]
     if not rules:
         return result
     added_newline = not text.endswith("\n")
@@ -374,6 +379,7 @@ def migrate(
         tree, py2 = parse_source(work)
     except Exception as exc:  # noqa: BLE001 - fissix raises several types
         msg, line = describe_parse_error(exc)
+        msg, line = modern_syntax.describe(work, line) or (msg, line)
         raise MigrationError(msg, line) from None
     result.py2 = py2
 
@@ -400,6 +406,7 @@ def migrate(
     result.fixes = outcome["fixes"]
     result.findings = outcome["findings"]
     result.suppressed = outcome["suppressed"]
+    result.suppressions = outcome["suppressions"]
     result.errors.extend(outcome["errors"])
     # Lines of remaining findings refer to the new text; map them back.
     if result.findings:
@@ -456,6 +463,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
     current = work
     findings: list = []
     suppressed = 0
+    sup = None
     for _pass in range(MAX_PASSES):
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
@@ -503,6 +511,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
             fx.candidates = []
         if not cands_all:
             findings = []
+            sup = None
             break
         pos = _positions(tree)
         sup = suppressions.parse(current)
@@ -531,6 +540,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
                 message=cand.message,
                 suggestion=cand.suggestion,
                 end_line=end,
+                short=cand.short,
             )
             if apply:
                 if not is_attached(cand.node, tree):
@@ -580,6 +590,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
         "findings": findings,
         "errors": errors,
         "suppressed": suppressed,
+        "suppressions": sup,
     }
 
 
