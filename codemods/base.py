@@ -759,6 +759,29 @@ def _is_docstring_or_future(node: NodeOrLeaf) -> bool:
     )
 
 
+# Bowler 0.9.0's ``Query().select_method(name)`` pattern, verbatim (Bowler is an
+# optional dependency, for user rules; tests check the two stay identical).
+_SELECT_METHOD = (
+    "( decorated=decorated< decorators=decorators function_def=funcdef< 'def' "
+    "function_name='{name}' function_parameters=parameters< '(' function_arguments="
+    "typedargslist< ( 'self' | 'cls' ) any* >* ')' > any* > > | function_def=funcdef< "
+    "'def' function_name='{name}' function_parameters=parameters< '(' "
+    "function_arguments=typedargslist< ( 'self' | 'cls' ) any* >* ')' > any* > | "
+    "function_call=power< any* trailer< any* >* trailer< '.' function_name='{name}' > "
+    "function_parameters=trailer< '(' function_arguments=any* ')' > any* > | "
+    "function_import=import_from< 'from' module_name=any 'import' ['('] ( import_as_names< "
+    "any* function_name='{name}' any* > | any* function_name='{name}' any* ) [')'] > )"
+)
+
+
+def select_method_pattern(name: str) -> str:
+    """The fissix pattern that Bowler's ``Query().select_method(name)`` compiles
+    to: definitions of, calls of and imports of a method ``name``."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        raise ValueError(f"not a method name: {name!r}")
+    return _SELECT_METHOD.replace("{name}", name)
+
+
 def bowler_pattern(query: Any) -> str:
     """The fissix PATTERN that a Bowler ``Query`` compiles to.
 

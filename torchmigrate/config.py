@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover - exercised on Python 3.9/3.10 only
+except ModuleNotFoundError:  # Python < 3.11: the `tomli` dependency (same API)
     import tomli as tomllib
 
 
