@@ -245,19 +245,18 @@ def _diff_lines(o: FileOutcome) -> list:
 
 
 def _print_diff(o: FileOutcome) -> None:
+    """The unified diff of one file on stdout: coloured by rich's diff lexer on
+    a terminal, plain text otherwise (pipes, files, ``git apply``)."""
     if o.old is None or o.new is None:
         return
-    for line in _diff_lines(o):
-        style = None
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        elif line.startswith("@@"):
-            style = "cyan"
-        out.print(Text(line.rstrip("\n"), style=style))
+    text = "".join(_diff_lines(o))
+    if out.is_terminal and not out.is_dumb_terminal:
+        from rich.syntax import Syntax
+
+        out.print(Syntax(text.rstrip("\n"), "diff", theme="ansi_dark", background_color="default"))
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def _read_text(path: str) -> Optional[str]:
@@ -674,8 +673,7 @@ def _interactive(changed: list, out_dir: Optional[Path]) -> str:
     was really applied.  Returns the review's summary line."""
     from rich.syntax import Syntax
 
-    from torchmigrate.review import Review, Terminal, old_to_new_lines
-    from torchmigrate.sources import read_source
+    from torchmigrate.review import Review, Terminal
 
     colour = out.is_terminal and not out.is_dumb_terminal
 
@@ -688,35 +686,12 @@ def _interactive(changed: list, out_dir: Optional[Path]) -> str:
             out.print(Text(text.rstrip("\n")))
 
     files = [(o.path, o.old, o.new, o.fixes) for o in changed]
-    review = Review(files, Terminal(console=out), show, colour)
+    term = Terminal(console=out)
+    review = Review(files, term, show, colour)
     by_path = {o.path: o for o in changed}
-    for decision in review.run():
-        o = by_path[decision.path]
-        fixes = o.fixes
-        keep = [fixes[k] for k in decision.accepted_fixes]
-        left = [
-            fixes[k] for k in sorted(set(decision.declined_fixes) | set(decision.unreviewed_fixes))
-        ]
-        if decision.text is None:
-            o.status = "unchanged"
-            o.new = o.old
-            o.new_bytes = None
-            new_line = None
-        else:
-            text = decision.text
-            o.new = text
-            if o.path.endswith(".ipynb"):
-                o.new_bytes = text.encode("utf-8")
-            else:
-                o.new_bytes = read_source(Path(o.path)).render(text)
-            new_line = old_to_new_lines(o.old, text)
-            _write_one(o, out_dir)
-        o.fixes = keep
-        for f in left:  # not applied: still in the file, reported as what it is
-            g = dict(f, applied=False, declined=True)
-            line = int(f.get("source_line") or f["line"])
-            g["line"] = new_line(line) if (new_line and not f.get("cell")) else line
-            o.findings.append(g)
+    with term:
+        for decision in review.run():
+            _settle_review(by_path[decision.path], decision, out_dir)
     sm = review.summary
     text = (
         f"review: {sm.accepted} of {sm.units} change(s) applied, {sm.declined} declined"
@@ -728,6 +703,36 @@ def _interactive(changed: list, out_dir: Optional[Path]) -> str:
     elif sm.quit:
         text += "; review stopped (q)"
     return text
+
+
+def _settle_review(o: FileOutcome, decision, out_dir: Optional[Path]) -> None:
+    """Write a reviewed file and make its outcome say what was really applied."""
+    from torchmigrate.review import old_to_new_lines
+    from torchmigrate.sources import read_source
+
+    fixes = o.fixes
+    keep = [fixes[k] for k in decision.accepted_fixes]
+    left = [fixes[k] for k in sorted(set(decision.declined_fixes) | set(decision.unreviewed_fixes))]
+    if decision.text is None:
+        o.status = "unchanged"
+        o.new = o.old
+        o.new_bytes = None
+        new_line = None
+    else:
+        text = decision.text
+        o.new = text
+        if o.path.endswith(".ipynb"):
+            o.new_bytes = text.encode("utf-8")
+        else:
+            o.new_bytes = read_source(Path(o.path)).render(text)
+        new_line = old_to_new_lines(o.old, text)
+        _write_one(o, out_dir)
+    o.fixes = keep
+    for f in left:  # not applied: still in the file, reported as what it is
+        g = dict(f, applied=False, declined=True)
+        line = int(f.get("source_line") or f["line"])
+        g["line"] = new_line(line) if (new_line and not f.get("cell")) else line
+        o.findings.append(g)
 
 
 def _out_root(out_dir: Path, root: Path, multi: bool) -> Path:

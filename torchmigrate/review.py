@@ -202,18 +202,48 @@ def render_hunk(path: str, old: str, new: str, h: Hunk, context: int = 3) -> str
 # Terminal
 # --------------------------------------------------------------------------
 class Terminal:
-    """Single-key answers on a terminal (cbreak mode: no Enter, Ctrl-C still
-    interrupts); one line per answer otherwise.  ``read_key`` returns "" at
-    end of input."""
+    """Single-key answers on a terminal, one line per answer otherwise.
+
+    Used as a context manager: on a terminal it switches to cbreak mode for the
+    whole review (no Enter needed, keys typed ahead are neither echoed nor
+    lost, Ctrl-C still interrupts) and restores the previous mode on exit.
+    ``read_key`` returns "" at end of input."""
 
     def __init__(self, stdin=None, console=None):
         self.stdin = stdin or sys.stdin
         self.console = console
+        self._saved = None
         try:
             self.fd = self.stdin.fileno()
             self.tty = os.isatty(self.fd)
         except (AttributeError, ValueError, OSError):
             self.fd, self.tty = -1, False
+
+    def __enter__(self) -> Terminal:
+        if self.tty:
+            import termios
+
+            try:
+                self._saved = termios.tcgetattr(self.fd)
+                mode = termios.tcgetattr(self.fd)
+                mode[3] &= ~(termios.ECHO | termios.ICANON)  # lflag
+                mode[6][termios.VMIN] = 1
+                mode[6][termios.VTIME] = 0
+                termios.tcsetattr(self.fd, termios.TCSANOW, mode)
+            except termios.error:
+                self._saved = None
+                self.tty = False
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is not None:
+            import termios
+
+            try:
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            except termios.error:
+                pass
+            self._saved = None
 
     def write(self, text: str) -> None:
         if self.console is not None:
@@ -224,8 +254,18 @@ class Terminal:
             sys.stdout.flush()
 
     def read_key(self) -> str:
-        if self.tty:
-            return self._read_tty()
+        if self.tty and self._saved is not None:
+            while True:
+                try:
+                    data = os.read(self.fd, 1)
+                except OSError:
+                    return ""
+                if not data or data == b"\x04":  # end of input / Ctrl-D
+                    return ""
+                ch = data.decode("utf-8", "replace")
+                if ch in "\r\n \t":
+                    continue  # Enter after a key is not an answer
+                return ch.lower()
         try:
             line = self.stdin.readline()
         except (OSError, ValueError):
@@ -233,31 +273,6 @@ class Terminal:
         if not line:
             return ""
         return line.strip()[:1].lower() or "\n"
-
-    def _read_tty(self) -> str:
-        import termios
-        import tty
-
-        try:
-            saved = termios.tcgetattr(self.fd)
-        except termios.error:
-            self.tty = False
-            return self.read_key()
-        try:
-            tty.setcbreak(self.fd)
-            while True:
-                try:
-                    data = os.read(self.fd, 1)
-                except OSError:
-                    return ""
-                if not data or data in (b"\x04",):  # EOF / Ctrl-D
-                    return ""
-                ch = data.decode("utf-8", "replace")
-                if ch in "\r\n \t":
-                    continue  # Enter after a key is not an answer
-                return ch.lower()
-        finally:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
 
 
 # --------------------------------------------------------------------------

@@ -47,7 +47,16 @@ from typing import Any, Optional, Union
 
 from codemods.base import MANUAL, SAFE, SAFETIES, UNSAFE, Example, Rule, RuleFixer
 
-__all__ = ["user_rule", "UserRule", "UserRuleError", "Example", "SAFE", "UNSAFE", "MANUAL"]
+__all__ = [
+    "user_rule",
+    "expr",
+    "UserRule",
+    "UserRuleError",
+    "Example",
+    "SAFE",
+    "UNSAFE",
+    "MANUAL",
+]
 
 ENTRY_POINT_GROUP = "torchmigrate.rules"
 ENV = "TORCHMIGRATE_RULES_FROM"  # os.pathsep-separated rule files (read by workers too)
@@ -71,6 +80,16 @@ class UserRule(Rule):
         page = super().render_doc()
         head, _, rest = page.partition("\n")
         return f"{head}\n\nUser rule from `{self.origin}`.\n{rest}"
+
+
+def expr(text: str, prefix: str = ""):
+    """A fissix node for the Python expression ``text`` -- handy as the return
+    value of a ``modify`` callback (``return expr(f"{arg}.detach()", node.prefix)``)."""
+    from codemods.base import parse_expr
+
+    node = parse_expr(text)
+    node.prefix = prefix
+    return node
 
 
 def _literal_tokens(fixer_cls) -> Optional[tuple]:
