@@ -628,7 +628,8 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
         for line in _next_steps(report, paths, out_dir, diff):
             err.print(Text("next: " + line))
     for target in reports:
-        _write_report(report, target, format_for_path(target, fmt), rules)
+        # the deprecated --format names the report's format, as it did in 0.1
+        _write_report(report, target, legacy_fmt or format_for_path(target, fmt), rules)
     summary_path = cli.get("summary")
     if summary_path is not None:
         _write_report(report, str(summary_path), "markdown", rules)

@@ -53,6 +53,9 @@ class Hunk:
     j2: int
     rules: tuple
     fixes: list = field(default_factory=list)  # indexes into the file's fixes
+    # the unchanged lines around it that context may show: up to the neighbours
+    lo_bound: int = 0
+    hi_bound: int = -1
 
 
 @dataclass
@@ -104,6 +107,10 @@ def hunks(old: str, new: str, fixes: list, path: str = "") -> list:
     nearest fix, so every hunk names a rule."""
     ops = _opcodes(old, new)
     out = [Hunk(i1, i2, j1, j2, ()) for _tag, i1, i2, j1, j2 in ops]
+    n_old = len(old.splitlines())
+    for k, h in enumerate(out):
+        h.lo_bound = out[k - 1].i2 if k else 0
+        h.hi_bound = out[k + 1].i1 if k + 1 < len(out) else n_old
     lines = fix_lines(path, old, fixes)
     for k, line in enumerate(lines):
         for h in out:
@@ -171,11 +178,15 @@ def _range(start: int, count: int) -> str:
 
 
 def render_hunk(path: str, old: str, new: str, h: Hunk, context: int = 3) -> str:
-    """A unified diff of one hunk, as it would apply on its own to ``old``."""
+    """A unified diff of one hunk, as it would apply on its own to ``old``.
+
+    Context lines are lines that no other hunk changes, so the header's line
+    numbers hold in the original file and in the fully migrated one."""
     a = old.splitlines(keepends=True)
     b = new.splitlines(keepends=True)
-    lo = max(0, h.i1 - context)
-    hi = min(len(a), h.i2 + context)
+    hi_bound = len(a) if h.hi_bound < 0 else h.hi_bound
+    lo = max(0, h.lo_bound, h.i1 - context)
+    hi = min(len(a), hi_bound, h.i2 + context)
     old_count = hi - lo
     new_count = old_count - (h.i2 - h.i1) + (h.j2 - h.j1)
     new_start = h.j1 - (h.i1 - lo) + 1
