@@ -1080,9 +1080,12 @@ _HARNESS_HELP = {
 def _harness_stub(name: str, reason: Optional[str]) -> None:
     """A placeholder for ``verify``/``run``: listed in the help; when run, says
     what to install."""
+    from rich.markup import escape
+
     help_text = _HARNESS_HELP[name]
     if reason is not None or not _torch_available():
         help_text += f" Needs torch: {VERIFY_EXTRA}."
+    help_text = escape(help_text)  # the help is rendered as rich markup: keep "[verify]"
 
     def stub(ctx: typer.Context) -> None:
         why = f" ({reason})" if reason else ""
