@@ -101,12 +101,11 @@ MODERN_SAMPLES = {
 
 
 def test_modern_syntax_is_named_with_its_line(tmp_path):
-    for name, (code, line, what) in MODERN_SAMPLES.items():
+    for name, (code, _line, _what) in MODERN_SAMPLES.items():
         (tmp_path / name).write_text(LEGACY.replace("model =", code + "model =", 1))
-        del line
     r = tm("check", "-q", tmp_path)
     assert r.returncode == 1
-    for name, (code, _line, what) in MODERN_SAMPLES.items():
+    for name, (_code, _line, what) in MODERN_SAMPLES.items():
         (err,) = [ln for ln in r.stderr.splitlines() if name in ln]
         assert f"{name}:4: cannot parse: uses {what}" in err, err
         assert "fissix grammar" in err and "the file was left unchanged" in err

@@ -160,7 +160,7 @@ def test_noqa_names_and_foreign_codes(tmp_path):
     assert "clip_grad_norm_(c" in lines[3]  # another tool's code
     assert "clip_grad_norm_(d" in lines[4]  # a bare noqa is flake8's, not ours
     assert "clip_grad_norm(e" in lines[5]
-    assert "clip_grad_norm_(g" in lines[6]  # '# noqa' inside a string is not a comment
+    assert "clip_grad_norm_(g" in lines[6]  # inside a string: not a comment
 
 
 def test_skip_file(tmp_path):
