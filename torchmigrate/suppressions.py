@@ -124,11 +124,14 @@ def _comments(text: str) -> list:
     return out
 
 
+_ANY_RE = re.compile(r"#\s*torchmigrate\s*:\s*(?:ignore|skip[-_]file)|#\s*noqa\s*:", re.IGNORECASE)
+
+
 def parse(text: str) -> Suppressions:
     """Every suppression directive of ``text``."""
     sup = Suppressions()
-    if not any(m in text for m in _MARKERS):
-        return sup
+    if not any(m in text for m in _MARKERS) or not _ANY_RE.search(text):
+        return sup  # the common case: no tokenizing
     for line, col, comment, alone in _comments(text):
         if alone and _SKIP_FILE_RE.match(comment.strip()):
             sup.skip_file = sup.skip_file or line
@@ -153,9 +156,12 @@ def parse(text: str) -> Suppressions:
 
 def skips_file(text: str) -> bool:
     """True when ``text`` carries ``# torchmigrate: skip-file``."""
-    if "skip" not in text or "torchmigrate" not in text.lower():
+    if "skip" not in text or not _SKIP_ANY_RE.search(text):
         return False
     return bool(parse(text).skip_file)
+
+
+_SKIP_ANY_RE = re.compile(r"torchmigrate\s*:\s*skip[-_]file", re.IGNORECASE)
 
 
 def is_suppressed(rule_id: str, start: int, end: int, sup: Suppressions) -> bool:
