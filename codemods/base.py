@@ -93,6 +93,10 @@ class Rule:
     # One line (about 70 characters) for the concise report of every finding of
     # this rule; findings may carry their own (``RuleFixer.report(short=...)``).
     short: str = ""
+    # A check of the finished output rather than a fixer: called once per file
+    # as ``post_check(new_text, py2, remaining_findings)`` and returning
+    # ``[(line, col, message)]`` to report as manual findings of this rule.
+    post_check: Optional[Callable[[str, bool, list], list]] = None
 
     @property
     def family(self) -> str:
@@ -170,6 +174,9 @@ class Finding:
     end_line: int = 0
     source_line: int = 0  # line in the original text (filled by the engine)
     short: Optional[str] = None  # one line; None = the rule's short text
+    # Applied fixes that must be accepted or declined together share a group
+    # number (e.g. removing an import and unwrapping every use of its name).
+    group: Optional[int] = None
 
     def as_dict(self) -> dict:
         d = {
@@ -184,6 +191,8 @@ class Finding:
         }
         if self.short:
             d["short"] = self.short
+        if self.group is not None:
+            d["group"] = self.group
         return d
 
 
