@@ -245,3 +245,11 @@ def test_github_annotations_for_files_and_notebooks(tmp_path):
     (nbl,) = [ln for ln in lines if "exp.ipynb" in ln]
     assert f"file=exp.ipynb,line={jl}," in nbl and "::cell 1, line 3: " in nbl
     assert re.search(r"title=torchmigrate TM208 \[unsafe\]::", nbl)
+
+
+def test_every_rule_has_a_one_line_short_message():
+    from codemods import all_rules
+
+    for rule in all_rules():
+        assert rule.short, rule.id
+        assert "\n" not in rule.short and len(rule.short) <= 90, rule.id

@@ -236,3 +236,41 @@ def test_fixes_of_one_group_form_one_unit():
     # without a group the two hunks are separate decisions
     plain = [dict(f, group=None) for f in fixes]
     assert len(units("f.py", old, new, plain)) == 2
+
+
+GROUPED = (
+    "import torch\n"
+    "from torch.autograd import Variable\n"
+    "\n\n\n\n"
+    "x = Variable(torch.randn(3))\n"
+    "\n\n\n\n"
+    "print(float(x.sum()))\n"
+    "torch.nn.utils.clip_grad_norm([torch.nn.Parameter(torch.ones(2))], 1)\n"
+)
+
+
+def _runs(path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, path.name], cwd=path.parent, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_import_removal_and_its_uses_are_one_decision_end_to_end(tmp_path):
+    """The engine groups the removal of `from torch.autograd import Variable`
+    with the unwrapping of every `Variable(...)`: the first prompt (the import
+    removal) decides both, so no answer can leave a NameError behind."""
+    f = tmp_path / "g.py"
+    for keys, unwrapped in ((["y", "n"], True), (["n", "y"], False)):
+        f.write_text(GROUPED)
+        code, output, left = drive(["upgrade", "-i", "--report", "r.json", f.name], keys, tmp_path)
+        assert code == 0 and left == [], output
+        assert "hunk 1/2 (2 hunks decided together: they depend on each other)" in output
+        assert "(1/2) Apply this change (TM001)?" in output
+        text = f.read_text()
+        assert ("from torch.autograd import Variable" not in text) == unwrapped
+        assert ("Variable(" not in text) == unwrapped
+        r = _runs(f)
+        assert r.returncode == 0, r.stderr  # no NameError either way
+        doc = json.loads((tmp_path / "r.json").read_text())
+        applied = sorted(x["rule"] for x in doc["files"][0]["fixes"])
+        assert applied == (["TM001", "TM001"] if unwrapped else ["TM105"])
