@@ -143,7 +143,8 @@ def test_configuration_and_an_installed_plugin(tmp_path, work):
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "m.py").write_text("from lab import log_scalar\nlog_scalar('loss', 1.0)\n")
-    env = dict(os.environ, PYTHONPATH=str(site), COLUMNS="200")
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=path, COLUMNS="200")
     r = subprocess.run(
         [sys.executable, "-m", "torchmigrate", "upgrade", "m.py"],
         cwd=plain,
