@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from json import scanner
@@ -125,18 +126,29 @@ class RunReport:
 # Short messages
 # --------------------------------------------------------------------------
 SHORT_MAX = 100  # a site message up to this long is its own short message
+_BACKED_OUT = re.compile(r" \[((?:backed out: |[A-Z]+\d{3} did not converge).*)\]$")
 
 
 def short_message(f: dict, rule) -> str:
     """The one-line message of a finding: the one its rule gave the site, the
     site's full message when that is already one short line, else the rule's
     short text."""
-    if f.get("short"):
-        return f["short"]
     msg = " ".join(f["message"].split())
-    if len(msg) <= SHORT_MAX or rule is None:
-        return msg if len(msg) <= SHORT_MAX else msg[: SHORT_MAX - 1] + "…"
-    return rule.short_text
+    # a fix the engine backed out (it broke an invariant or did not converge):
+    # the message ends with the reason in brackets; the short text says so too
+    backed = _BACKED_OUT.search(msg)
+    if backed:
+        msg = msg[: backed.start()]
+    if f.get("short"):
+        text = f["short"]
+    elif len(msg) <= SHORT_MAX or rule is None:
+        text = msg if len(msg) <= SHORT_MAX else msg[: SHORT_MAX - 1] + "…"
+    else:
+        text = rule.short_text
+    if backed:
+        why = backed.group(1)
+        text += f" [not applied: {why if len(why) <= 80 else why[:79] + '…'}]"
+    return text
 
 
 def fill_short(report: RunReport, rules) -> None:

@@ -253,3 +253,20 @@ def test_every_rule_has_a_one_line_short_message():
     for rule in all_rules():
         assert rule.short, rule.id
         assert "\n" not in rule.short and len(rule.short) <= 90, rule.id
+
+
+def test_short_message_of_a_backed_out_fix_says_so():
+    from codemods import get_rule
+    from torchmigrate.report import short_message
+
+    rule = get_rule("TM003")
+    f = {
+        "rule": "TM003",
+        "message": "`x.data[0]` indexes ... " * 10
+        + "[backed out: the target of an assignment would become a call]",
+    }
+    assert short_message(f, rule) == (
+        rule.short + " [not applied: backed out: the target of an assignment would become a call]"
+    )
+    f = {"rule": "TM105", "message": "`clip_grad_norm` is deprecated"}
+    assert short_message(f, get_rule("TM105")) == "`clip_grad_norm` is deprecated"
