@@ -383,6 +383,10 @@ def _next_steps(report: RunReport, paths: list, out_dir: Optional[Path], diff: b
     if report.command == "check":
         if report.fixes_by_rule():
             lines.append(f"preview the fixes: torchmigrate upgrade --diff {srcs}")
+        if left:
+            lines.append(
+                f"why a rule reports what it does: torchmigrate explain {_top_rule(report)}"
+            )
         return lines
     if diff:
         if changed:
@@ -414,11 +418,23 @@ def _next_steps(report: RunReport, paths: list, out_dir: Optional[Path], diff: b
             "review: git diff  (torchmigrate upgrade --diff shows a change before writing)"
         )
         lines.append(f"what is left ({left} finding(s)): torchmigrate check {srcs}")
+        example = ""
+        if first.endswith(".py") and not Path(first).is_absolute():
+            example = f" (the old one from git: git show HEAD:./{first} > old.py)"
         lines.append(
-            "prove a training script still trains the same: torchmigrate verify OLD.py NEW.py "
-            f"(e.g. `git show HEAD:{first} > old.py`){verify_hint}"
+            "prove a training script still trains the same: torchmigrate verify OLD.py NEW.py"
+            f"{example}{verify_hint}"
         )
+    if left:
+        lines.append(f"why a rule reports what it does: torchmigrate explain {_top_rule(report)}")
     return lines
+
+
+def _top_rule(report: RunReport) -> str:
+    from collections import Counter
+
+    c = Counter(f["rule"] for o in report.outcomes for f in o.findings)
+    return c.most_common(1)[0][0] if c else "TM001"
 
 
 def _out_path(path: str, paths: list, out_dir: Path) -> Optional[Path]:
@@ -535,7 +551,9 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     if writing and out_dir is None and not cli.get("allow_dirty") and items:
         dirty = dirty_files([Path(i[0]) for i in items])
         if dirty:
-            names = "\n  ".join(str(d) for d in dirty)
+            names = "\n  ".join(str(d) for d in dirty[:20])
+            if len(dirty) > 20:
+                names += f"\n  ... and {len(dirty) - 20} more"
             raise UsageError(
                 "refusing to rewrite files with uncommitted changes (commit or stash them, "
                 f"or pass --allow-dirty):\n  {names}"
