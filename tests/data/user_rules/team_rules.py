@@ -46,6 +46,11 @@ RULES = [
         safety="unsafe",
         message="`to_var` was renamed `to_device` in utils.py; the helper no longer wraps "
         "its argument in a Variable",
-        examples=[Example("x = to_var(images)\n", "x = to_device(images)\n")],
+        examples=[
+            Example(
+                "from utils import to_var\nx = to_var(images)\n",
+                "from utils import to_device\nx = to_device(images)\n",
+            )
+        ],
     ),
 ]
