@@ -1,5 +1,5 @@
 """Running the engine over many files: the per-file worker (safe to run in a
-process pool), the pool itself, configuration and git-awareness.
+process pool), the pool itself and git-awareness (configuration: ``config.py``).
 
 The worker never raises for one file: every problem (unreadable or special
 file, bad encoding, parse error, a rule's internal error, a RecursionError on
@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
+from torchmigrate import suppressions
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
 from torchmigrate.sources import SourceError, decode, read_bytes, read_source
@@ -161,6 +162,7 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
     out.fixes = _with_cell(res.fixes)
     out.findings = _with_cell(res.findings)
     out.suppressed = res.suppressed
+    out.warnings = suppressions.warnings_for(res, rules)
     if res.changed and not res.errors:
         # TM300 reports this while the file is Python 2; once written as
         # Python 3 (print statements converted) nothing would notice any more.
@@ -274,46 +276,6 @@ def _pool_pass(indices, items, rule_ids, unsafe_fixes, jobs, done) -> list:
         raise
     pool.shutdown(wait=True)
     return sorted(unfinished)
-
-
-# --------------------------------------------------------------------------
-# Configuration: [tool.torchmigrate] in the nearest pyproject.toml
-# --------------------------------------------------------------------------
-CONFIG_KEYS = {"select", "ignore", "exclude", "unsafe-fixes", "py2", "jobs"}
-
-
-def find_pyproject(start: Path) -> Optional[Path]:
-    start = start.resolve()
-    if start.is_file():
-        start = start.parent
-    for d in [start, *start.parents]:
-        cand = d / "pyproject.toml"
-        if cand.is_file():
-            return cand
-    return None
-
-
-def load_config(start: Path) -> tuple[dict, Optional[Path]]:
-    """Read ``[tool.torchmigrate]``; returns (config, path)."""
-    path = find_pyproject(start)
-    if path is None:
-        return {}, None
-    try:
-        import tomllib  # type: ignore[import-not-found]
-    except ModuleNotFoundError:  # Python < 3.11
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            return {}, None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001
-        raise ValueError(f"{path}: invalid TOML: {exc}") from None
-    cfg = data.get("tool", {}).get("torchmigrate", {})
-    unknown = set(cfg) - CONFIG_KEYS
-    if unknown:
-        raise ValueError(f"{path}: unknown [tool.torchmigrate] keys: {', '.join(sorted(unknown))}")
-    return cfg, path
 
 
 # --------------------------------------------------------------------------

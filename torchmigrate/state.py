@@ -114,6 +114,7 @@ class Progress:
         self.pending = Counter(o.repo for o in outcomes if o.status == "changed")
         self.failed = {o.repo for o in outcomes if o.status == "failed"}
         self.repos = list(dict.fromkeys(o.repo for o in outcomes))
+        self._started = False
 
     def _finish(self, repos: list) -> None:
         new = [r for r in repos if r not in self.failed and r not in self.done]
@@ -121,12 +122,23 @@ class Progress:
             self.done.update(new)
             save(self.path, self.done)
 
+    def start(self) -> None:
+        """Repos with nothing to write are finished as the writing begins."""
+        if not self._started:
+            self._started = True
+            self._finish([r for r in self.repos if not self.pending[r]])
+
+    def settle(self, o) -> None:
+        """``o``'s file is settled (written, refused or left as it was)."""
+        self.start()
+        if o.status == "failed":
+            self.failed.add(o.repo)
+        self.pending[o.repo] -= 1
+        if self.pending[o.repo] <= 0:
+            self._finish([o.repo])
+
     def each(self, changed: list) -> Iterator:
-        self._finish([r for r in self.repos if not self.pending[r]])
+        self.start()
         for o in changed:
             yield o
-            if o.status == "failed":
-                self.failed.add(o.repo)
-            self.pending[o.repo] -= 1
-            if self.pending[o.repo] <= 0:
-                self._finish([o.repo])
+            self.settle(o)
