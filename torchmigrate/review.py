@@ -280,7 +280,7 @@ class Terminal:
                 return ch.lower()
         try:
             line = self.stdin.readline()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # AttributeError: no stdin at all
             return ""
         if not line:
             return ""

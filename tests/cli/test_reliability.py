@@ -88,7 +88,7 @@ class Interactive:
         return rc, self.buf.decode(errors="replace")
 
 
-PROMPT = "Apply this hunk"
+PROMPT = "[q]uit"
 
 
 def _repo(root: Path, n: int = 2) -> Path:

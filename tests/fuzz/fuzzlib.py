@@ -23,9 +23,12 @@ uses (``processing.process_file``) and the same compare-and-swap write:
 
 from __future__ import annotations
 
+import contextlib
 import keyword
 import random
 import re
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -253,8 +256,45 @@ class Verdict:
     violations: list = field(default_factory=list)
 
 
-def check(raw: bytes, path: Path, rule_ids: tuple, unsafe: bool) -> Verdict:
-    """Run the invariants on the bytes ``raw`` (written to ``path``)."""
+class CaseTimeout(BaseException):
+    """A mutant took longer than the time limit (a hang is a violation too).
+    A BaseException, so that no ``except Exception`` on the way swallows it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise CaseTimeout()
+
+    old = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
+
+
+def check(
+    raw: bytes, path: Path, rule_ids: tuple, unsafe: bool, time_limit: float = 60.0
+) -> Verdict:
+    """Run the invariants on the bytes ``raw`` (written to ``path``); a case
+    that takes more than ``time_limit`` seconds of CPU time (not wall time:
+    the machine may be shared) is a violation."""
+    try:
+        with _time_limit(time_limit):
+            return _check(raw, path, rule_ids, unsafe)
+    except CaseTimeout:
+        return Verdict(
+            "timeout", [f"took more than {time_limit:g} s of CPU time (a hang or a blow-up)"]
+        )
+
+
+def _check(raw: bytes, path: Path, rule_ids: tuple, unsafe: bool) -> Verdict:
     from torchmigrate.processing import process_file
     from torchmigrate.sources import SourceError, decode, read_source, write_atomic
 
