@@ -831,6 +831,9 @@ def discover(
         except OSError as exc:
             errors.append(SourceError(p, f"cannot read: {exc.strerror or exc}"))
             continue
+        except ValueError:  # e.g. a NUL byte in the path
+            errors.append(SourceError(p, "not a valid path"))
+            continue
         if not stat.S_ISDIR(st.st_mode):
             kind = file_kind(st.st_mode)
             if kind is not None:
