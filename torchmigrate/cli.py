@@ -739,7 +739,7 @@ def _interactive(changed: list, out_dir: Optional[Path], progress=None) -> str:
 def _settle_review(o: FileOutcome, decision, out_dir: Optional[Path]) -> None:
     """Write a reviewed file and make its outcome say what was really applied."""
     from torchmigrate.review import old_to_new_lines
-    from torchmigrate.sources import read_source
+    from torchmigrate.sources import SourceError, read_source
 
     fixes = o.fixes
     keep = [fixes[k] for k in decision.accepted_fixes]
@@ -752,12 +752,17 @@ def _settle_review(o: FileOutcome, decision, out_dir: Optional[Path]) -> None:
     else:
         text = decision.text
         o.new = text
-        if o.path.endswith(".ipynb"):
-            o.new_bytes = text.encode("utf-8")
-        else:
-            o.new_bytes = read_source(Path(o.path)).render(text)
         new_line = old_to_new_lines(o.old, text)
-        _write_one(o, out_dir)
+        try:
+            if o.path.endswith(".ipynb"):
+                o.new_bytes = text.encode("utf-8")
+            else:
+                o.new_bytes = read_source(Path(o.path)).render(text)
+        except SourceError as exc:  # e.g. deleted or replaced during the review
+            o.status = "failed"
+            o.errors.append(f"{exc}; not written")
+        else:
+            _write_one(o, out_dir)
     o.fixes = keep
     for f in left:  # not applied: still in the file, reported as what it is
         g = dict(f, applied=False, declined=True)
