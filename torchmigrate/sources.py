@@ -533,7 +533,9 @@ def write_atomic(
         except FileNotFoundError:
             st = None
         if st is None and expected is not None:
-            raise SourceError(path, CHANGED_DURING_RUN.replace("edited or replaced", "deleted"))
+            raise SourceError(
+                path, "changed during the run (deleted after it was read); not written"
+            )
         if st is not None:
             kind = file_kind(st.st_mode)
             if kind is not None:
