@@ -128,6 +128,20 @@ def test_linalg_call_missing_an_argument_is_reported_not_an_internal_error(tmp_p
     assert verdict.violations == [] and verdict.status == "changed"
 
 
+@pytest.mark.parametrize(
+    "src",
+    [
+        "import torch.nn.functional as F\ndef step(model, x, t):\n"
+        "    return F.l1_loss(x.view(8, 1), t)\n    torch: int = model.data[0]\n",
+        "import torch.nn.functional as F\ndef f(model, s):\n"
+        "    n: int = s.data[0]\n    return F.softmax(s)\n",
+    ],
+)
+def test_annotated_assignment_in_a_function_is_not_an_internal_error(tmp_path, rule_ids, src):
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == []
+
+
 KNOWN = Path(__file__).parent / "known"
 
 
