@@ -90,17 +90,23 @@ class Rule:
     fixers: tuple
     tokens: tuple = ()  # substrings; the rule runs only on files containing one
     prefilter: Optional[Callable[[str], bool]] = None
+    # A pre-filter that also sees the project model's facts (ctx.project);
+    # used instead of the textual one when it is set.
+    project_prefilter: Optional[Callable[[str, Any], bool]] = None
 
     @property
     def family(self) -> str:
         return self.id[:3]
 
-    def wants(self, text: str) -> bool:
+    def wants(self, text: str, project: Any = None) -> bool:
         """The cheap textual pre-filter: can this rule find anything in ``text``?
 
         PyTorch rules (TM0-TM2) also need some sign of PyTorch in the file
         (:data:`TORCH_EVIDENCE`); a file without any is never parsed for them.
+        ``project`` is the file's project facts (or None).
         """
+        if self.project_prefilter is not None:
+            return self.project_prefilter(text, project)
         if self.prefilter is not None:
             return self.prefilter(text)
         if self.family != "TM3" and not has_torch_evidence(text):
@@ -644,6 +650,32 @@ def _import_nodes(tree: NodeOrLeaf) -> list:
     return out
 
 
+# Star exports of external modules we can enumerate without importing them
+# (``__all__`` of torch 2.x; 0.3's was a subset of it).
+KNOWN_STAR_EXPORTS = {
+    "torch.autograd": (
+        "Variable",
+        "Function",
+        "backward",
+        "grad_mode",
+        "NestedIOFunction",
+        "detect_anomaly",
+        "enable_grad",
+        "grad",
+        "gradcheck",
+        "gradgradcheck",
+        "inference_mode",
+        "no_grad",
+        "set_detect_anomaly",
+        "set_grad_enabled",
+        "set_multithreading_enabled",
+        "enforce_grad_layout_policy",
+        "variable",
+    ),
+    "torch.autograd.variable": ("Variable",),
+}
+
+
 def collect_imports(tree: Node) -> dict:
     """Map local names bound by top-level-ish imports to their dotted origin."""
     out: dict = {}
@@ -682,6 +714,10 @@ def _import_from(node: Node, out: dict) -> None:
     if module.startswith("."):
         return
     names = kids[idx + 1 :]
+    if any(k.type == token.STAR for k in names):
+        for n in KNOWN_STAR_EXPORTS.get(module, ()):
+            out.setdefault(n, f"{module}.{n}")
+        return
     for item in names:
         if item.type in (token.LPAR, token.RPAR):
             continue

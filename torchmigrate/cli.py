@@ -111,7 +111,7 @@ def _collect(paths: list, exclude: list, resume_done: set):
 
 
 def _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet):
-    from torchmigrate.processing import run_pool
+    from torchmigrate.project import run_project as run_pool  # pool + project model
 
     if quiet or not err.is_terminal or len(items) < 2:
         return run_pool(items, rule_ids, unsafe_fixes, jobs)
@@ -369,6 +369,10 @@ def _run_upgrade(
 
     for e in report.errors():
         err.print(Text(e, style="red"))
+    if not quiet:
+        for o in outcomes:
+            for n in getattr(o, "notes", ()):
+                err.print(Text(n, style="yellow"))
 
     if verify_script is not None:
         try:

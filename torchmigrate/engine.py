@@ -364,7 +364,7 @@ def migrate(
 
     Raises :class:`MigrationError` when the text does not parse.
     """
-    rules = [r for r in rules if r.wants(text)]
+    rules = [r for r in rules if r.wants(text, project)]
     result = FileResult(old=text, new=text)
     if not rules:
         return result
@@ -461,6 +461,9 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
         ctx.imports = collect_imports(tree)
+        if project is not None and getattr(project, "origins", None):
+            # names bound through star imports / project re-exports (project model)
+            ctx.imports.update(project.origins)
         broken: set = set()
         for fx in fixers:
             try:
