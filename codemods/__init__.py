@@ -57,6 +57,7 @@ _MODULES = [
     # TM3xx Python 2 -> 3
     "tm3xx_py2",
     "tm310_py2_division",
+    "tm311_implicit_relative_import",
 ]
 
 

@@ -72,6 +72,11 @@ class Example:
     unsafe_fixes: bool = False
     findings: tuple = ()
     title: str = ""
+    # Other files of the example's project ((path, text), ...) and this
+    # example's own path in it: the example then runs with the project
+    # model's facts (``ctx.project``), as the CLI does.
+    project: tuple = ()
+    path: str = "module.py"
 
     @property
     def expected(self) -> str:
@@ -127,7 +132,12 @@ class Rule:
                 label += " (with --unsafe-fixes)"
             out.append(f"### {label}")
             out.append("")
-            out.append("Before:")
+            for rel, text in ex.project:
+                out.append(f"In the same project, `{rel}`:")
+                out.append("```python")
+                out.append(text.rstrip("\n"))
+                out.append("```")
+            out.append(f"Before (`{ex.path}`):" if ex.project else "Before:")
             out.append("```python")
             out.append(ex.before.rstrip("\n"))
             out.append("```")

@@ -519,8 +519,14 @@ Unwraps `Variable(...)` calls (resolved through the imports: `Variable`,
 A statement left as a pure self-assignment (`x = Variable(x)`,
 `data, target = Variable(data), Variable(target)`) is deleted (`pass` if the
 block would be empty), and `Variable` is removed from its
-`from torch.autograd import ...` once nothing uses it.  `volatile=` calls are
-left to TM002, which drops the flag; this rule then unwraps the call.
+`from torch.autograd import ...` once nothing reads it: not this file (a
+notebook's cells are one file), not a module that reads it through this one
+(`from this import *`, `from this import Variable`), not `__all__`.  The CLI
+removes such an import in the same run once the other modules' calls are
+unwrapped.  `from torch.autograd import *` counts as importing `Variable`; it
+is removed only when nothing it provides is read any more.  `volatile=`
+calls are left to TM002, which drops the flag; this rule then unwraps the
+call.
 
 ## Why is this bad
 `Variable` is a no-op wrapper kept for compatibility; it hides that the code
@@ -626,6 +632,42 @@ RULE = Rule(
             before=("from torch.autograd import Variable\nxs = list(map(Variable, batch))\n"),
             findings=("manual",),
             title="Variable passed as a value",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import *\n"
+                "\n"
+                "x = Variable(torch.randn(2, 3))\n"
+                "g = grad(x.sum(), x)\n"
+            ),
+            after=(
+                "import torch\n"
+                "from torch.autograd import *\n"
+                "\n"
+                "x = torch.randn(2, 3)\n"
+                "g = grad(x.sum(), x)\n"
+            ),
+            title="a star import provides Variable; it stays while `grad` is used",
+        ),
+        Example(
+            project=(("train.py", "from model import *\n\nx = Variable(data)\n"),),
+            path="model.py",
+            before=(
+                "import torch.nn as nn\n"
+                "from torch.autograd import Variable\n"
+                "\n"
+                "class Net(nn.Module):\n"
+                "    pass\n"
+            ),
+            title="train.py still reads Variable through `from model import *`: kept",
+        ),
+        Example(
+            project=(("model.py", "from torch.autograd import Variable\n"),),
+            path="train.py",
+            before="from model import *\n\nfor data in loader:\n    out = net(Variable(data))\n",
+            after="from model import *\n\nfor data in loader:\n    out = net(data)\n",
+            title="Variable through a project star import is unwrapped",
         ),
     ),
     fixers=(VariableCallFixer, VariableRefFixer, VariableImportFixer),

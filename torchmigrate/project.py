@@ -923,6 +923,7 @@ class ProjectModel:
         self._exports: dict = {}
         self._needed: dict = {}
         self._classes: Optional[dict] = None
+        self._files: set = set()
 
     # -- building --------------------------------------------------------
     @classmethod
@@ -936,8 +937,9 @@ class ProjectModel:
         of reading it) and resolve their imports."""
         model = cls(root)
         texts = texts or {}
-        for f in files:
-            display = str(f)
+        files = [str(f) for f in files]
+        model._files = {os.path.abspath(f) for f in files}
+        for display in files:
             path = os.path.abspath(display)
             info = scan_path(display, texts.get(display))
             if info is None:
@@ -946,9 +948,13 @@ class ProjectModel:
         model._resolve()
         return model
 
+    def _isfile(self, path: str) -> bool:
+        return path in self._files or os.path.isfile(path)
+
     def rebuilt(self, texts: dict) -> ProjectModel:
         """A new model in which the files in ``texts`` have that text."""
         model = ProjectModel(self.root)
+        model._files = self._files
         for path, m in self.mods.items():
             info = m.info
             if m.display in texts:
@@ -964,7 +970,7 @@ class ProjectModel:
         is_pkg = stem == "__init__"
         parts = [] if is_pkg else [stem]
         root = d
-        while os.path.isfile(os.path.join(root, "__init__.py")):
+        while self._isfile(os.path.join(root, "__init__.py")):
             parts.insert(0, os.path.basename(root))
             parent = os.path.dirname(root)
             if parent == root:
@@ -998,7 +1004,7 @@ class ProjectModel:
 
     def package_dir(self, mod: _Mod) -> Optional[str]:
         d = os.path.dirname(mod.path)
-        return d if os.path.isfile(os.path.join(d, "__init__.py")) else None
+        return d if self._isfile(os.path.join(d, "__init__.py")) else None
 
     def resolve(self, mod: _Mod, dotted: str, level: int = 0) -> Optional[_Mod]:
         """The project module ``import dotted`` (with ``level`` dots) in
@@ -1565,6 +1571,19 @@ def run_project(
             outcomes[i] = o
         facts.update(updated)
     return outcomes
+
+
+def example_facts(example) -> Optional[ModuleFacts]:
+    """The facts of a rule example's file within its example project
+    (``Example.project``), built from the texts alone; None without one."""
+    if not example.project:
+        return None
+    root = "/example-project"
+    texts = {os.path.join(root, rel): text for rel, text in example.project}
+    me = os.path.join(root, example.path)
+    texts[me] = example.before
+    model = ProjectModel.build(sorted(texts), root=root, texts=texts)
+    return model.facts_for(me)
 
 
 def dumps(facts: ModuleFacts) -> str:
