@@ -129,7 +129,9 @@ class ModuleFacts:
     * ``classes`` -- spelled reference (``ScheduledOptim``,
       ``optim.ScheduledOptim``, ``pkg.optim.ScheduledOptim``) -> project class.
     * ``method_index`` -- for :data:`INDEXED_METHODS`: the project classes
-      that define the method, with its signature.
+      that define the method, with its signature -- only classes whose
+      instances can reach this module (referenced here, or defined here or in
+      a project module this one imports).
     * ``implicit_relative`` -- module name -> :class:`ImplicitRelative` for
       Python 2 implicit relative imports in this file.
     """
@@ -1343,8 +1345,23 @@ class ProjectModel:
                 spelled = _spelled(ref, info, origins)
                 if spelled:
                     classes[spelled] = classes_all[q]
+        # classes whose instances can reach this module: referenced by it, or
+        # defined in it or in a project module it imports
+        reach = {mod.modname}
+        for imp in info.imports:
+            target = self.resolve(mod, imp.module, imp.level)
+            if target is not None:
+                reach.add(target.modname)
+            if imp.is_from and not imp.star:
+                for n, _a in imp.names:
+                    sub = self.resolve(mod, f"{imp.module}.{n}" if imp.module else n, imp.level)
+                    if sub is not None:
+                        reach.add(sub.modname)
+        referenced = {cf.qualname for cf in classes.values()}
         method_index: dict = {}
         for q, cf in sorted(classes_all.items()):
+            if q not in referenced and q.rsplit(".", 1)[0] not in reach:
+                continue
             for meth in INDEXED_METHODS:
                 sig = cf.method(meth)
                 own = next((s for n, s in cf.methods if n == meth), None)
