@@ -755,6 +755,9 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
     new = parse_stmts(f"import {module}\n")[0]
     last_import = None
     insert_at = 0
+    # Only the imports at the top of the file: an import added after a later
+    # import would come after code that already uses the module (a decorator,
+    # a notebook cell run before the one holding the late import).
     for i, child in enumerate(tree.children):
         if child.type == syms.simple_stmt and child.children[0].type in (
             syms.import_name,
@@ -763,10 +766,26 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
             last_import = i
         elif last_import is None and _is_docstring_or_future(child):
             insert_at = i + 1
+        elif child.type in (syms.try_stmt, syms.if_stmt) and _only_imports(child):
+            continue
+        elif child.type != token.ENDMARKER:
+            break
     if last_import is not None:
         tree.insert_child(last_import + 1, new)
     else:
         tree.insert_child(insert_at, new)
+
+
+def _only_imports(node: NodeOrLeaf) -> bool:
+    """A ``try``/``if`` statement whose blocks only import (a fallback import)."""
+    for sub in node.pre_order():
+        if sub.type == syms.simple_stmt:
+            first = sub.children[0]
+            if first.type not in (syms.import_name, syms.import_from) and not (
+                first.type == token.NAME and first.value == "pass"
+            ):
+                return False
+    return True
 
 
 def _is_docstring_or_future(node: NodeOrLeaf) -> bool:

@@ -432,7 +432,8 @@ def _is_main_guard(test) -> bool:
 # --------------------------------------------------------------------------
 # Token scan (files CPython cannot parse: Python 2, or broken files)
 # --------------------------------------------------------------------------
-_KEYWORDS = set(keyword.kwlist) | {"print", "exec"}
+_PY_KEYWORDS = set(keyword.kwlist)
+_KEYWORDS = _PY_KEYWORDS | {"print", "exec"}
 _COMPOUND = {"if", "elif", "else", "for", "while", "try", "except", "finally", "with"}
 
 
@@ -463,12 +464,9 @@ class _TokenScanner:
             vals = [t.string for t in toks]
             if not vals:
                 continue
-            head_i = 0
-            while head_i < len(vals) and vals[head_i] == "@":
-                head_i = len(vals)  # decorator line
-            if head_i >= len(vals):
-                continue
             self._reads(toks)
+            if vals[0] == "@":
+                continue  # a decorator line
             in_func = any(k == "def" for _, k, _ in stack)
             cls = stack[-1][2] if stack and stack[-1][1] == "class" else None
             method = stack[-1] if stack and stack[-1][1] == "def" else None
@@ -612,7 +610,7 @@ class _TokenScanner:
         prev = None
         chain: list = []
         for t in toks:
-            if t.type == tokenize.NAME and t.string not in _KEYWORDS:
+            if t.type == tokenize.NAME and t.string not in _PY_KEYWORDS:
                 if prev == ".":
                     if chain:
                         info.attr_reads.add((".".join(chain), t.string))
