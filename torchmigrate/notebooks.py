@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Optional
 
+from torchmigrate.engine import FileResult as FileResultLike
 from torchmigrate.engine import MigrationError, migrate
 
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
@@ -192,7 +193,7 @@ def read_notebook(raw: str) -> Notebook:
                 if key == "cells":
                     if raw[start] != "[":
                         kind = type(json.loads(raw[start:_end])).__name__
-                        raise NotebookError(f"'cells' is not a list (it is a {_jtype(kind)})")
+                        raise NotebookError(f"'cells' is not a list (it is {_jtype(kind)})")
                     spans += _cell_spans(raw, start, "source")
     except (ValueError, IndexError):
         raise NotebookError("invalid notebook JSON") from None
@@ -506,20 +507,37 @@ def _migrate_joined(parts, rules, unsafe_fixes, project, prot, result) -> Option
 
 
 def _migrate_cells(parts, rules, unsafe_fixes, project, result) -> list:
-    """Each cell alone, with the other cells' names as project facts."""
+    """Each cell alone, with the other cells' names as project facts.
+
+    Like the project driver, a cell whose names the other cells stop reading
+    once migrated (an import whose uses were unwrapped) is migrated again
+    with the smaller set of needed names."""
+    from dataclasses import replace
+
     from torchmigrate.project import cell_facts
 
     facts = cell_facts([p.python for p in parts], project)
+    results = [_migrate_cell(p, f, rules, unsafe_fixes) for p, f in zip(parts, facts)]
+    for _round in range(2):
+        current = [
+            r.new if isinstance(r, FileResultLike) else p.python for p, r in zip(parts, results)
+        ]
+        new_facts = cell_facts(current, project)
+        redo = [
+            i
+            for i, (old, new) in enumerate(zip(facts, new_facts))
+            if new.needed_by_others < old.needed_by_others
+        ]
+        if not redo:
+            break
+        for i in redo:
+            facts[i] = replace(facts[i], needed_by_others=new_facts[i].needed_by_others)
+            results[i] = _migrate_cell(parts[i], facts[i], rules, unsafe_fixes)
     out = []
-    for part, cf in zip(parts, facts):
+    for part, res in zip(parts, results):
         index = part.cell.index
-        try:
-            res = migrate(
-                part.python, rules, unsafe_fixes=unsafe_fixes, filename=f"cell {index}", project=cf
-            )
-        except MigrationError as exc:
-            where = f"cell {index}" + (f", line {exc.line}" if exc.line else "")
-            result.errors.append(f"{where}: {exc}")
+        if isinstance(res, str):
+            result.errors.append(res)
             out.append(None)
             continue
         result.errors.extend(f"cell {index}: {e}" for e in res.errors)
@@ -528,6 +546,17 @@ def _migrate_cells(parts, rules, unsafe_fixes, project, result) -> list:
         result.suppressed += res.suppressed
         out.append(res.new if res.changed else None)
     return out
+
+
+def _migrate_cell(part, facts, rules, unsafe_fixes):
+    """The engine's result for one cell, or a one-line error."""
+    index = part.cell.index
+    try:
+        return migrate(
+            part.python, rules, unsafe_fixes=unsafe_fixes, filename=f"cell {index}", project=facts
+        )
+    except MigrationError as exc:
+        return f"cell {index}" + (f", line {exc.line}" if exc.line else "") + f": {exc}"
 
 
 # ==========================================================================
