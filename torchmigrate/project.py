@@ -28,6 +28,7 @@ a star import from a module we cannot enumerate makes the module
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import json
 import keyword
@@ -200,10 +201,39 @@ class ModuleInfo:
     main_guard: bool = False
     future: set = field(default_factory=set)
     parsed: bool = True  # by ast (False: token scan)
+    light: bool = False  # names only (scan_light); reads computed on demand
+    _pending: Optional[str] = None  # text whose reads are not computed yet
+
+    def need_reads(self) -> ModuleInfo:
+        """Compute ``reads``/``attr_reads``/``opaque_uses`` of a light scan
+        (deferred: most files' reads are never asked for)."""
+        if self._pending is not None:
+            body, self._pending = self._pending, None
+            _light_reads(self, body)
+        return self
 
 
-def scan(text: str, path: str = "") -> ModuleInfo:
-    """Scan Python source (any version) into a :class:`ModuleInfo`."""
+_RELEVANT = re.compile(r"zero_grad|get_lr|def\s+step\b")
+
+
+def relevant(text: str) -> bool:
+    """Can this file's classes or code matter to a rule (beyond its names)?
+    Files with no sign of PyTorch and no zero_grad/step/get_lr method get the
+    light scan: no rule parses them, and other modules only need their names."""
+    from codemods.base import has_torch_evidence
+
+    return has_torch_evidence(text) or _RELEVANT.search(text) is not None
+
+
+def scan(text: str, path: str = "", full: Optional[bool] = None) -> ModuleInfo:
+    """Scan Python source (any version) into a :class:`ModuleInfo`.
+
+    ``full=None`` chooses: the precise scan for :func:`relevant` files, the
+    light (regular-expression) scan for the others."""
+    if full is None:
+        full = relevant(text)
+    if not full:
+        return scan_light(text, path)
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -213,6 +243,100 @@ def scan(text: str, path: str = "") -> ModuleInfo:
     info = ModuleInfo(path=path)
     _AstScanner(info).run(tree)
     return info
+
+
+# --------------------------------------------------------------------------
+# Light scan: names only, with regular expressions (C speed)
+# --------------------------------------------------------------------------
+_L_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n]*)", re.M)
+_L_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^#\n]+)", re.M)
+_L_DEF = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.M)
+_L_ASSIGN = re.compile(
+    r"^[ \t]*([A-Za-z_][\w \t,()\[\]*]*?)[ \t]*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|<<|>>|\*\*)?=(?!=)",
+    re.M,
+)
+_L_TOP = re.compile(r"^(@|[A-Za-z_]\w*)", re.M)
+_L_FOR = re.compile(
+    r"^[ \t]*(?:for|(?:with|except)[^\n]*?\bas)[ \t]+([\w, \t()]+?)[ \t]*(?:\bin\b|:)", re.M
+)
+_L_ALL = re.compile(r"^__all__[ \t]*\+?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
+_L_CHAIN = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)")
+_L_STR = re.compile(r"""['"]([A-Za-z_]\w*)['"]""")
+_L_MAIN = re.compile(r"""^if[ \t]+__name__[ \t]*==[ \t]*['"]__main__['"]""", re.M)
+
+
+def scan_light(text: str, path: str = "") -> ModuleInfo:
+    """Names only: imports, top-level bindings, ``__all__``, what it reads
+    (over-approximated: identifiers in strings and comments count)."""
+    info = ModuleInfo(path=path, parsed=False)
+    body = text
+    for m in _L_FROM.finditer(text):
+        level, mod, names = len(m.group(1)), m.group(2), m.group(3).strip("() \t\n")
+        if mod == "__future__":
+            info.future.update(n.strip() for n in names.split(","))
+        if names == "*":
+            info.imports.append(Import(module=mod, level=level, star=True, is_from=True))
+            continue
+        pairs = []
+        for part in names.replace("\n", " ").split(","):
+            bits = part.split()
+            if not bits or not bits[0].isidentifier():
+                continue
+            pairs.append((bits[0], bits[2] if len(bits) == 3 and bits[1] == "as" else None))
+        imp = Import(module=mod, level=level, names=tuple(pairs), is_from=True)
+        info.imports.append(imp)
+        for n, a in pairs:
+            info.bound.add(a or n)
+            info.import_bound.setdefault(a or n, imp)
+    for m in _L_IMPORT.finditer(text):
+        for part in m.group(1).split(","):
+            bits = part.split()
+            if not bits or not all(x.isidentifier() for x in bits[0].split(".")):
+                continue
+            alias = bits[2] if len(bits) == 3 and bits[1] == "as" else None
+            imp = Import(module=bits[0], alias=alias)
+            info.imports.append(imp)
+            name = alias or bits[0].split(".")[0]
+            info.bound.add(name)
+            info.import_bound.setdefault(name, imp)
+    if info.imports:
+        body = _L_IMPORT.sub("", _L_FROM.sub("", text))
+    tops = None
+    for rx in (_L_DEF, _L_ASSIGN, _L_FOR):
+        for m in rx.finditer(text):
+            if m.group(0)[:1] in " \t":
+                # indented: a module-level binding only inside a top-level
+                # if/for/while/with/try block, not in a def or class
+                if tops is None:
+                    tops = [(t.start(), t.group(1)) for t in _L_TOP.finditer(text)]
+                    offsets = [t[0] for t in tops]
+                k = bisect.bisect_right(offsets, m.start()) - 1
+                if k < 0 or tops[k][1] in ("def", "class", "async", "@"):
+                    continue
+            for n in re.findall(r"[A-Za-z_]\w*", m.group(1)):
+                if n not in _KEYWORDS:
+                    info.bound.add(n)
+    m = _L_ALL.search(text)
+    if m:
+        info.all_names = _L_STR.findall(m.group(1))
+    info.main_guard = _L_MAIN.search(text) is not None
+    info.light = True
+    info._pending = body
+    return info
+
+
+def _light_reads(info: ModuleInfo, body: str) -> None:
+    aliases = {n for n, imp in info.import_bound.items() if not imp.is_from}
+    for chain in set(_L_CHAIN.findall(body)):
+        parts = [p.strip() for p in chain.split(".")]
+        info.reads.add(parts[0])
+        if len(parts) == 1:
+            if parts[0] in aliases:
+                info.opaque_uses.add(parts[0])
+            continue
+        for k in range(1, len(parts)):
+            info.attr_reads.add((".".join(parts[:k]), parts[k]))
+    info.reads -= _PY_KEYWORDS
 
 
 def _dotted(node) -> Optional[str]:
@@ -244,28 +368,46 @@ class _AstScanner:
     def run(self, tree: ast.Module) -> None:
         info = self.info
         self._module_body(tree.body)
-        parents_attr: set = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute):
-                parents_attr.add(id(node.value))
+        attr_bases: set = set()
+        names: list = []
+        reads = info.reads
+        stack = [tree]
+        AST, Name, Attribute, Call, If, Store = (
+            ast.AST,
+            ast.Name,
+            ast.Attribute,
+            ast.Call,
+            ast.If,
+            ast.Store,
+        )
+        while stack:
+            node = stack.pop()
+            t = type(node)
+            if t is Name:
+                if type(node.ctx) is not Store:
+                    reads.add(node.id)
+                    names.append(node)
+                continue
+            if t is Attribute:
+                attr_bases.add(id(node.value))
                 d = _dotted(node)
                 if d is not None:
                     base, _, attr = d.rpartition(".")
                     info.attr_reads.add((base, attr))
-            elif isinstance(node, ast.Call):
+            elif t is Call:
                 self._call(node)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name):
-                if isinstance(node.ctx, ast.Load):
-                    info.reads.add(node.id)
-                    if id(node) not in parents_attr:
-                        info.opaque_uses.add(node.id)
-                elif isinstance(node.ctx, ast.Del):
-                    info.reads.add(node.id)
-            elif isinstance(node, ast.If) and _is_main_guard(node.test):
+            elif t is If and _is_main_guard(node.test):
                 info.main_guard = True
+            for f in node._fields:
+                v = getattr(node, f, None)
+                if type(v) is list:
+                    stack.extend(x for x in v if isinstance(x, AST))
+                elif isinstance(v, AST):
+                    stack.append(v)
         # names used other than as an attribute base: only module aliases matter
-        info.opaque_uses &= {n for n, imp in info.import_bound.items() if not imp.is_from}
+        aliases = {n for n, imp in info.import_bound.items() if not imp.is_from}
+        if aliases:
+            info.opaque_uses = {n.id for n in names if n.id in aliases and id(n) not in attr_bases}
 
     # -- module level ------------------------------------------------------
     def _module_body(self, body: list) -> None:
@@ -827,7 +969,7 @@ def scan_path(path: str, text: Optional[str] = None) -> Optional[ModuleInfo]:
 def cell_facts(cells: list, facts: Optional[ModuleFacts]) -> list:
     """Per-cell facts for migrating a notebook's cells one by one: the other
     cells' names are provided to, and needed from, each cell."""
-    infos = [scan(c) for c in cells]
+    infos = [scan(c).need_reads() for c in cells]
     out = []
     for i, info in enumerate(infos):
         provided: set = set(facts.provided_names) if facts else set()
@@ -870,6 +1012,7 @@ def cell_facts(cells: list, facts: Optional[ModuleFacts]) -> list:
 
 
 def _merge(into: ModuleInfo, part: ModuleInfo) -> None:
+    part.need_reads()
     into.bound |= part.bound
     for k, v in part.import_bound.items():
         into.import_bound.setdefault(k, v)
@@ -1110,11 +1253,13 @@ class ProjectModel:
             rounds += 1
             for m in self.mods.values():
                 info = m.info
-                demand = info.reads | needed[m.path]
+                demand = None
                 for imp in info.imports:
                     target = self.resolve(m, imp.module, imp.level)
                     if target is None or target.path == m.path:
                         continue
+                    if demand is None:
+                        demand = info.need_reads().reads | needed[m.path]
                     add: set = set()
                     if imp.star:
                         # a name the module binds itself is not read from the star import
@@ -1328,12 +1473,13 @@ class ProjectModel:
                 classes[name] = classes_all[q]
                 classes[q] = classes_all[q]
         refs = set()
-        for callee, _ in info.calls:
-            refs.add(callee)
-        for n in info.reads:
-            refs.add(n)
-        for base, attr in info.attr_reads:
-            refs.add(f"{base}.{attr}")
+        if not info.light:  # light files: no rule looks at classes there
+            for callee, _ in info.calls:
+                refs.add(callee)
+            for n in info.reads:
+                refs.add(n)
+            for base, attr in info.attr_reads:
+                refs.add(f"{base}.{attr}")
         for ref in refs:
             if ref in classes:
                 continue

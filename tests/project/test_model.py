@@ -199,3 +199,27 @@ def test_implicit_relative_imports_of_the_corpus_package(rel, safety):
     assert set(f.implicit_relative) == {"layers"}
     assert f.implicit_relative["layers"].safety == safety
     assert m.facts_for(str(base / "train.py")).implicit_relative == {}
+
+
+def test_light_scan_over_approximates_the_ast_scan():
+    """Files with no sign of PyTorch get the regular-expression scan; it may
+    see more names than the ast scan, never fewer (conservative facts)."""
+    from torchmigrate.project import scan_light
+
+    paths = sorted((ROOT / "corpus" / "modern").glob("*.py")) + sorted(
+        (ROOT / "torchmigrate").glob("*.py")
+    )
+    for path in paths:
+        text = path.read_text()
+        a = scan(text, full=True)
+        if not a.parsed:
+            continue
+        li = scan_light(text).need_reads()
+        assert li.bound >= a.bound, (path.name, a.bound - li.bound)
+        assert li.reads >= a.reads, (path.name, a.reads - li.reads)
+        assert li.attr_reads >= a.attr_reads, (path.name, a.attr_reads - li.attr_reads)
+        assert {(i.module, i.level, i.star, i.alias) for i in li.imports} >= {
+            (i.module, i.level, i.star, i.alias) for i in a.imports
+        }, path.name
+        assert li.all_names == a.all_names, path.name
+        assert li.main_guard == a.main_guard, path.name
