@@ -256,9 +256,14 @@ _L_ASSIGN = re.compile(
     re.M,
 )
 _L_TOP = re.compile(r"^(@|[A-Za-z_]\w*)", re.M)
+_BLOCK_KEYWORDS = frozenset(
+    ("if", "elif", "else", "for", "while", "with", "try", "except", "finally")
+)
 _L_FOR = re.compile(
     r"^[ \t]*(?:for|(?:with|except)[^\n]*?\bas)[ \t]+([\w, \t()]+?)[ \t]*(?:\bin\b|:)", re.M
 )
+_L_ASSIGN0 = re.compile(_L_ASSIGN.pattern.replace("^[ \\t]*", "^", 1), re.M)
+_L_FOR0 = re.compile(_L_FOR.pattern.replace("^[ \\t]*", "^", 1), re.M)
 _L_ALL = re.compile(r"^__all__[ \t]*\+?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
 _L_CHAIN = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)")
 _L_STR = re.compile(r"""['"]([A-Za-z_]\w*)['"]""")
@@ -301,17 +306,18 @@ def scan_light(text: str, path: str = "") -> ModuleInfo:
             info.import_bound.setdefault(name, imp)
     if info.imports:
         body = _L_IMPORT.sub("", _L_FROM.sub("", text))
-    tops = None
-    for rx in (_L_DEF, _L_ASSIGN, _L_FOR):
+    tops = [(t.start(), t.group(1)) for t in _L_TOP.finditer(text)]
+    blocks = any(kind in _BLOCK_KEYWORDS for _, kind in tops)
+    offsets = [t[0] for t in tops]
+    for rx in (_L_DEF, _L_ASSIGN, _L_FOR) if blocks else (_L_DEF, _L_ASSIGN0, _L_FOR0):
         for m in rx.finditer(text):
             if m.group(0)[:1] in " \t":
                 # indented: a module-level binding only inside a top-level
                 # if/for/while/with/try block, not in a def or class
-                if tops is None:
-                    tops = [(t.start(), t.group(1)) for t in _L_TOP.finditer(text)]
-                    offsets = [t[0] for t in tops]
+                if not blocks:
+                    continue
                 k = bisect.bisect_right(offsets, m.start()) - 1
-                if k < 0 or tops[k][1] in ("def", "class", "async", "@"):
+                if k < 0 or tops[k][1] not in _BLOCK_KEYWORDS:
                     continue
             for n in re.findall(r"[A-Za-z_]\w*", m.group(1)):
                 if n not in _KEYWORDS:
