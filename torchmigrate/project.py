@@ -1073,6 +1073,8 @@ class ProjectModel:
         self._needed: dict = {}
         self._classes: Optional[dict] = None
         self._files: set = set()
+        self._edges: Optional[list] = None
+        self._member_paths: Optional[set] = None
 
     # -- building --------------------------------------------------------
     @classmethod
@@ -1535,33 +1537,67 @@ class ProjectModel:
         return self._module_by_name(head) is not None or self._module_by_name(origin) is not None
 
     # -- implicit relative imports (Python 2) ------------------------------
-    def importers(self, target: _Mod) -> list:
-        """(module, how) for every import of ``target`` in the project; how is
-        'package' (through the package: absolute dotted, explicit or implicit
-        relative from a package member) or 'top' (as a top-level module)."""
+    def _import_edges(self) -> list:
+        """(importer, target, how) for every import of a project module;
+        how is 'package' (absolute dotted or explicit relative), 'implicit'
+        (a bare name that is a sibling in the importer's package) or 'top'."""
+        if self._edges is not None:
+            return self._edges
         out = []
         for m in self.mods.values():
             for imp in m.info.imports:
-                if imp.is_from and not imp.star:
-                    mods = [(imp.module, imp.level)]
-                    if imp.module or imp.level:
-                        base = imp.module
-                        mods += [
-                            ((base + "." if base else "") + n, imp.level) for n, _a in imp.names
-                        ]
-                else:
-                    mods = [(imp.module, imp.level)]
+                mods = [(imp.module, imp.level)]
+                if imp.is_from and not imp.star and (imp.module or imp.level):
+                    base = imp.module
+                    mods += [((base + "." if base else "") + n, imp.level) for n, _a in imp.names]
                 for dotted, level in mods:
-                    if self.resolve(m, dotted, level) is not target:
+                    target = self.resolve(m, dotted, level)
+                    if target is None or target is m:
                         continue
                     if level or "." in dotted:
-                        out.append((m, "package"))
+                        how = "package"
                     elif self._implicit_target(m, dotted) is target and (
                         "absolute_import" not in m.info.future
                     ):
-                        out.append((m, "implicit"))
+                        how = "implicit"
                     else:
-                        out.append((m, "top"))
+                        how = "top"
+                    out.append((m, target, how))
+        self._edges = out
+        return out
+
+    def _members(self) -> set:
+        """Paths of modules that run as members of their package: __init__
+        files, modules imported through the package, and -- transitively --
+        siblings imported implicitly by a member.  A script that imports a
+        sibling by its bare name imports it as a top-level module."""
+        if self._member_paths is not None:
+            return self._member_paths
+        members = {m.path for m in self.mods.values() if m.is_pkg}
+        edges = self._import_edges()
+        members |= {t.path for _m, t, how in edges if how == "package"}
+        changed = True
+        while changed:
+            changed = False
+            for m, t, how in edges:
+                if how == "implicit" and m.path in members and t.path not in members:
+                    members.add(t.path)
+                    changed = True
+        self._member_paths = members
+        return members
+
+    def importers(self, target: _Mod) -> list:
+        """(module, how) for every import of ``target`` in the project; how is
+        'package' (through the package, or implicitly from a package member)
+        or 'top' (as a top-level module, e.g. by a script of the directory)."""
+        members = self._members()
+        out = []
+        for m, t, how in self._import_edges():
+            if t is not target:
+                continue
+            if how == "implicit":
+                how = "package" if m.path in members else "top"
+            out.append((m, how))
         return out
 
     def _implicit_relative(self, mod: _Mod) -> dict:
@@ -1606,10 +1642,12 @@ class ProjectModel:
     def _relative_safety(self, mod: _Mod, pkg: str) -> tuple:
         pkgname = mod.modname.rsplit(".", 1)[0] if "." in mod.modname else mod.modname
         how = {h for _m, h in self.importers(mod)}
+        if mod.path in self._members():
+            how.add("package")
         if mod.is_pkg:
             return "safe", f"`{mod.display}` is the package `{pkgname}`'s __init__"
         if mod.info.main_guard:
-            if "package" in how or "implicit" in how:
+            if "package" in how:
                 return (
                     "manual",
                     f"`{mod.display}` is both run as a script (it has a __main__ guard) and "
@@ -1620,13 +1658,19 @@ class ProjectModel:
                 "skip",
                 "a script: its directory is on sys.path, so the absolute import works",
             )
+        if how == {"top"}:
+            return (
+                "skip",
+                "imported as a top-level module by a script of its directory: the absolute "
+                "import works",
+            )
         if "top" in how:
             return (
                 "manual",
                 f"`{mod.display}` is imported both as a top-level module and as part of "
                 f"package `{pkgname}`",
             )
-        if "package" in how or "implicit" in how:
+        if "package" in how:
             return "safe", f"`{mod.display}` is imported as part of package `{pkgname}`"
         return (
             "unsafe",

@@ -322,3 +322,24 @@ def test_a_file_migrated_alone_gets_no_cross_file_rewrites(tmp_path):
     r = tm("upgrade", tmp_path / "net" / "model.py")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "net" / "model.py").read_text().startswith("import network\n")
+
+
+def test_package_directory_run_as_scripts_keeps_absolute_imports(tmp_path):
+    """``cd pkg && python train.py``: train.py imports model as a top-level
+    module, so model's ``import layers`` is an absolute import there, in
+    Python 2 and 3 alike; a relative import would break the script."""
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/layers.py": "WIDTH = 3\n",
+            "pkg/model.py": "import layers\n\n\ndef width():\n    return layers.WIDTH\n",
+            "pkg/train.py": (
+                "import model\n\nif __name__ == '__main__':\n    print model.width()\n"
+            ),
+        },
+    )
+    r = tm("upgrade", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "pkg" / "model.py").read_text().startswith("import layers\n")
+    assert run_py(tmp_path / "pkg" / "train.py").stdout.strip() == "3"
