@@ -98,6 +98,10 @@ class Rule:
     # A pre-filter that also sees the project model's facts (ctx.project);
     # used instead of the textual one when it is set.
     project_prefilter: Optional[Callable[[str, Any], bool]] = None
+    # A check of the finished output rather than a fixer: called once per file
+    # as ``post_check(new_text, py2, remaining_findings)`` and returning
+    # ``[(line, col, message)]`` to report as manual findings of this rule.
+    post_check: Optional[Callable[[str, bool, list], list]] = None
 
     @property
     def family(self) -> str:
@@ -168,9 +172,12 @@ class Finding:
     applied: bool = False
     end_line: int = 0
     source_line: int = 0  # line in the original text (filled by the engine)
+    # Applied fixes that must be accepted or declined together share a group
+    # number (e.g. removing an import and unwrapping every use of its name).
+    group: Optional[int] = None
 
     def as_dict(self) -> dict:
-        return {
+        d = {
             "rule": self.rule,
             "line": self.line,
             "col": self.col,
@@ -180,6 +187,9 @@ class Finding:
             "suggestion": self.suggestion,
             "applied": self.applied,
         }
+        if self.group is not None:
+            d["group"] = self.group
+        return d
 
 
 @dataclass

@@ -123,6 +123,10 @@ class ModuleFacts:
       a notebook).
     * ``opaque_star`` -- a star import from a module the model cannot
       enumerate: any unknown name may come from it.
+    * ``resolved_stars`` -- the star-imported modules, as spelled in
+      ``from M import *`` (``.model``, ``torch.autograd``), whose names the
+      model enumerated into ``provided_names``; the engine's name check
+      treats any other star import as open.
     * ``origins`` -- local name -> dotted origin for names bound by a star
       import or re-exported by a project module (``Variable`` ->
       ``torch.autograd.Variable``).  The engine adds them to the file's
@@ -142,6 +146,7 @@ class ModuleFacts:
     needed_by_others: frozenset = frozenset()
     provided_names: frozenset = frozenset()
     opaque_star: bool = False
+    resolved_stars: frozenset = frozenset()
     origins: dict = field(default_factory=dict)
     classes: dict = field(default_factory=dict)
     method_index: dict = field(default_factory=dict)
@@ -997,7 +1002,7 @@ def cell_facts(cells: list, facts: Optional[ModuleFacts]) -> list:
                 else:
                     origins.setdefault(name, name)
             for imp in other.imports:
-                if imp.star and imp.module in KNOWN_STAR_EXPORTS:
+                if imp.star and imp.module in KNOWN_STAR_EXPORTS and not imp.level:
                     for n in KNOWN_STAR_EXPORTS[imp.module]:
                         provided.add(n)
                         origins.setdefault(n, f"{imp.module}.{n}")
@@ -1009,6 +1014,12 @@ def cell_facts(cells: list, facts: Optional[ModuleFacts]) -> list:
                 needed_by_others=frozenset(needed),
                 provided_names=frozenset(provided - info.bound),
                 opaque_star=bool(facts and facts.opaque_star),
+                resolved_stars=frozenset(facts.resolved_stars if facts else ())
+                | frozenset(
+                    imp.module
+                    for imp in info.imports
+                    if imp.star and imp.module in KNOWN_STAR_EXPORTS and not imp.level
+                ),
                 origins=origins,
                 classes=dict(facts.classes) if facts else {},
                 method_index=dict(facts.method_index) if facts else {},
@@ -1450,14 +1461,18 @@ class ProjectModel:
         info = mod.info
         provided: dict = {}
         opaque = False
+        resolved_stars = set()
         for imp in info.imports:
             if not imp.star:
                 continue
             target = self.resolve(mod, imp.module, imp.level)
+            spelled = "." * imp.level + imp.module
             if target is not None:
+                resolved_stars.add(spelled)
                 for n, o in self.exports(target).items():
                     provided.setdefault(n, o)
-            elif imp.module in KNOWN_STAR_EXPORTS:
+            elif imp.module in KNOWN_STAR_EXPORTS and not imp.level:
+                resolved_stars.add(spelled)
                 for n in KNOWN_STAR_EXPORTS[imp.module]:
                     provided.setdefault(n, f"{imp.module}.{n}")
             else:
@@ -1525,6 +1540,7 @@ class ProjectModel:
             needed_by_others=frozenset(self._needed.get(mod.path, ())),
             provided_names=frozenset(n for n in provided if n not in info.bound),
             opaque_star=opaque,
+            resolved_stars=frozenset(resolved_stars),
             origins=origins,
             classes=classes,
             method_index={k: tuple(v) for k, v in method_index.items()},

@@ -11,7 +11,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -149,10 +148,6 @@ def test_generated_notebooks_keep_every_name_and_compile(files):
     check_upgrade(files)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the engine's store-target invariant (issue 9 section 3, the lead's engine work)",
-)
 @SETTINGS
 @given(projects(snippets=SNIPPETS + STORE_SNIPPETS))
 def test_store_targets_never_become_calls(files):
