@@ -1748,7 +1748,7 @@ def build_models(
 
 def run_project(
     items: list,
-    rule_ids: tuple,
+    rule_ids,
     unsafe_fixes: bool,
     jobs: int,
     on_done=None,
@@ -1757,7 +1757,11 @@ def run_project(
     """Build the project model, migrate every file with its facts, and
     settle cross-file import removals.
 
-    A module's import that another module still read (``train.py`` calls
+    ``rule_ids`` is one tuple of rule ids for every item, or a list of
+    tuples aligned with ``items`` (per-file-ignores); the model always
+    covers all items of a repo.
+
+    A module's import that another module still reads (``train.py`` calls
     ``Variable`` through ``from model import *``) is kept in the first
     round.  When the results show that no module reads it any more (the
     calls were unwrapped), the module is migrated again from its original
@@ -1765,10 +1769,9 @@ def run_project(
     import exactly when nothing in the project reads it."""
     from dataclasses import replace
 
-    from torchmigrate.processing import run_pool
-
+    per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
     facts, models = build_models(items)
-    outcomes = run_pool(items, rule_ids, unsafe_fixes, jobs, on_done=on_done, facts=facts)
+    outcomes = _run_grouped(items, range(len(items)), per_item, unsafe_fixes, jobs, facts, on_done)
     for _round in range(max_rounds):
         waiting = [
             i
@@ -1784,20 +1787,36 @@ def run_project(
             break
         new_facts, models = build_models(items, texts=texts, previous=models)
         redo = []
-        updated = {}
         for i in waiting:
             key = str(items[i][0])
             old, new = facts[key], new_facts.get(key)
             if new is not None and new.needed_by_others < old.needed_by_others:
                 redo.append(i)
-                updated[key] = replace(old, needed_by_others=new.needed_by_others)
+                facts[key] = replace(old, needed_by_others=new.needed_by_others)
         if not redo:
             break
-        again = run_pool([items[i] for i in redo], rule_ids, unsafe_fixes, jobs, facts=updated)
+        again = _run_grouped(items, redo, per_item, unsafe_fixes, jobs, facts, None)
         for i, o in zip(redo, again):
             outcomes[i] = o
-        facts.update(updated)
     return outcomes
+
+
+def _run_grouped(items, indices, per_item, unsafe_fixes, jobs, facts, on_done) -> list:
+    """run_pool over ``items[i] for i in indices``, one pool run per rule set;
+    outcomes in the order of ``indices``."""
+    from torchmigrate.processing import run_pool
+
+    groups: dict = {}
+    for k, i in enumerate(indices):
+        groups.setdefault(per_item[i], []).append((k, i))
+    out: list = [None] * len(list(indices))
+    for ids, members in groups.items():
+        got = run_pool(
+            [items[i] for _k, i in members], ids, unsafe_fixes, jobs, on_done=on_done, facts=facts
+        )
+        for (k, _i), o in zip(members, got):
+            out[k] = o
+    return out
 
 
 def example_facts(example) -> Optional[ModuleFacts]:
