@@ -167,6 +167,7 @@ RULE = Rule(
         "(ImportError, or silently a different top-level module of the same name)."
     ),
     safety=SAFE,
+    short="Python 2 implicit relative import of a sibling module",
     doc=_DOC,
     examples=(
         Example(
