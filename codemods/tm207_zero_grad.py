@@ -248,6 +248,7 @@ class ZeroGradFixer(RuleFixer):
                 kind = _self_attr_kind(self.ctx, d, node)
             trailer = call.trailer
             rtext = call.receiver_text
+            short = None
             if kind == "other":
                 continue
             if kind:
@@ -284,6 +285,8 @@ class ZeroGradFixer(RuleFixer):
                         f"; the project defines zero_grad() without set_to_none ({names}), so "
                         "the receiver may be one of those classes"
                     )
+                    first = _project_zero_grads(self.ctx)[0].rsplit(".", 1)[-1]
+                    short = f"`{rtext}` may be the project's `{first}`, whose zero_grad() has no set_to_none"
 
             def fix(trailer=trailer):
                 if len(trailer.children) != 2:
@@ -291,7 +294,12 @@ class ZeroGradFixer(RuleFixer):
                 add_kwarg(trailer, "set_to_none", "False")
 
             self.report(
-                node, msg, safety, fix=fix, suggestion=f"{rtext}.zero_grad(set_to_none=False)"
+                node,
+                msg,
+                safety,
+                fix=fix,
+                suggestion=f"{rtext}.zero_grad(set_to_none=False)",
+                short=short,
             )
 
 

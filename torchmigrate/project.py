@@ -1764,9 +1764,10 @@ def run_project(
     A module's import that another module still reads (``train.py`` calls
     ``Variable`` through ``from model import *``) is kept in the first
     round.  When the results show that no module reads it any more (the
-    calls were unwrapped), the module is migrated again from its original
-    text with the smaller ``needed_by_others`` -- so a single run removes the
-    import exactly when nothing in the project reads it."""
+    calls were unwrapped; a helper was renamed in its importers too), the
+    module is migrated again from its original text with the names the
+    migrated modules read -- so a single run removes the import exactly when
+    nothing in the project reads it."""
     from dataclasses import replace
 
     per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
@@ -1790,7 +1791,9 @@ def run_project(
         for i in waiting:
             key = str(items[i][0])
             old, new = facts[key], new_facts.get(key)
-            if new is not None and new.needed_by_others < old.needed_by_others:
+            # a name others read is not read any more (an import whose uses
+            # were unwrapped, a helper renamed project-wide): migrate again
+            if new is not None and old.needed_by_others - new.needed_by_others:
                 redo.append(i)
                 facts[key] = replace(old, needed_by_others=new.needed_by_others)
         if not redo:
