@@ -184,22 +184,17 @@ def _collect(paths: list, s: Settings, resume_done: set):
 
 
 def _progress_run(items, s: Settings, quiet: bool) -> list:
-    """Run the pool over ``items``, one pool run per distinct rule set
-    (per-file-ignores), outcomes in the order of ``items``."""
-    from torchmigrate.processing import run_pool
+    """Run the pool over ``items`` with the project model (one model per
+    repo, whatever rule set each file gets through per-file-ignores),
+    outcomes in the order of ``items``."""
+    from torchmigrate.project import run_project
 
-    groups: dict = {}
-    for i, item in enumerate(items):
-        groups.setdefault(_rule_ids_for(Path(item[0]), s), []).append(i)
+    per_item = [_rule_ids_for(Path(item[0]), s) for item in items]
     results: list = [None] * len(items)
 
     def run_all(on_done=None) -> None:
-        for rule_ids, idx in groups.items():
-            got = run_pool(
-                [items[i] for i in idx], rule_ids, s.unsafe_fixes, s.jobs, on_done=on_done
-            )
-            for i, o in zip(idx, got):
-                results[i] = o
+        got = run_project(items, per_item, s.unsafe_fixes, s.jobs, on_done=on_done)
+        results[:] = got
 
     if quiet or not err.is_terminal or len(items) < 2:
         run_all()
@@ -615,6 +610,10 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
 
     for e in report.errors():
         err.print(Text(e, style="red"))
+    if not quiet:
+        for o in outcomes:
+            for n in getattr(o, "notes", ()):
+                err.print(Text(n, style="yellow"))
     if report.show_warnings:
         for w in report.warnings():
             err.print(Text(w, style="yellow"))
