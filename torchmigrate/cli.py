@@ -697,11 +697,12 @@ def _exit(fn) -> None:
 def _register_harness() -> None:
     """Add `verify` and `run` (the differential harness) to the app."""
     try:
-        from torchmigrate.harness.commands import run_command, verify_command
+        from torchmigrate.harness.commands import oldenv_command, run_command, verify_command
     except ImportError:  # pragma: no cover - harness package missing
         return
     app.command("verify")(verify_command)
     app.command("run")(run_command)
+    app.command("oldenv")(oldenv_command)
 
 
 def main(argv: Optional[list] = None) -> None:
@@ -712,7 +713,7 @@ def main(argv: Optional[list] = None) -> None:
         argv = argv[:i]
     # The harness needs torch; only load it when its commands (or the help) are asked for,
     # so `upgrade` and `check` never import torch.
-    if not argv or argv[0] in ("verify", "run", "--help", "-h"):
+    if not argv or argv[0] in ("verify", "run", "oldenv", "--help", "-h"):
         _register_harness()
     try:
         app(args=argv, prog_name="torchmigrate")

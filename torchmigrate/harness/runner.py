@@ -208,6 +208,8 @@ def run_pair(
                         )
                     r.copy_notes = rep.notes
                 r.copy_root = copy_root
+                if s.python:
+                    r.copy_notes += _rewrite_for_python3(s.python, copy_root)
                 home, tmp = side_dir / "home", side_dir / "tmp"
                 for d in (home, tmp):
                     d.mkdir(parents=True, exist_ok=True)
@@ -331,6 +333,33 @@ def _old_env(env: dict, synthetic: bool) -> dict:
     env.pop("PYTHONWARNINGS", None)
     env["PYTHONIOENCODING"] = "utf-8"
     return env
+
+
+def _rewrite_for_python3(python: str, root: Path) -> list[str]:
+    """A Python 3 old interpreter cannot run Python 2 sources or ``async=`` keywords: the
+    copy gets the source loader's rewrite (the parent has fissix; the old side does not)."""
+    from .oldenv import python_version
+
+    try:
+        if python_version(Path(python)).startswith("2."):
+            return []
+    except ValueError as exc:
+        return [str(exc)]
+    from .loader import decode_source, rewrite_source
+
+    notes = []
+    for p in sorted(root.rglob("*.py")):
+        try:
+            text = decode_source(p.read_bytes())
+            new = rewrite_source(text, str(p))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        if new != text:
+            p.write_text(new, encoding="utf-8")
+            notes.append(
+                f"{p.relative_to(root)}: Python 2 / async= source rewritten for the old interpreter"
+            )
+    return notes
 
 
 def _compare_one(i, po, pn, rtol, atol, stats) -> StepDiff:
