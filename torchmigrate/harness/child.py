@@ -82,6 +82,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--synthetic-data", action="store_true")
     ap.add_argument("--synthetic-samples", type=int, default=None)
     ap.add_argument("--allow-write", action="append", default=[])
+    ap.add_argument("--portable-rng", action="store_true")
     return ap.parse_args(argv), extra
 
 
@@ -103,12 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     from . import legacy_runtime, loader
 
     _seed_everything(opts.seed, opts.device, deterministic=not opts.no_record)
+    if opts.portable_rng:
+        from .portable import tm_rng
+
+        tm_rng.install(opts.seed)
     if opts.device == "cpu":
         device_mod.install_cpu()
     if opts.synthetic_data:
-        from . import synthetic
+        import tm_synthetic  # on the path with --synthetic-data (``synthetic/``)
 
-        synthetic.install(samples=opts.synthetic_samples)
+        tm_synthetic.install(samples=opts.synthetic_samples)
     if opts.legacy:
         legacy_runtime.install()
         loader.install(opts.root or os.path.dirname(os.path.abspath(opts.script)))

@@ -48,7 +48,6 @@ import errno
 import json
 import os
 import re
-import secrets
 import selectors
 import shutil
 import signal

@@ -82,8 +82,11 @@ def python_version(python: Path) -> str:
 
 
 def _clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    # no site pip configuration: a site-wide constraint such as ``torch<=2.x`` makes the
+    # old pips (legacy resolver) install the newest torch instead of the pinned one
+    env["PIP_CONFIG_FILE"] = os.devnull
     return env
 
 
@@ -127,7 +130,8 @@ def create(
     numpy_version = numpy_version or _NUMPY_FOR_PYTHON.get(pyver)
     reqs = [f"torch=={torch_version}"] + ([f"numpy=={numpy_version}"] if numpy_version else [])
     if pyver.startswith("2."):
-        reqs.append("future")  # torch's Python 2 wheels import ``builtins`` from it
+        # torch's Python 2 wheels import ``builtins`` (from future) and ``typing``
+        reqs += ["future", "typing"]
     wheels = env.parent.parent / "wheels" / f"py{pyver}"
     wheels.mkdir(parents=True, exist_ok=True)
     site = env / "site-packages"
@@ -136,12 +140,9 @@ def create(
     site.mkdir(parents=True)
     pip = [str(python), "-m", "pip"]
     steps = [
-        # --isolated: no site pip configuration (a site constraint such as ``torch<=2.x``
-        # makes old pips resolve the constraint instead of the pinned version)
-        pip + ["--isolated", "download", "--dest", str(wheels), *reqs],
+        pip + ["download", "--dest", str(wheels), *reqs],
         pip
         + [
-            "--isolated",
             "install",
             "--no-index",
             "--find-links",
@@ -175,7 +176,10 @@ def create(
         env=_clean_env(),
     )
     if check.returncode != 0 or not check.stdout.strip().startswith(torch_version):
-        raise RuntimeError(f"the new environment does not import torch: {check.stderr[-400:]}")
+        raise RuntimeError(
+            "the new environment does not import torch "
+            f"(got {check.stdout.strip()!r}): {check.stderr[-400:]}"
+        )
     (env / "ready").write_text(f"{pyver} {torch_version}\n", encoding="utf-8")
     log(f"ready: {wrapper}  (torch {check.stdout.strip()})")
     return wrapper

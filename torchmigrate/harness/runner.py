@@ -130,6 +130,7 @@ def child_command(
     synthetic_samples: int | None = None,
     allow_write: list[Path] | None = None,
     python: str | None = None,
+    portable_rng: bool = False,
 ) -> list[str]:
     if python:
         cmd = [python, os.path.join(PORTABLE_DIR, "tm_oldchild.py")]
@@ -155,6 +156,8 @@ def child_command(
             cmd += ["--synthetic-samples", str(synthetic_samples)]
     for d in allow_write or []:
         cmd += ["--allow-write", str(d)]
+    if portable_rng:
+        cmd.append("--portable-rng")
     return [*cmd, "--", *args]
 
 
@@ -243,6 +246,7 @@ def run_pair(
                     synthetic_samples=synthetic_samples,
                     allow_write=[work.path / s.label],
                     python=s.python,
+                    portable_rng=any(x.python for x in sides),
                 )
                 sups[s.label] = contain.Supervised(
                     cmd, copied.parent, work.path / f"{s.label}-out", s.label, env
@@ -347,7 +351,7 @@ def _rewrite_for_python3(python: str, root: Path) -> list[str]:
         return [str(exc)]
     from .loader import decode_source, rewrite_source
 
-    notes = []
+    n = 0
     for p in sorted(root.rglob("*.py")):
         try:
             text = decode_source(p.read_bytes())

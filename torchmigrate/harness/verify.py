@@ -167,6 +167,8 @@ def decide(
         for p in info.changed_in_tree:
             res.warnings.append(f"a file in your tree changed while the {label} script ran: {p}")
         for n in info.copy_notes:
+            if "rewritten for the Python 3 old interpreter" in n:
+                continue  # information, not a problem
             res.warnings.append(f"{label} copy: {n}")
         if info.output_truncated:
             res.warnings.append(

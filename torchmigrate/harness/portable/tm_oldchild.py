@@ -38,6 +38,7 @@ def parse(argv):
     ap.add_argument("--synthetic-data", action="store_true")
     ap.add_argument("--synthetic-samples", type=int, default=None)
     ap.add_argument("--allow-write", action="append", default=[])
+    ap.add_argument("--portable-rng", action="store_true")
     return ap.parse_args(argv), extra
 
 
@@ -82,13 +83,16 @@ def main(argv=None):
     import warnings
 
     warnings.simplefilter("ignore")
-    import torch  # noqa: F401
-
     import tm_bridge
     import tm_trace
+    import torch  # noqa: F401
     from tm_recorder import Recorder, StopRecording
 
     seed_everything(opts.seed, opts.device)
+    if opts.portable_rng:
+        import tm_rng
+
+        tm_rng.install(opts.seed)
     tm_bridge.install(opts.device)
     if opts.synthetic_data:
         import tm_synthetic

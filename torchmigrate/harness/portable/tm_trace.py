@@ -138,7 +138,7 @@ def script_frames(tb, roots):
     while tb is not None:
         code = tb.tb_frame.f_code
         fn = os.path.realpath(code.co_filename)
-        if any(fn == r or fn.startswith(r + os.sep) for r in roots):
+        if not code.co_filename.startswith("<") and any(fn == r or fn.startswith(r + os.sep) for r in roots):
             frames.append([code.co_filename, tb.tb_lineno, code.co_name])
         tb = tb.tb_next
     return frames
