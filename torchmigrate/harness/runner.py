@@ -360,10 +360,10 @@ def _rewrite_for_python3(python: str, root: Path) -> list[str]:
             continue
         if new != text:
             p.write_text(new, encoding="utf-8")
-            notes.append(
-                f"{p.relative_to(root)}: Python 2 / async= source rewritten for the old interpreter"
-            )
-    return notes
+            n += 1
+    if not n:
+        return []
+    return [f"{n} Python 2 / async= source file(s) rewritten for the Python 3 old interpreter"]
 
 
 def _compare_one(i, po, pn, rtol, atol, stats) -> StepDiff:
