@@ -43,6 +43,7 @@ class Side:
     legacy: bool
     python: str | None = None  # a genuine old interpreter (old side only)
     prepared: Path | None = None  # an existing copy of ``root`` to use instead of copying
+    reuse_trace: Path | None = None  # a kept trace of an earlier run of this side: not rerun
 
 
 @dataclasses.dataclass
@@ -181,19 +182,28 @@ def run_pair(
     synthetic_samples: int | None = None,
     rtol: float | None = None,
     atol: float | None = None,
+    keep_old_trace: Path | None = None,
 ) -> PairRun:
-    """Run both sides in parallel, compare on the fly; see the module docstring."""
+    """Run both sides in parallel, compare on the fly; see the module docstring.
+
+    ``keep_old_trace``: keep the old side's whole trace (and output) in that directory,
+    so later runs against other versions of the new script can reuse it
+    (``Side.reuse_trace``) instead of running the old script again."""
     start = time.monotonic()
-    sides = (old, new)
-    results = {s.label: SideResult(s.label, s.script, s.root) for s in sides}
+    sides = tuple(x for x in (old, new) if x.reuse_trace is None)
+    reused = tuple(x for x in (old, new) if x.reuse_trace is not None)
+    keep = {x.label for x in reused} | ({"old"} if keep_old_trace is not None else set())
+    results = {s.label: SideResult(s.label, s.script, s.root) for s in (old, new)}
     diffs: list[StepDiff] = []
     stats = Stats()
     budget_stop = None
+    for s in reused:
+        _load_kept(results[s.label], s.reuse_trace)
     roots = [s.root for s in sides]
     with contain.WorkDir(avoid=roots) as work:
         sups: dict[str, contain.Supervised] = {}
         before: dict[str, dict] = {}
-        traces: dict[str, Path] = {}
+        traces: dict[str, Path] = {s.label: s.reuse_trace for s in reused}
         ctls: dict[str, Path] = {}
         try:
             for s in sides:
@@ -246,7 +256,7 @@ def run_pair(
                     synthetic_samples=synthetic_samples,
                     allow_write=[work.path / s.label],
                     python=s.python,
-                    portable_rng=any(x.python for x in sides),
+                    portable_rng=bool(old.python or new.python),
                 )
                 sups[s.label] = contain.Supervised(
                     cmd, copied.parent, work.path / f"{s.label}-out", s.label, env
@@ -257,13 +267,15 @@ def run_pair(
             window_open = True
             while True:
                 done = {k: sup.poll() for k, sup in sups.items()}
+                done.update({s.label: True for s in reused})
                 # compare the compared-window steps that both sides have written
                 while window_open and i <= steps:
                     po, pn = step_path(traces["old"], i), step_path(traces["new"], i)
                     if po.exists() and pn.exists():
                         diffs.append(_compare_one(i, po, pn, rtol, atol, stats))
-                        for p in (po, pn):
-                            p.unlink()
+                        for label, p in (("old", po), ("new", pn)):
+                            if label not in keep:
+                                p.unlink()
                         _write_ctl(ctls, "consumed", i)
                         i += 1
                         continue
@@ -275,7 +287,7 @@ def run_pair(
                     break
                 now = time.monotonic()
                 if budget_at is not None and budget_stop is None and now > budget_at:
-                    budget_stop = max(count_steps(traces[k]) for k in traces) + 1
+                    budget_stop = max(count_steps(traces[s.label]) for s in sides) + 1
                     budget_stop = max(budget_stop, steps)
                     _write_ctl(ctls, "stop_at", budget_stop)
                 if now > deadline:
@@ -300,6 +312,9 @@ def run_pair(
             r.steps = read_steps(traces[s.label])
             after = contain.snapshot_stats(s.root)
             r.changed_in_tree = contain.changed_files(before.get(s.label, {}), after)
+        for s in reused:
+            r = results[s.label]
+            r.steps = read_steps(traces[s.label])
         # compared-window steps written by one side only
         if i <= steps:
             n_old = _window_count(results["old"], steps)
@@ -316,6 +331,8 @@ def run_pair(
                             _step_info(pn) if pn.exists() else None,
                         )
                     )
+        if keep_old_trace is not None and "old" in sups:
+            _keep(results["old"], traces["old"], keep_old_trace)
     return PairRun(
         results["old"],
         results["new"],
@@ -325,6 +342,40 @@ def run_pair(
         budget_stop,
         int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
     )
+
+
+def _keep(r: SideResult, trace: Path, dest: Path) -> None:
+    """Store a side's trace and what the parent learnt about it, for ``_load_kept``."""
+    import json
+    import shutil
+
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(trace, dest)
+    (dest / "stdout").write_text(r.stdout, encoding="utf-8")
+    (dest / "stderr").write_text(r.stderr, encoding="utf-8")
+    meta = {
+        "status": r.status,
+        "seconds": r.seconds,
+        "timed_out": r.timed_out,
+        "copy_root": str(r.copy_root),
+        "copy_notes": r.copy_notes,
+        "changed_in_tree": r.changed_in_tree,
+    }
+    (dest / "side.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _load_kept(r: SideResult, trace: Path) -> None:
+    import json
+
+    meta = json.loads((trace / "side.json").read_text(encoding="utf-8"))
+    r.status, r.seconds, r.timed_out = meta["status"], meta["seconds"], meta["timed_out"]
+    r.copy_root = Path(meta["copy_root"])
+    r.copy_notes, r.changed_in_tree = meta["copy_notes"], meta["changed_in_tree"]
+    r.stdout = (trace / "stdout").read_text(encoding="utf-8")
+    r.stderr = (trace / "stderr").read_text(encoding="utf-8")
+    r.result = read_result(trace)
+    r.steps = read_steps(trace)
 
 
 def _old_env(env: dict, synthetic: bool) -> dict:

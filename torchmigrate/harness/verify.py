@@ -55,12 +55,16 @@ def verify_pair(
     prepared_old: Path | None = None,
     compare_output_mode: str = "fail",
     run_rtol: float = RUN_RTOL,
+    keep_old_trace: Path | None = None,
+    reuse_old_trace: Path | None = None,
 ) -> VerifyResult:
     """Run ``old`` (legacy runtime, or ``old_python``) and ``new`` (plain torch); compare.
 
     ``root``/``old_root``/``new_root`` set the trees to copy (default: ``find_root``);
     ``prepared_old`` is an existing copy of the old tree (``upgrade --verify``'s snapshot),
-    used as the old side's work copy instead of copying again."""
+    used as the old side's work copy instead of copying again.  ``keep_old_trace`` keeps
+    the old side's trace in a directory; ``reuse_old_trace`` compares against such a kept
+    trace instead of running the old script again (``upgrade --verify``'s bisection)."""
     old, new = Path(old), Path(new)
     args = list(args or [])
     for p in (old, new):
@@ -86,7 +90,15 @@ def verify_pair(
 
     start = time.monotonic()
     pair = run_pair(
-        Side("old", old, roots[0], legacy=True, python=old_python, prepared=prepared_old),
+        Side(
+            "old",
+            old,
+            roots[0],
+            legacy=True,
+            python=old_python,
+            prepared=prepared_old,
+            reuse_trace=reuse_old_trace,
+        ),
         Side("new", new, roots[1], legacy=False),
         args,
         steps=steps,
@@ -99,6 +111,7 @@ def verify_pair(
         synthetic_samples=synthetic_samples,
         rtol=rtol,
         atol=atol,
+        keep_old_trace=keep_old_trace,
     )
     if pair.error is not None:
         return _usage(old, new, f"error: {pair.error}")
@@ -193,6 +206,9 @@ def decide(
         res.verdict, res.message = verdict, message
         return res
 
+    if first is not None and first.missing_side is not None:
+        if any(lab == first.missing_side for lab, _ in crashed):
+            first = None  # the side stopped recording because it crashed: report the crash
     if first is not None:
         msg = "diverged at " + explain_step(first)
         if crashed:
