@@ -27,6 +27,9 @@ from .crashes import explain_crash
 from .report import SideInfo, VerifyResult, explain_step, tail
 from .runner import PairRun, Side, SideResult, run_pair
 
+# tolerances against a genuine old torch (see verify_pair)
+GENUINE_RTOL, GENUINE_ATOL, GENUINE_RUN_RTOL = 1e-4, 1e-5, 5e-3
+
 
 def _usage(old, new, message: str) -> VerifyResult:
     return VerifyResult(SideInfo(str(old)), SideInfo(str(new)), "usage", message)
@@ -88,6 +91,12 @@ def verify_pair(
             return _usage(old, new, f"error: {script} is not inside --root {r}")
         roots.append(r)
 
+    if old_python is not None:
+        # different torch versions run different kernels (BLAS, convolution algorithms):
+        # equivalent maths differs by more ulps than within one torch
+        rtol = GENUINE_RTOL if rtol is None else rtol
+        atol = GENUINE_ATOL if atol is None else atol
+        run_rtol = max(run_rtol, GENUINE_RUN_RTOL)
     start = time.monotonic()
     pair = run_pair(
         Side(

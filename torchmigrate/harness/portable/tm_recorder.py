@@ -29,7 +29,8 @@ number (the time budget), whichever comes first.  Stopping raises ``StopRecordin
 ``BaseException``, so ``except Exception`` blocks in scripts do not swallow it).
 
 Tracked leaves: every parameter of every top-level ``nn.Module`` built by the script,
-and every leaf tensor reached by a ``backward`` call.  Names: ``Class.path.to.param``
+and every leaf tensor reached by the step's ``backward`` calls (a leaf of an earlier
+step is not recorded again: whether it is still alive depends on the torch version).  Names: ``Class.path.to.param``
 for module parameters (``Class#2.…`` for a second top-level instance of the same class,
 in construction order); other leaves get ``leaf0``, ``leaf1`` ... in order of first use.
 """
@@ -85,6 +86,7 @@ class Recorder(object):
         self._modules = []
         self._leaves = {}  # id -> (ref, name)
         self._leaf_order = []
+        self._step_leaves = set()  # ids of the plain leaves reached in the open step
         self._n_plain = 0
         self._optimizers = 0
         self._open = None
@@ -232,6 +234,8 @@ class Recorder(object):
             if pid in by_id:
                 out[name] = by_id[pid]
         for lid in self._leaf_order:
+            if lid not in self._step_leaves:
+                continue  # a leaf of an earlier step (alive or not depending on the torch)
             ref, name = self._leaves[lid]
             t = ref()
             if t is not None and name not in out:
@@ -315,7 +319,9 @@ class Recorder(object):
         if self._optimizers == 0 and self._open is not None:
             # manual mode: the previous backward's step ends now (params updated by hand)
             self._close()
-        self._track(self._graph_leaves(roots))
+        leaves = self._graph_leaves(roots)
+        self._track(leaves)
+        self._step_leaves.update(id(t) for t in leaves)
         if self._open is None:
             self._open = self._new_step()
         step = self._open
@@ -361,6 +367,7 @@ class Recorder(object):
                 self._write_grads()
             self._write("param", self._all_tracked())
         step.pop("grads_taken", None)
+        self._step_leaves = set()
         step["partial"] = partial
         info = dict(step)
         if self._writer is not None:
