@@ -450,17 +450,20 @@ def _heal(first, texts: dict, changed: dict, run) -> HealResult:
 
 
 def _evidence(result) -> str:
-    first = result.first_divergence()
-    if first is not None:
-        from torchmigrate.harness.report import explain_step
+    """The first diverging step and tensor, or the crash (file:line, error, idiom)."""
+    from torchmigrate.harness.report import explain_step
 
+    first = result.first_divergence()
+    if first is not None and first.missing_side is None:
         return "verify: " + explain_step(first)
     new = result.new
     if new.error_tail:
         last = new.error_tail.strip().splitlines()[-1]
         at = f" at {new.crash_at}" if new.crash_at else ""
         hint = f" ({new.crash_hint})" if new.crash_hint else ""
-        return f"verify: the migrated script crashed{at}: {last}{hint}"
+        return f"verify: the migrated script crashed{at} after step {new.steps}: {last}{hint}"
+    if first is not None:
+        return "verify: " + explain_step(first)
     return "verify: " + result.message
 
 

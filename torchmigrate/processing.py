@@ -143,7 +143,15 @@ def run_pool(
 # --------------------------------------------------------------------------
 # Configuration: [tool.torchmigrate] in the nearest pyproject.toml
 # --------------------------------------------------------------------------
-CONFIG_KEYS = {"select", "ignore", "exclude", "unsafe-fixes", "py2", "jobs"}
+CONFIG_KEYS = {
+    "select",
+    "ignore",
+    "exclude",
+    "unsafe-fixes",
+    "py2",
+    "jobs",
+    "verify",
+}  # verify: heal.py
 
 
 def find_pyproject(start: Path) -> Optional[Path]:

@@ -123,11 +123,11 @@ def test_writes_outside_the_work_copy_are_blocked_and_reported(tmp_path):
     (repo / "src" / "data").symlink_to(real_data)  # an absolute link in the tree
     outside = tmp_path / "outside.txt"
     writes = (
-        "for path in ['../../escaped.txt', %r, 'data/keep.txt']:\n"
+        f"for path in ['../../escaped.txt', {str(outside)!r}, 'data/keep.txt']:\n"
         "    try:\n"
         "        open(path, 'w').write('clobbered')\n"
         "    except PermissionError:\n"
-        "        print('blocked', path)\n" % str(outside)
+        "        print('blocked', path)\n"
     )
     (repo / "src" / "s.py").write_text(writes + tiny(3))
     out = verify(repo / "src" / "s.py", repo / "src" / "s.py", "--root", repo)
