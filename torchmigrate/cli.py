@@ -570,9 +570,12 @@ def upgrade(
     steps: int = typer.Option(3, "--steps", help="Training steps compared by --verify."),
     device: str = typer.Option("cpu", "--device", help="--verify device: cpu or cuda."),
     timeout: float = typer.Option(300.0, "--timeout", help="--verify timeout per side, seconds."),
+    synthetic_data: bool = typer.Option(
+        False, "--synthetic-data", help="--verify: fake datasets and text corpora (no downloads)."
+    ),
 ) -> None:
     """Rewrite legacy PyTorch idioms in place (or --diff / --out DIR)."""
-    opts = {"steps": steps, "device": device, "timeout": timeout}
+    opts = {"steps": steps, "device": device, "timeout": timeout, "synthetic": synthetic_data}
     _exit(
         lambda: _run_upgrade(
             "upgrade",

@@ -197,3 +197,28 @@ def test_upgrade_verify_entry_points_from_pyproject(tmp_path):
     out = tm("upgrade", "--diff", "--verify", repo, repo)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "4 step(s) in the whole run" in flat(out)
+
+
+def test_run_and_upgrade_verify_take_synthetic_data(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(DATA / "tv" / "legacy_mnist.py", repo / "train.py")
+    out = tm("run", "--legacy", "--synthetic-data", repo / "train.py")
+    assert out.returncode == 0, out.stderr
+    assert "Test set: Average loss" in out.stdout
+    out = tm("upgrade", "--unsafe-fixes", "--verify", repo / "train.py", "--synthetic-data", repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "match" in flat(out) and "loss.item()" in (repo / "train.py").read_text()
+
+
+def test_budget_stops_both_sides_at_the_same_step(tmp_path):
+    d = tmp_path / "p"
+    d.mkdir()
+    slow = tiny(3000, "    import time; time.sleep(0.005)")
+    (d / "s.py").write_text(slow)
+    r = tmp_path / "r.json"
+    out = verify(d / "s.py", d / "s.py", "--budget", "4", "--report", r)
+    assert out.returncode == 0, out.stdout
+    data = report(r)
+    assert data["old"]["stop_reason"] == data["new"]["stop_reason"] == "budget"
+    assert data["old"]["steps"] == data["new"]["steps"] == data["budget_stop"] < 3000

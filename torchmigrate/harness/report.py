@@ -136,6 +136,11 @@ def compared_line(result: VerifyResult) -> str:
         )
     if result.output is not None and result.output.numbers_compared:
         parts.append(f"{result.output.numbers_compared} printed number(s) compared")
+    if result.parent_peak_rss_mb:
+        parts.append(
+            f"peak memory: parent {result.parent_peak_rss_mb:.0f} MB, old {result.old.peak_rss_mb:.0f} MB, "
+            f"new {result.new.peak_rss_mb:.0f} MB; {result.seconds:.1f}s including the comparison"
+        )
     return "; ".join(parts)
 
 
