@@ -344,7 +344,8 @@ def verify_upgrade(
         render(first)
         entry = {"script": str(ep.script), "args": ep.args, "verdict": first.verdict}
         report["entry_points"].append(entry)
-        if first.verdict in ("match", "usage", "nothing") or first.old.error_tail:
+        if first.verdict not in ("diverged", "crash") or first.old.error_tail:
+            # only a divergence or a crash of the migrated side can be a fix's doing
             verdicts.append(first.verdict)
             continue
         if not kept.exists():

@@ -485,8 +485,8 @@ def clean_stale(base: Path, min_age: float = 60.0) -> int:
 
 
 def choose_base(avoid: list[Path]) -> Path:
-    """A directory for work dirs that is not inside (and does not contain) any of
-    ``avoid`` (the trees that will be copied)."""
+    """A writable directory for work dirs that is not inside any of ``avoid`` (the trees
+    that will be copied; a work dir inside one would be copied into itself)."""
     avoid = [Path(os.path.realpath(a)) for a in avoid]
     candidates = []
     env = os.environ.get("TORCHMIGRATE_WORKDIR")
@@ -501,11 +501,8 @@ def choose_base(avoid: list[Path]) -> Path:
         except OSError:
             continue
         real = Path(os.path.realpath(c))
-        if any(_is_within(real, a) or _is_within(a, real) and a != real for a in avoid):
-            # inside a copied tree (would copy itself) -- or an ancestor of one, which is
-            # fine only when the tree is not below it; be strict and skip both
-            if any(_is_within(real, a) for a in avoid):
-                continue
+        if any(_is_within(real, a) for a in avoid):
+            continue  # inside a tree that will be copied: the copy would contain itself
         if os.access(real, os.W_OK):
             return real
     raise OSError("no writable directory for the verification's work copy outside the tree")
