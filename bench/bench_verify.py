@@ -110,12 +110,16 @@ def main() -> None:
     if len(opts.pair) == 2:
         rows.append(bench("given", Path(opts.pair[0]), Path(opts.pair[1]), 1000000))
     else:
-        rows.append(bench("small (test pair)", DATA / "legacy_train.py", DATA / "modern_train.py", 8))
+        rows.append(
+            bench("small (test pair)", DATA / "legacy_train.py", DATA / "modern_train.py", 8)
+        )
         with tempfile.TemporaryDirectory() as tmp:
             old, new = Path(tmp) / "big_old.py", Path(tmp) / "big_new.py"
             old.write_text(BIG_OLD.format(steps=opts.big_steps))
             new.write_text(BIG_NEW.format(steps=opts.big_steps))
-            rows.append(bench(f"big (21M params, {opts.big_steps} steps)", old, new, opts.big_steps))
+            rows.append(
+                bench(f"big (21M params, {opts.big_steps} steps)", old, new, opts.big_steps)
+            )
     for r in rows:
         print(" | ".join(f"{k}: {v}" for k, v in r.items()))
 
