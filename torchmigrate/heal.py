@@ -323,7 +323,12 @@ def verify_upgrade(
             ep=ep,
             kept=kept,
             vopts=vopts,
+            only=len(entries) == 1,
         ):
+            # each tree is copied once: the snapshot is the old side's work copy (the old
+            # script runs once per entry point; later runs reuse its kept trace; with
+            # several entry points the snapshot must stay pristine, so it is copied), and
+            # every candidate tree is the new side's work copy
             tree = _build_tree(snapshot, candidate)
             try:
                 return verify_pair(
@@ -332,6 +337,8 @@ def verify_upgrade(
                     ep.args,
                     old_root=snapshot.tree,
                     new_root=tree,
+                    prepared_old=snapshot.tree if (first and only) else None,
+                    prepared_new=tree,
                     keep_old_trace=kept if first else None,
                     reuse_old_trace=None if first else kept,
                     **vopts,

@@ -234,7 +234,7 @@ def run_pair(
                 r = results[s.label]
                 rel = Path(os.path.realpath(s.script)).relative_to(os.path.realpath(s.root))
                 copied = r.copy_root / rel
-                if s.label not in before:
+                if s.prepared is None:  # (a prepared copy is not the user's tree)
                     before[s.label] = contain.snapshot_stats(s.root)
                 env = child_env(seed, work.path / s.label / "home", work.path / s.label / "tmp")
                 if s.python:
@@ -254,7 +254,7 @@ def run_pair(
                     max_steps=max_steps,
                     synthetic=synthetic,
                     synthetic_samples=synthetic_samples,
-                    allow_write=[work.path / s.label],
+                    allow_write=[work.path / s.label, r.copy_root],
                     python=s.python,
                     portable_rng=bool(old.python or new.python),
                 )
@@ -310,8 +310,9 @@ def run_pair(
             r.stdout, r.stderr = sup.read_stdout(), sup.read_stderr()
             r.result = read_result(traces[s.label])
             r.steps = read_steps(traces[s.label])
-            after = contain.snapshot_stats(s.root)
-            r.changed_in_tree = contain.changed_files(before.get(s.label, {}), after)
+            if s.label in before:
+                after = contain.snapshot_stats(s.root)
+                r.changed_in_tree = contain.changed_files(before[s.label], after)
         for s in reused:
             r = results[s.label]
             r.steps = read_steps(traces[s.label])

@@ -56,6 +56,7 @@ def verify_pair(
     old_root: Path | None = None,
     new_root: Path | None = None,
     prepared_old: Path | None = None,
+    prepared_new: Path | None = None,
     compare_output_mode: str = "fail",
     run_rtol: float = RUN_RTOL,
     keep_old_trace: Path | None = None,
@@ -65,7 +66,7 @@ def verify_pair(
 
     ``root``/``old_root``/``new_root`` set the trees to copy (default: ``find_root``);
     ``prepared_old`` is an existing copy of the old tree (``upgrade --verify``'s snapshot),
-    used as the old side's work copy instead of copying again.  ``keep_old_trace`` keeps
+    used as the old side's work copy instead of copying again (``prepared_new`` likewise).  ``keep_old_trace`` keeps
     the old side's trace in a directory; ``reuse_old_trace`` compares against such a kept
     trace instead of running the old script again (``upgrade --verify``'s bisection)."""
     old, new = Path(old), Path(new)
@@ -108,7 +109,7 @@ def verify_pair(
             prepared=prepared_old,
             reuse_trace=reuse_old_trace,
         ),
-        Side("new", new, roots[1], legacy=False),
+        Side("new", new, roots[1], legacy=False, prepared=prepared_new),
         args,
         steps=steps,
         max_steps=max_steps,
