@@ -1159,6 +1159,8 @@ def _register_harness(load: bool) -> None:
     keep them in the help and say how to install them."""
     if load:
         try:
+            import torch  # noqa: F401 - the harness commands need it (imported lazily)
+
             from torchmigrate.harness.commands import run_command, verify_command
         except ImportError as exc:
             name = getattr(exc, "name", "") or ""
