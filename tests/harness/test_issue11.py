@@ -44,7 +44,7 @@ def test_a_truncating_division_rewrite_fails_verify(tmp_path):
     assert out.returncode == 1
     assert "diverged at step 1" in flat(out) or "crash" in flat(out)
     # ... and the division rule leaves the ambiguous expression for a person
-    chk = tm("check", "--unsafe-fixes", old)
+    chk = tm("check", "--unsafe-fixes", "--output-format", "full", old)
     assert "TM203 [manual]" in chk.stdout and "FloatTensor" in chk.stdout
 
 
