@@ -195,7 +195,8 @@ def test_upgrade_verify_entry_points_from_pyproject(tmp_path):
         '[tool.torchmigrate.verify]\nentry-points = [{script = "train.py", args = ["4"]}]\n'
     )
     out = tm("upgrade", "--diff", "--verify", repo, repo)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.returncode == 1, out.stdout + out.stderr  # --diff: changes are pending
+    assert "match: 3 step(s) identical" in flat(out)
     assert "4 step(s) in the whole run" in flat(out)
 
 
