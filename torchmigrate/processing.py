@@ -49,17 +49,20 @@ def _with_cell(items, cell=None) -> list:
 
 
 def process_file(
-    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool
+    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool, facts=None
 ) -> FileOutcome:
-    """Read, migrate and render one file.  Never raises for bad input."""
+    """Read, migrate and render one file.  Never raises for bad input.
+
+    ``facts`` is the file's slice of the project model
+    (:class:`torchmigrate.project.ModuleFacts`, picklable) or None."""
     rules = _rules(rule_ids)
 
     def attempt() -> FileOutcome:
         out = FileOutcome(path=display, repo=repo, status="unchanged")
         if path.endswith(".ipynb"):
-            _process_notebook(Path(path), display, rules, unsafe_fixes, out)
+            _process_notebook(Path(path), display, rules, unsafe_fixes, out, facts)
         else:
-            _process_python(Path(path), display, rules, unsafe_fixes, out)
+            _process_python(Path(path), display, rules, unsafe_fixes, out, facts)
         return out
 
     try:
@@ -141,12 +144,14 @@ def _settle(out: FileOutcome, display: str, res, render) -> None:
         out.status = "changed"
 
 
-def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
+def _process_python(
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
+) -> None:
     src = read_source(path)
     out.fingerprint = src.fingerprint
     fstring_line = fstring_312_line(src.text)
     try:
-        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display)
+        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display, project=facts)
     except MigrationError as exc:
         if fstring_line is not None:
             raise SourceError(path, FSTRING_312, fstring_line) from None
@@ -191,7 +196,7 @@ def _check_reads_back(path: Path, src, data: bytes, text: str) -> None:
 
 
 def _process_notebook(
-    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
 ) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
@@ -203,7 +208,7 @@ def _process_notebook(
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, "notebook is not UTF-8", line) from None
     try:
-        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes)
+        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes, project=facts)
     except NotebookError as exc:
         out.status = "failed"
         out.errors.append(f"{display}: {exc.message}")
@@ -211,6 +216,7 @@ def _process_notebook(
     out.fixes = [d for cf in res.fixes for d in _with_cell([cf.finding], cf.cell)]
     out.findings = [d for cf in res.findings for d in _with_cell([cf.finding], cf.cell)]
     out.suppressed = res.suppressed
+    out.notes = [f"{display}: {n}" for n in res.notes]
     _settle(out, display, res, lambda text: text.encode("utf-8"))
 
 
@@ -220,12 +226,14 @@ def run_pool(
     unsafe_fixes: bool,
     jobs: int,
     on_done: Optional[Callable[[FileOutcome], None]] = None,
+    facts: Optional[dict] = None,
 ) -> list:
     """Process ``items`` = [(path, repo, display)] and return outcomes in order.
 
-    A worker process that dies (killed, out of memory, a crash in native
+    ``facts`` maps ``str(path)`` to the file's project facts.  A worker process that dies (killed, out of memory, a crash in native
     code) does not stop the run: the files it left unfinished are retried one
     per fresh worker, and the file that kills its worker again is a failure."""
+    facts = facts or {}
     results: list = [None] * len(items)
 
     def done(i: int, outcome: FileOutcome) -> None:
@@ -235,11 +243,17 @@ def run_pool(
 
     if jobs <= 1 or len(items) <= 1:
         for i, (path, repo, display) in enumerate(items):
-            done(i, process_file(str(path), repo, display, rule_ids, unsafe_fixes))
+            done(
+                i,
+                process_file(
+                    str(path), repo, display, rule_ids, unsafe_fixes, facts.get(str(path))
+                ),
+            )
         return results
-    unfinished = _pool_pass(list(range(len(items))), items, rule_ids, unsafe_fixes, jobs, done)
+    args = (items, rule_ids, unsafe_fixes, facts, done)
+    unfinished = _pool_pass(list(range(len(items))), *args, jobs)
     for i in unfinished:  # isolate the file that broke the pool
-        if _pool_pass([i], items, rule_ids, unsafe_fixes, 1, done):
+        if _pool_pass([i], *args, 1):
             path, repo, display = items[i]
             done(
                 i,
@@ -253,7 +267,7 @@ def run_pool(
     return results
 
 
-def _pool_pass(indices, items, rule_ids, unsafe_fixes, jobs, done) -> list:
+def _pool_pass(indices, items, rule_ids, unsafe_fixes, facts, done, jobs) -> list:
     """Run ``indices`` in one pool; the indices left unfinished by a broken pool."""
     pool = ProcessPoolExecutor(max_workers=jobs)
     unfinished: list = []
@@ -261,7 +275,16 @@ def _pool_pass(indices, items, rule_ids, unsafe_fixes, jobs, done) -> list:
         futures = {}
         for i in indices:
             path, repo, display = items[i]
-            futures[pool.submit(process_file, str(path), repo, display, rule_ids, unsafe_fixes)] = i
+            fut = pool.submit(
+                process_file,
+                str(path),
+                repo,
+                display,
+                rule_ids,
+                unsafe_fixes,
+                facts.get(str(path)),
+            )
+            futures[fut] = i
         for fut in as_completed(futures):
             i = futures[fut]
             try:
