@@ -326,9 +326,11 @@ def _function_assignments(func) -> dict:
         parent = node.parent
         nxt = node.next_sibling
         bound = False
-        if (
+        if parent.type == syms.expr_stmt and nxt is not None and nxt.type == syms.annassign:
+            bound = True  # annotated assignment (`x: T = v`)
+        elif (
             parent.type == syms.expr_stmt
-            and nxt is not None
+            and isinstance(nxt, Leaf)
             and nxt.type != token.EQUAL
             and nxt.value.endswith("=")
         ):

@@ -809,7 +809,31 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
     if last_import is not None:
         tree.insert_child(last_import + 1, new)
     else:
+        if insert_at < len(tree.children):
+            # Keep the file's header (shebang, encoding cookie, license block)
+            # above the new import: a cookie pushed below a statement is no
+            # longer honoured (PEP 263), a shebang must stay on line 1.
+            following = tree.children[insert_at]
+            header, rest = _split_header(following.prefix)
+            new.prefix, following.prefix = header, rest
         tree.insert_child(insert_at, new)
+
+
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _split_header(prefix: str) -> tuple:
+    """Split the comments before the first statement into the file's header
+    (shebang and encoding lines, and everything up to the last blank line)
+    and the comments that belong to the statement."""
+    lines = prefix.splitlines(keepends=True)
+    cut = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            cut = i + 1
+        elif i < 2 and (line.startswith("#!") or _CODING.match(line)):
+            cut = max(cut, i + 1)
+    return "".join(lines[:cut]), "".join(lines[cut:])
 
 
 def _only_imports(node: NodeOrLeaf) -> bool:

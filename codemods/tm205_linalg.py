@@ -431,14 +431,17 @@ class LinalgFixer(RuleFixer):
             if fn is None:
                 continue
             b = bind(args, SIGS[fn])
-            if b is None or "input" not in b:
+            try:
+                out = handle(fn, b) if b is not None and "input" in b else None
+            except KeyError:  # a required argument is missing (e.g. `torch.gesv(B)`)
+                out = None
+            if out is None:
                 self.report(
                     node,
                     f"`{fn}`: deprecated/removed linear-algebra call with arguments that cannot be mapped mechanically; see `torchmigrate explain TM205`",
                     MANUAL,
                 )
                 continue
-            out = handle(fn, b)
             if lower:
                 out.safety = _lower(out.safety)
                 out.msg += " (the receiver is not provably a tensor)"

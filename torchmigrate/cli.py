@@ -16,7 +16,6 @@ import difflib
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -159,7 +158,7 @@ def _rule_ids_for(path: Path, s: Settings) -> tuple:
     return s.rule_sets[extra]
 
 
-def _collect(paths: list, s: Settings, resume_done: set):
+def _collect(paths: list, s: Settings, resume_done: set, skip: list = ()):
     """[(path, repo, display)], errors, skipped repos."""
     from torchmigrate.config import force_excluded
     from torchmigrate.sources import discover
@@ -167,6 +166,7 @@ def _collect(paths: list, s: Settings, resume_done: set):
     items = []
     errors = []
     skipped = []
+    notes: list = []
     for root in paths:
         root = Path(root)
         repo = str(root)
@@ -175,10 +175,12 @@ def _collect(paths: list, s: Settings, resume_done: set):
             continue
         if s.force_exclude and root.exists() and force_excluded(root, s.exclude, s.cfg):
             continue
-        files, errs = discover([root], s.exclude)
+        files, errs = discover([root], s.exclude, skip=skip, notes=notes)
         errors += errs
         for f in files:
             items.append((f, repo, str(f)))
+    for note in notes:
+        err.print(Text(f"note: {note}", style="yellow"))
     return items, errors, skipped
 
 
@@ -226,7 +228,9 @@ def _progress_run(items, s: Settings, quiet: bool) -> list:
 # rendering
 # --------------------------------------------------------------------------
 def _diff_lines(o: FileOutcome) -> list:
-    a, b = o.old.splitlines(keepends=True), o.new.splitlines(keepends=True)
+    from torchmigrate.sources import splitlines_lf
+
+    a, b = splitlines_lf(o.old), splitlines_lf(o.new)
     old_name, new_name = (
         (o.path, o.path) if Path(o.path).is_absolute() else (f"a/{o.path}", f"b/{o.path}")
     )
@@ -461,29 +465,22 @@ def _write_report(report: RunReport, target: str, fmt: str, rules) -> None:
 
 
 def _copy_tree(root: Path, dest: Path, exclude: list) -> None:
-    """Copy a tree for --out, skipping VCS metadata and virtualenvs."""
+    """Copy a tree, skipping VCS metadata, virtualenvs and special files."""
+    from torchmigrate.outtree import copy_tree
 
-    def ignore(directory, names):
-        from torchmigrate.sources import _is_virtualenv
-
-        skipped = {n for n in names if n in (".git", ".hg", ".svn", "__pycache__")}
-        skipped |= {n for n in names if _is_virtualenv(Path(directory) / n)}
-        return skipped
-
-    shutil.copytree(root, dest, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+    copy_tree(root, dest)
 
 
 def _state_load(path: Path) -> set:
-    try:
-        return set(json.loads(path.read_text(encoding="utf-8")).get("done", []))
-    except (OSError, ValueError):
-        return set()
+    from torchmigrate import state
+
+    return state.load(path)
 
 
 def _state_save(path: Path, done: set) -> None:
-    from torchmigrate.sources import write_atomic
+    from torchmigrate import state
 
-    write_atomic(path, (json.dumps({"done": sorted(done)}, indent=2) + "\n").encode())
+    state.save(path, done)
 
 
 def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
@@ -509,13 +506,12 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     paths = list(paths or [])
     from_file = cli.get("from_file")
     if from_file is not None:
+        from torchmigrate.sources import SourceError, read_path_list
+
         try:
-            lines = from_file.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UsageError(f"{from_file}: cannot read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"{from_file}: not a UTF-8 text file of paths") from None
-        paths += [Path(x.strip()) for x in lines if x.strip() and not x.strip().startswith("#")]
+            paths += read_path_list(from_file)
+        except SourceError as exc:
+            raise UsageError(f"--from-file {exc}") from None
     if not paths:
         raise UsageError("no paths given")
     if out_dir is not None and (diff or interactive):
@@ -535,10 +531,20 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     writing = command == "upgrade" and not diff
     quiet = cli.get("quiet", False)
 
+    out_skip = []
+    if out_dir is not None and writing:
+        from torchmigrate.outtree import plan
+
+        out_skip = plan(paths, out_dir)
+    if writing:
+        from torchmigrate.locking import begin_run
+
+        begin_run(paths, in_place=out_dir is None)
+
     state_path = Path(".torchmigrate-state.json")
     resume = cli.get("resume", False)
     done = _state_load(state_path) if resume else set()
-    items, errors, skipped = _collect(paths, s, done)
+    items, errors, skipped = _collect(paths, s, done, out_skip)
 
     # The dirty-tree refusal comes before any work: nothing is processed when
     # a file it could rewrite has uncommitted changes.
@@ -580,10 +586,15 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
         for o in changed:
             _print_diff(o)
     elif writing:
+        from torchmigrate.state import Progress as ResumeProgress
+
+        progress = ResumeProgress(
+            state_path if resume and out_dir is None else None, done, outcomes
+        )
         if interactive:
-            review_summary = _interactive(changed, out_dir)
+            review_summary = _interactive(changed, out_dir, progress)
         else:
-            for o in changed:
+            for o in progress.each(changed):
                 _write_one(o, out_dir)
         if out_dir is not None:
             _write_out_tree(paths, out_dir, outcomes)
@@ -670,7 +681,7 @@ def _write_one(o: FileOutcome, out_dir: Optional[Path], data: Optional[bytes] = 
     if out_dir is not None:
         return
     try:
-        write_atomic(Path(o.path), o.new_bytes if data is None else data)
+        write_atomic(Path(o.path), o.new_bytes if data is None else data, expected=o.fingerprint)
         o.written = True
     except SourceError as exc:
         o.status = "failed"
@@ -680,7 +691,7 @@ def _write_one(o: FileOutcome, out_dir: Optional[Path], data: Optional[bytes] = 
         o.errors.append(f"{o.path}: cannot write: {exc.strerror or exc}")
 
 
-def _interactive(changed: list, out_dir: Optional[Path]) -> str:
+def _interactive(changed: list, out_dir: Optional[Path], progress=None) -> str:
     """Review every hunk; write what was accepted; make the outcomes say what
     was really applied.  Returns the review's summary line."""
     from rich.syntax import Syntax
@@ -704,6 +715,8 @@ def _interactive(changed: list, out_dir: Optional[Path]) -> str:
     with term:
         for decision in review.run():
             _settle_review(by_path[decision.path], decision, out_dir)
+            if progress is not None:
+                progress.settle(by_path[decision.path])
     sm = review.summary
     text = (
         f"review: {sm.accepted} of {sm.units} change(s) applied, {sm.declined} declined"
@@ -720,7 +733,7 @@ def _interactive(changed: list, out_dir: Optional[Path]) -> str:
 def _settle_review(o: FileOutcome, decision, out_dir: Optional[Path]) -> None:
     """Write a reviewed file and make its outcome say what was really applied."""
     from torchmigrate.review import old_to_new_lines
-    from torchmigrate.sources import read_source
+    from torchmigrate.sources import SourceError, read_source
 
     fixes = o.fixes
     keep = [fixes[k] for k in decision.accepted_fixes]
@@ -733,12 +746,17 @@ def _settle_review(o: FileOutcome, decision, out_dir: Optional[Path]) -> None:
     else:
         text = decision.text
         o.new = text
-        if o.path.endswith(".ipynb"):
-            o.new_bytes = text.encode("utf-8")
-        else:
-            o.new_bytes = read_source(Path(o.path)).render(text)
         new_line = old_to_new_lines(o.old, text)
-        _write_one(o, out_dir)
+        try:
+            if o.path.endswith(".ipynb"):
+                o.new_bytes = text.encode("utf-8")
+            else:
+                o.new_bytes = read_source(Path(o.path)).render(text)
+        except SourceError as exc:  # e.g. deleted or replaced during the review
+            o.status = "failed"
+            o.errors.append(f"{exc}; not written")
+        else:
+            _write_one(o, out_dir)
     o.fixes = keep
     for f in left:  # not applied: still in the file, reported as what it is
         g = dict(f, applied=False, declined=True)
@@ -754,45 +772,14 @@ def _out_root(out_dir: Path, root: Path, multi: bool) -> Path:
 
 
 def _write_out_tree(paths: list, out_dir: Path, outcomes: list) -> None:
-    """--out: a migrated copy of every root (non-Python files copied too)."""
-    from torchmigrate.sources import write_atomic
+    """--out: a migrated copy of every root (non-Python files copied too),
+    written completely or not at all (torchmigrate/outtree.py)."""
+    from torchmigrate.outtree import write
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    by_path = {str(Path(o.path).resolve()): o for o in outcomes}
-    multi = len(paths) > 1
-    for root in paths:
-        root = Path(root)
-        if not root.exists():
-            continue
-        if root.is_file():
-            dest_root = out_dir
-            dest = dest_root / root.name
-            o = by_path.get(str(root.resolve()))
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if o is not None and o.status == "changed":
-                write_atomic(dest, o.new_bytes, _mode(root))
-                o.written = True
-            else:
-                shutil.copy2(root, dest)
-            continue
-        dest_root = _out_root(out_dir, root, multi)
-        _copy_tree(root, dest_root, [])
-        for o in outcomes:
-            if o.status != "changed":
-                continue
-            p = Path(o.path).resolve()
-            try:
-                rel = p.relative_to(root.resolve())
-            except ValueError:
-                continue
-            write_atomic(dest_root / rel, o.new_bytes, _mode(p))
-            o.written = True
-
-
-def _mode(p: Path) -> int:
-    import stat
-
-    return stat.S_IMODE(p.stat().st_mode)
+    notes: list = []
+    write(paths, out_dir, outcomes, notes)
+    for note in notes:
+        err.print(Text(f"note: {note}", style="yellow"))
 
 
 def _verify_snapshot(target: Path):
@@ -1100,14 +1087,19 @@ def explain(
 
 
 def _exit(fn) -> None:
+    from torchmigrate.errors import RunError
+    from torchmigrate.locking import end_run
+
     try:
         code = fn()
-    except UsageError as exc:
+    except (UsageError, RunError) as exc:
         err.print(Text(f"error: {exc}", style="red"))
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(2) from None
+    finally:
+        end_run()
     raise typer.Exit(code)
 
 

@@ -1,12 +1,24 @@
 """Running the engine over many files: the per-file worker (safe to run in a
-process pool), the pool itself and git-awareness (configuration: ``config.py``)."""
+process pool), the pool itself and git-awareness (configuration: ``config.py``).
+
+The worker never raises for one file: every problem (unreadable or special
+file, bad encoding, parse error, a rule's internal error, a RecursionError on
+deeply nested code, any other exception) becomes a failure of that file with
+a one-line message, and the run goes on.  Before a changed file is accepted
+the worker also refuses what the engine cannot see (``textchecks``): output
+that Python 3 rejects with ``TabError``, and Python 3.12 f-strings that the
+grammar mis-reads.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
@@ -14,7 +26,8 @@ from typing import Callable, Optional
 from torchmigrate import suppressions
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
-from torchmigrate.sources import SourceError, read_source
+from torchmigrate.sources import SourceError, decode, read_bytes, read_source
+from torchmigrate.textchecks import FSTRING_312, TAB_ERROR, fstring_312_line, tab_error_line
 
 
 @lru_cache(maxsize=8)
@@ -42,23 +55,80 @@ def process_file(
 
     ``facts`` is the file's slice of the project model
     (:class:`torchmigrate.project.ModuleFacts`, picklable) or None."""
-    out = FileOutcome(path=display, repo=repo, status="unchanged")
     rules = _rules(rule_ids)
-    try:
+
+    def attempt() -> FileOutcome:
+        out = FileOutcome(path=display, repo=repo, status="unchanged")
         if path.endswith(".ipynb"):
             _process_notebook(Path(path), display, rules, unsafe_fixes, out, facts)
         else:
             _process_python(Path(path), display, rules, unsafe_fixes, out, facts)
+        return out
+
+    try:
+        out = _with_deep_stack(attempt)
     except SourceError as exc:
-        out.status = "failed"
-        where = f"{display}:{exc.line}" if exc.line else display
-        out.errors.append(f"{where}: {exc.message}")
+        out = _failed(display, repo, exc.message, exc.line)
+    except RecursionError:
+        out = _failed(
+            display,
+            repo,
+            "code nested too deeply to process (RecursionError even with a "
+            f"{DEEP_RECURSION_LIMIT}-frame stack); not modified",
+        )
+    except MemoryError:
+        out = _failed(display, repo, "out of memory while processing this file; not modified")
     except Exception as exc:  # noqa: BLE001 - an internal error must not stop the run
-        out.status = "failed"
-        out.errors.append(f"{display}: internal error: {type(exc).__name__}: {exc}")
+        msg = " ".join(f"{type(exc).__name__}: {exc}".split())
+        if len(msg) > 300:
+            msg = msg[:297] + "..."
+        out = _failed(display, repo, f"internal error: {msg}")
     if out.status == "failed":
         out.old = out.new = out.new_bytes = None
     return out
+
+
+def _failed(display: str, repo: str, message: str, line: Optional[int] = None) -> FileOutcome:
+    where = f"{display}:{line}" if line else display
+    return FileOutcome(path=display, repo=repo, status="failed", errors=[f"{where}: {message}"])
+
+
+# Deeply nested code (e.g. 150 nested calls) exceeds Python's default recursion
+# limit in fissix's recursive tree code.  Such a file is retried in a thread
+# with a large stack and a higher limit; only beyond that is it a failure.
+DEEP_RECURSION_LIMIT = 60_000
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def _with_deep_stack(fn: Callable):
+    try:
+        return fn()
+    except RecursionError:
+        pass
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    old_limit = sys.getrecursionlimit()
+    try:
+        old_size = threading.stack_size(DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):  # no settable stack size here
+        raise RecursionError("maximum recursion depth exceeded") from None
+    try:
+        sys.setrecursionlimit(max(old_limit, DEEP_RECURSION_LIMIT))
+        t = threading.Thread(target=run, name="torchmigrate-deep")
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _settle(out: FileOutcome, display: str, res, render) -> None:
@@ -78,19 +148,51 @@ def _process_python(
     path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
 ) -> None:
     src = read_source(path)
+    out.fingerprint = src.fingerprint
+    fstring_line = fstring_312_line(src.text)
     try:
         res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display, project=facts)
     except MigrationError as exc:
+        if fstring_line is not None:
+            raise SourceError(path, FSTRING_312, fstring_line) from None
         where = f"{display}:{exc.line}" if exc.line else display
         out.status = "failed"
         out.errors.append(f"{where}: cannot parse: {exc}")
         return
+    if fstring_line is not None and (res.changed or res.fixes or res.findings or res.errors):
+        raise SourceError(path, FSTRING_312, fstring_line)
+    if any("RecursionError" in e for e in res.errors):
+        raise RecursionError(res.errors[0])  # retried with a deeper stack
     out.py2 = res.py2
     out.fixes = _with_cell(res.fixes)
     out.findings = _with_cell(res.findings)
     out.suppressed = res.suppressed
     out.warnings = suppressions.warnings_for(res, rules)
+    if res.changed and not res.errors:
+        # TM300 reports this while the file is Python 2; once written as
+        # Python 3 (print statements converted) nothing would notice any more.
+        tab_line = tab_error_line(res.new)
+        if tab_line is not None:
+            raise SourceError(path, TAB_ERROR, tab_line)
     _settle(out, display, res, src.render)
+    if out.new_bytes is not None:
+        _check_reads_back(path, src, out.new_bytes, res.new)
+
+
+def _check_reads_back(path: Path, src, data: bytes, text: str) -> None:
+    """The bytes to write must read back as the migrated text in the file's
+    own encoding (e.g. a line inserted above a PEP 263 cookie would make
+    Python read a Latin-1 file as UTF-8)."""
+    try:
+        back, encoding = decode(path, data)[:2]
+    except SourceError:
+        back, encoding = None, None
+    if back != text or encoding != src.encoding:
+        raise SourceError(
+            path,
+            f"the migrated file would not read back as {src.encoding} (its encoding "
+            "declaration would move below line 2); not modified",
+        )
 
 
 def _process_notebook(
@@ -98,10 +200,8 @@ def _process_notebook(
 ) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(path, f"cannot read: {exc.strerror or exc}") from None
+    data, _st, fingerprint = read_bytes(path)
+    out.fingerprint = fingerprint
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -130,20 +230,52 @@ def run_pool(
 ) -> list:
     """Process ``items`` = [(path, repo, display)] and return outcomes in order.
 
-    ``facts`` maps ``str(path)`` to the file's project facts."""
+    ``facts`` maps ``str(path)`` to the file's project facts.  A worker process that dies (killed, out of memory, a crash in native
+    code) does not stop the run: the files it left unfinished are retried one
+    per fresh worker, and the file that kills its worker again is a failure."""
     facts = facts or {}
     results: list = [None] * len(items)
+
+    def done(i: int, outcome: FileOutcome) -> None:
+        results[i] = outcome
+        if on_done:
+            on_done(outcome)
+
     if jobs <= 1 or len(items) <= 1:
         for i, (path, repo, display) in enumerate(items):
-            results[i] = process_file(
-                str(path), repo, display, rule_ids, unsafe_fixes, facts.get(str(path))
+            done(
+                i,
+                process_file(
+                    str(path), repo, display, rule_ids, unsafe_fixes, facts.get(str(path))
+                ),
             )
-            if on_done:
-                on_done(results[i])
         return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(
+    args = (items, rule_ids, unsafe_fixes, facts, done)
+    unfinished = _pool_pass(list(range(len(items))), *args, jobs)
+    for i in unfinished:  # isolate the file that broke the pool
+        if _pool_pass([i], *args, 1):
+            path, repo, display = items[i]
+            done(
+                i,
+                _failed(
+                    display,
+                    repo,
+                    "the worker process died while processing this file "
+                    "(killed, out of memory or crashed); not modified",
+                ),
+            )
+    return results
+
+
+def _pool_pass(indices, items, rule_ids, unsafe_fixes, facts, done, jobs) -> list:
+    """Run ``indices`` in one pool; the indices left unfinished by a broken pool."""
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    unfinished: list = []
+    try:
+        futures = {}
+        for i in indices:
+            path, repo, display = items[i]
+            fut = pool.submit(
                 process_file,
                 str(path),
                 repo,
@@ -151,15 +283,22 @@ def run_pool(
                 rule_ids,
                 unsafe_fixes,
                 facts.get(str(path)),
-            ): i
-            for i, (path, repo, display) in enumerate(items)
-        }
+            )
+            futures[fut] = i
         for fut in as_completed(futures):
             i = futures[fut]
-            results[i] = fut.result()
-            if on_done:
-                on_done(results[i])
-    return results
+            try:
+                outcome = fut.result()
+            except BrokenProcessPool:
+                unfinished.append(i)
+                continue
+            done(i, outcome)
+    except BaseException:
+        # Interrupted (SIGINT/SIGTERM): do not process the queued files.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return sorted(unfinished)
 
 
 # --------------------------------------------------------------------------

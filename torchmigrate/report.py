@@ -72,6 +72,8 @@ class FileOutcome:
     new: Optional[str] = None
     new_bytes: Optional[bytes] = None
     written: bool = False
+    # sources.Fingerprint of the bytes read (compare-and-swap check before writing)
+    fingerprint: Optional[object] = None
     notes: list = field(default_factory=list)  # one-line notes (e.g. a skipped notebook)
     # [{"line", "col", "message"}] about suppression comments (--warn-suppressions)
     warnings: list = field(default_factory=list)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from torchmigrate.engine import parses
+from torchmigrate.sources import splitlines_lf
 
 KEYS = "ynadrq?"
 PROMPT_TAIL = "[y]es/[n]o/[a]ll in file/[d]one with file/[r]ule: always/[?]help/[q]uit "
@@ -75,8 +76,8 @@ class Unit:
 # Hunks and units
 # --------------------------------------------------------------------------
 def _opcodes(old: str, new: str) -> list:
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return [op for op in sm.get_opcodes() if op[0] != "equal"]
 
@@ -107,7 +108,7 @@ def hunks(old: str, new: str, fixes: list, path: str = "") -> list:
     nearest fix, so every hunk names a rule."""
     ops = _opcodes(old, new)
     out = [Hunk(i1, i2, j1, j2, ()) for _tag, i1, i2, j1, j2 in ops]
-    n_old = len(old.splitlines())
+    n_old = len(splitlines_lf(old))
     for k, h in enumerate(out):
         h.lo_bound = out[k - 1].i2 if k else 0
         h.hi_bound = out[k + 1].i1 if k + 1 < len(out) else n_old
@@ -159,8 +160,8 @@ def units(path: str, old: str, new: str, fixes: list) -> list:
 
 
 def apply_hunks(old: str, new: str, accepted: list) -> str:
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     keep = {(h.i1, h.i2, h.j1, h.j2) for h in accepted}
     out = []
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -182,8 +183,8 @@ def render_hunk(path: str, old: str, new: str, h: Hunk, context: int = 3) -> str
 
     Context lines are lines that no other hunk changes, so the header's line
     numbers hold in the original file and in the fully migrated one."""
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     hi_bound = len(a) if h.hi_bound < 0 else h.hi_bound
     lo = max(0, h.lo_bound, h.i1 - context)
     hi = min(len(a), hi_bound, h.i2 + context)
@@ -279,7 +280,7 @@ class Terminal:
                 return ch.lower()
         try:
             line = self.stdin.readline()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # AttributeError: no stdin at all
             return ""
         if not line:
             return ""
@@ -449,8 +450,8 @@ class Review:
 
 def old_to_new_lines(old: str, new: str) -> Callable[[int], int]:
     """Map a line of ``old`` to the line it became in ``new`` (1-based)."""
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    a = splitlines_lf(old)
+    b = splitlines_lf(new)
     table = [0] * (len(a) + 2)
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         for k in range(i1, i2):

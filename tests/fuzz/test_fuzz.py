@@ -1,0 +1,170 @@
+"""The bounded CI profile of the fuzz campaign (``bench/fuzz.py --minutes N``
+runs the long one).  See ``tests/fuzz/fuzzlib.py`` for the mutators and the
+invariants."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.fuzz import fuzzlib
+
+SEEDS = fuzzlib.seeds()
+
+
+@pytest.fixture(scope="module")
+def rule_ids():
+    from codemods import all_rules
+
+    return tuple(r.id for r in all_rules())
+
+
+@st.composite
+def mutants(draw):
+    """(seed name, mutated bytes, unsafe-fixes) built from the legacy corpus
+    and the rules' examples."""
+    rnd = draw(st.randoms(use_true_random=False))
+    name, text = rnd.choice(SEEDS)
+    for _ in range(4):
+        mutant = fuzzlib.mutate(rnd, text)
+        if rnd.random() < 0.25 or fuzzlib._parses(mutant):
+            break
+    return name, fuzzlib.encode(rnd, mutant), draw(st.booleans())
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=mutants())
+def test_mutants_keep_the_invariants(tmp_path_factory, rule_ids, case):
+    name, raw, unsafe = case
+    work = tmp_path_factory.mktemp("fuzz")
+    verdict = fuzzlib.check(raw, work / "mutant.py", rule_ids, unsafe)
+    assert verdict.violations == [], (name, unsafe, raw.decode("latin-1"))
+
+
+def _compiles(data: bytes) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(data, "<fuzz>", "exec", dont_inherit=True)
+            return True
+        except (SyntaxError, ValueError):
+            return False
+
+
+def test_cli_on_a_tree_of_mutants(tmp_path):
+    """The real CLI over 40 mutants: unchanged files are not touched (bytes and
+    mtime), changed files compile when their input did, no internal error, and
+    a second run changes nothing."""
+    import random
+
+    rnd = random.Random(20240607)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    before = {}
+    for i in range(40):
+        name, text = rnd.choice(SEEDS)
+        for _ in range(4):
+            mutant = fuzzlib.mutate(rnd, text)
+            if fuzzlib._parses(mutant):
+                break
+        f = tree / f"m{i:02d}.py"
+        f.write_bytes(fuzzlib.encode(rnd, mutant))
+        before[f] = (f.read_bytes(), f.stat().st_mtime_ns)
+    env = dict(os.environ, COLUMNS="200")
+    cmd = [sys.executable, "-m", "torchmigrate", "upgrade", "--unsafe-fixes", "--jobs", "2"]
+    r = subprocess.run([*cmd, str(tree)], capture_output=True, text=True, env=env, timeout=600)
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    failed = {line.split(":")[0] for line in r.stderr.splitlines() if line.startswith(str(tree))}
+    changed = 0
+    for f, (raw, mtime) in before.items():
+        now = f.read_bytes()
+        if now == raw:
+            assert f.stat().st_mtime_ns == mtime, f"{f} was rewritten with the same bytes"
+        else:
+            changed += 1
+            assert str(f) not in failed
+            if _compiles(raw):
+                assert _compiles(now), f
+    assert changed >= 10
+    snapshot = {f: f.read_bytes() for f in before}
+    r2 = subprocess.run([*cmd, str(tree)], capture_output=True, text=True, env=env, timeout=600)
+    assert {f: f.read_bytes() for f in before} == snapshot, r2.stderr
+    assert [p.name for p in tree.iterdir() if p.name.startswith(".")] == []
+
+
+# --------------------------------------------------------------------------
+# what the campaign found (kept as regressions)
+# --------------------------------------------------------------------------
+def test_import_added_above_an_encoding_cookie_keeps_the_header(tmp_path, rule_ids):
+    raw = "# -*- coding: latin-1 -*-\n# caf\xe9\nx = torch.range(0, 10)\n".encode("latin-1")
+    verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, True)
+    assert verdict.status == "changed" and verdict.violations == []
+    out = (tmp_path / "m.py").read_bytes().decode("latin-1")
+    assert out.startswith("# -*- coding: latin-1 -*-\nimport torch\n")
+
+
+def test_shebang_stays_on_line_one(tmp_path, rule_ids):
+    raw = b"#!/usr/bin/env python\nx = torch.range(0, 10)\n"
+    verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, True)
+    assert verdict.status == "changed" and verdict.violations == []
+    assert (tmp_path / "m.py").read_bytes().startswith(b"#!/usr/bin/env python\nimport torch\n")
+
+
+def test_linalg_call_missing_an_argument_is_reported_not_an_internal_error(tmp_path, rule_ids):
+    raw = b"import torch\nX = torch.gesv(BA ,)[0]\nX = torch.gesv(B, A)[0]\n"
+    verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == [] and verdict.status == "changed"
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "import torch.nn.functional as F\ndef step(model, x, t):\n"
+        "    return F.l1_loss(x.view(8, 1), t)\n    torch: int = model.data[0]\n",
+        "import torch.nn.functional as F\ndef f(model, s):\n"
+        "    n: int = s.data[0]\n    return F.softmax(s)\n",
+    ],
+)
+def test_annotated_assignment_in_a_function_is_not_an_internal_error(tmp_path, rule_ids, src):
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == []
+
+
+KNOWN = Path(__file__).parent / "known"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: TM001's import removal is backed out as 'it broke an invariant' although "
+    "nothing in the final output uses Variable; the next run removes it (not idempotent). "
+    "Found by the fuzz campaign; for the engine's owner.",
+)
+def test_backed_out_import_removal_is_idempotent(tmp_path, rule_ids):
+    raw = (KNOWN / "idempotence_import_backout.py.txt").read_bytes()
+    verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="TM303: in a file still taken for Python 2 after a run (a py2 marker survived, here a "
+    "`d.has_key()` without argument), the `for k, v in d.items()` that the first run made of "
+    "`d.iteritems()` is wrapped in `list(...)` by the second (2to3's fix_dict reads it as "
+    "Python 2's list-returning items()). Found by the fuzz campaign; for the rules' owner.",
+)
+def test_dict_items_made_from_iteritems_is_not_wrapped_by_a_second_run(tmp_path, rule_ids):
+    raw = (KNOWN / "idempotence_dict_items_in_for.py.txt").read_bytes()
+    verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, False)
+    assert verdict.violations == []
