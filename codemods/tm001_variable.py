@@ -15,8 +15,9 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _autograd as A
+from codemods import analysis as A
 from codemods._stmt import delete_statement, remove_import_name
+from codemods.analysis import values as V
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -116,7 +117,7 @@ def _fresh(an, arg) -> bool:
     if not (made is not None and made.kind == "tensor" and made.plain):
         return False
     callee = an.chain_value(chain[:first])
-    if not (callee is not None and callee.kind == "qual" or A.attr_of(chain[first - 1]) in A._NEW):
+    if not (callee is not None and callee.kind == "qual" or A.attr_of(chain[first - 1]) in V._NEW):
         return False
     return A.is_plain(an.value(arg))
 
@@ -167,9 +168,9 @@ class VariableCallFixer(RuleFixer):
         an = A.analysis(ctx)
         arg = pos[0].value
         rg = kwarg(args, "requires_grad")
-        if rg is None or A._is_false(rg.value):
+        if rg is None or A.is_false(rg.value):
             mode = "plain"
-        elif A._is_true(rg.value):
+        elif A.is_true(rg.value):
             mode = "grad"
         else:
             mode = "flag"
@@ -177,7 +178,7 @@ class VariableCallFixer(RuleFixer):
         recv_tensor = False
         if recv is not None:
             rv = an.chain_value(recv)
-            recv_tensor = A.is_tensor(rv) or (
+            recv_tensor = A.is_tensor_val(rv) or (
                 len(recv) == 1 and recv[0].type == token.NAME and A.guarded_tensor(ctx, recv[0])
             )
             if A.receiver_is_other_by_name(recv):

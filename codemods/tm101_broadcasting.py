@@ -6,8 +6,8 @@ element; since 0.2 they broadcast ((N, 1) vs (N,) -> (N, N)).
 
 from __future__ import annotations
 
-from codemods._shapes import rank_of
 from codemods._tm1common import CALL_PATTERN, function_call, kwarg_value, positional
+from codemods.analysis import rank_of
 from codemods.base import MANUAL, Example, Rule, RuleFixer
 
 LOSSES = {

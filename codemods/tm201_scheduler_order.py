@@ -14,7 +14,8 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods._tm2common import CALL_PATTERN, assignments_of, iter_calls, text
+from codemods._tm2common import CALL_PATTERN, iter_calls, text
+from codemods.analysis import assignments_of
 from codemods.base import (
     MANUAL,
     SAFE,

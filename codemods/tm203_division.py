@@ -1,7 +1,7 @@
 """TM202 type-promotion, TM203 integer-division, TM204 floor-divide.
 
 One module because the three rules share the dtype analysis of
-:func:`codemods._tm2common.tensor_kind`: an operand counts as an integer
+:func:`codemods.analysis.tensor_kind`: an operand counts as an integer
 tensor only when the source proves it (``.long()``, ``torch.LongTensor``,
 ``.eq(...).sum()``, ``.max(1)[1]``, a name bound only to such values...).
 
@@ -20,14 +20,13 @@ from fissix.pytree import Node
 
 from codemods._tm2common import (
     CALL_PATTERN,
-    assignments_of,
     detached_view,
     is_float_literal,
     is_int_literal,
     iter_calls,
-    tensor_kind,
     text,
 )
+from codemods.analysis import assignments_of, tensor_kind
 from codemods.base import (
     MANUAL,
     UNSAFE,

@@ -27,9 +27,9 @@ from codemods._tm2common import (
     iter_calls,
     literal,
     operand,
-    tensor_kind,
     text,
 )
+from codemods.analysis import tensor_kind
 from codemods.base import (
     MANUAL,
     SAFE,

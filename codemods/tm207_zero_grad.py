@@ -9,7 +9,8 @@ from bowler import Query
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
-from codemods._tm2common import assignments_of, is_call_trailer, iter_calls, resolve
+from codemods._tm2common import is_call_trailer, iter_calls, resolve
+from codemods.analysis import assignments_of
 from codemods.base import (
     MANUAL,
     SAFE,
