@@ -139,7 +139,16 @@ def main() -> int:
     ap.add_argument("--save", type=Path)
     ap.add_argument("--check", type=Path)
     ap.add_argument("--lines", type=int, default=20000, help="size of the real-code-shaped tree")
+    ap.add_argument(
+        "--check-dispatch",
+        action="store_true",
+        help="also visit what the fixers' triggers exclude and fail when that reports",
+    )
     args = ap.parse_args()
+    if args.check_dispatch:
+        import torchmigrate.engine as engine
+
+        engine.CHECK_DISPATCH = True
     got = run(inputs(args.lines))
     if args.save:
         args.save.write_text(json.dumps(got, sort_keys=True))

@@ -206,15 +206,33 @@ class FileContext:
 # --------------------------------------------------------------------------
 # Fixer base
 # --------------------------------------------------------------------------
+# A trigger token standing for any float literal (``0.5``, ``1e-3``).
+FLOAT = "<float>"
+
+
 class RuleFixer(BaseFix):
     """Base class of every rule fixer.
 
     Subclasses set ``PATTERN`` (fissix pattern syntax; :func:`bowler_pattern`
     turns a Bowler query into one) and implement :meth:`visit`.
+
+    Dispatch (read by the engine, which visits a node only when it can
+    match): ``TRIGGERS`` lists tokens one of which must occur in a node's
+    subtree for :meth:`visit` to report anything there -- NAME values
+    (callee, attribute and keyword names), operators by their text (``"/"``,
+    ``"+="``) and :data:`FLOAT` for a float literal.  A NAME trigger also
+    matches a local name that an import binds to something whose last
+    component is that name (``from torch.nn.functional import sigmoid as
+    sg`` makes ``sg`` count for ``"sigmoid"``).  :meth:`dynamic_triggers`
+    adds names computed once per pass.  ``None`` (the default): the names
+    the PATTERN itself requires, if any.  A trigger is a promise: the
+    engine's dispatch check (``TORCHMIGRATE_CHECK_DISPATCH=1``) visits the
+    nodes a trigger excludes and fails when one of them reports.
     """
 
     rule_id: ClassVar[str] = ""
     PATTERN: ClassVar[Optional[str]] = None
+    TRIGGERS: ClassVar[Optional[frozenset]] = None
     BM_compatible = False
 
     def __init__(self) -> None:
@@ -227,6 +245,12 @@ class RuleFixer(BaseFix):
         """Called once per pass before the traversal."""
         self.ctx = ctx
         self.candidates = []
+
+    def dynamic_triggers(self, index) -> Optional[set]:
+        """Extra trigger names for this pass (called after :meth:`begin`), or
+        None.  ``index`` is the engine's index of the tree: ``index.leaves(tok)``
+        lists the leaves with trigger token ``tok``."""
+        return None
 
     def transform(self, node, results):  # pragma: no cover - not used by fissix here
         return self.visit(node, results)

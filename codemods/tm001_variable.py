@@ -137,6 +137,7 @@ def _plain_reason(an, arg) -> Optional[str]:
 
 class VariableCallFixer(RuleFixer):
     PATTERN = "power"
+    TRIGGERS = frozenset({"Variable"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -147,6 +147,7 @@ def _escapes(call_power: Node, func: Node) -> bool:
 
 class VolatileFixer(RuleFixer):
     PATTERN = "power"
+    TRIGGERS = frozenset({"volatile"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -141,6 +141,7 @@ class InplaceFixer(RuleFixer):
     """Runs of in-place updates through ``.data`` -> one no_grad block."""
 
     PATTERN = "simple_stmt"
+    TRIGGERS = frozenset({"data"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -61,6 +61,7 @@ _TENSOR_ONLY = {m for m in _METHODS if m not in ("add", "add_", "sub", "sub_")}
 
 class ScalarOverloadFixer(RuleFixer):
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset(_METHODS)
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

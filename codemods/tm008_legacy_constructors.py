@@ -117,6 +117,7 @@ def _classify_single(ctx, arg, following: list) -> tuple:
 
 class ConstructorFixer(RuleFixer):
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset(DTYPES) | {"new"}
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -325,6 +326,7 @@ class TypeAsValueFixer(RuleFixer):
     """``dtype = torch.cuda.FloatTensor if use_cuda else torch.FloatTensor``."""
 
     PATTERN = "test< any 'if' any 'else' any >"
+    TRIGGERS = frozenset(DTYPES)
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -108,6 +108,7 @@ def _builtin_call(ctx, node, name: str) -> Optional[Node]:
 
 class TypeCompareFixer(RuleFixer):
     PATTERN = "comparison< any any any >"
+    TRIGGERS = frozenset({"type"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -240,6 +241,7 @@ class TypeConvertFixer(RuleFixer):
     """``x.type(torch.cuda.FloatTensor)`` -> ``x.to(device='cuda', dtype=torch.float32)``."""
 
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset({"type"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -22,6 +22,7 @@ _TORCH_METHODS = frozenset({"cuda", "type", "copy_", "to", "cpu", "pin_memory"})
 
 class AsyncKeywordFixer(RuleFixer):
     PATTERN = "argument< kw=NAME '=' any >"
+    TRIGGERS = frozenset({"async"})
 
     def visit(self, node, results) -> None:
         kw = results["kw"]
@@ -65,6 +66,7 @@ class AsyncNameFixer(RuleFixer):
     """``def cuda(self, async=False)`` / ``async = True``: no mechanical fix."""
 
     PATTERN = "NAME"
+    TRIGGERS = frozenset({"async"})
 
     def visit(self, node, results) -> None:
         if node.value != "async":

@@ -20,6 +20,7 @@ class RetainVariablesFixer(RuleFixer):
     # any ``<expr>.backward(...)``: Tensor.backward, torch.autograd.backward,
     # autograd.backward
     PATTERN = bowler_pattern(Query().select_method("backward"))
+    TRIGGERS = frozenset({"retain_variables"})
 
     def visit(self, node, results) -> None:
         if "function_call" not in results:
@@ -56,6 +57,7 @@ class BackwardFunctionFixer(RetainVariablesFixer):
     ``from torch.autograd import backward``."""
 
     PATTERN = "power< name=NAME call=trailer< '(' any* ')' > >"
+    TRIGGERS = frozenset({"retain_variables"})
 
     def visit(self, node, results) -> None:
         name = results["name"]

@@ -50,6 +50,7 @@ def _graph_chain(chain: list) -> bool:
 
 class RemovedAttrFixer(RuleFixer):
     PATTERN = "trailer< '.' name=NAME >"
+    TRIGGERS = frozenset({"creator", "previous_functions", "reinforce"})
 
     def visit(self, node, results) -> None:
         ctx = self.ctx

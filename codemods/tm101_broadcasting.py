@@ -26,6 +26,7 @@ LOSSES = {
 
 class BroadcastLossFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in LOSSES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

@@ -32,6 +32,7 @@ def _simple_ref(node) -> bool:
 
 class SoftmaxDimFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in FUNCS | MODULES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

@@ -165,6 +165,7 @@ def _last_line(stmt) -> int:
 
 class SchedulerOrderFixer(RuleFixer):
     PATTERN = "for_stmt< any* > | while_stmt< any* >"
+    TRIGGERS = frozenset({"step"})
 
     def visit(self, node, results) -> None:
         suite, stmts = _body_statements(node)
@@ -260,6 +261,7 @@ class SchedulerOrderFixer(RuleFixer):
 
 class StepEpochFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"step"})
 
     def visit(self, node, results) -> None:
         for call in iter_calls(self.ctx, node):
@@ -287,6 +289,7 @@ class StepEpochFixer(RuleFixer):
 
 class GetLrFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"get_lr"})
 
     def visit(self, node, results) -> None:
         for call in iter_calls(self.ctx, node):

@@ -28,6 +28,7 @@ from codemods._tm2common import (
 )
 from codemods.analysis import assignments_of, tensor_kind
 from codemods.base import (
+    FLOAT,
     MANUAL,
     UNSAFE,
     Example,
@@ -111,6 +112,7 @@ class PromotionFixer(RuleFixer):
     PATTERN = (
         "term< any* > | arith_expr< any* > | expr_stmt< any augassign=('*=' | '+=' | '-=') any >"
     )
+    TRIGGERS = frozenset({FLOAT})
 
     def visit(self, node, results) -> None:
         if node.type == syms.expr_stmt:
@@ -150,6 +152,7 @@ class PromotionFixer(RuleFixer):
 # --------------------------------------------------------------------------
 class TrueDivFixer(RuleFixer):
     PATTERN = "term< any* > | expr_stmt< any '/=' any >"
+    TRIGGERS = frozenset({"/", "/="})
 
     def visit(self, node, results) -> None:
         if node.type == syms.expr_stmt:
@@ -234,6 +237,7 @@ class TrueDivFixer(RuleFixer):
 
 class DivMethodFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"div", "div_"})
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
@@ -284,6 +288,7 @@ class DivMethodFixer(RuleFixer):
 # --------------------------------------------------------------------------
 class FloorDivFixer(RuleFixer):
     PATTERN = "term< any* > | expr_stmt< any '//=' any >"
+    TRIGGERS = frozenset({"//", "//="})
 
     def visit(self, node, results) -> None:
         if node.type == syms.expr_stmt:
@@ -312,6 +317,7 @@ class FloorDivFixer(RuleFixer):
 
 class FloorDivideCallFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"floor_divide", "floor_divide_"})
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):

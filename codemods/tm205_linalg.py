@@ -403,6 +403,7 @@ def _scope(node):
 
 class LinalgFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(SIGS) | {"chain_matmul"}
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):

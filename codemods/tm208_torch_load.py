@@ -58,6 +58,7 @@ def _non_tensor_entries(atom) -> list:
 
 class TorchLoadFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in LOADS)
 
     def visit(self, node, results) -> None:
         for call in iter_calls(self.ctx, node):

@@ -178,6 +178,7 @@ def _left_operand(term: Node, idx: int):
 
 class IntDivisionFixer(RuleFixer):
     PATTERN = "term< any+ > | expr_stmt< any '/=' any >"
+    TRIGGERS = frozenset({"/", "/="})
 
     def begin(self, ctx):
         super().begin(ctx)

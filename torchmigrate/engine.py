@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
@@ -25,6 +26,7 @@ from fissix.pgen2.tokenize import TokenError
 from fissix.pygram import python_symbols as syms
 
 from codemods.base import (
+    FLOAT,
     SAFE,
     UNSAFE,
     FileContext,
@@ -164,57 +166,124 @@ def _best_clause(clauses: list) -> Optional[frozenset]:
 
 
 def _literals(fx) -> Optional[frozenset]:
-    """NAME values one of which must occur in any node ``fx`` matches, or None.
+    """Tokens one of which must occur in any node ``fx`` reports at, or None.
 
-    Only for fixers that use the base class's ``match`` with their compiled
-    pattern, and only when the clause is a useful filter."""
-    if type(fx).match is not BaseFix.match:
-        return None
+    The fixer's declared ``TRIGGERS`` when it has them; otherwise, for
+    fixers that use the base class's ``match`` with their compiled pattern,
+    the NAME values the pattern requires (when they are a useful filter)."""
     key = type(fx)
     if key in _LITERALS:
         return _LITERALS[key]
-    clause = _best_clause(_required(fx.pattern))
-    if clause is not None and any(v in _COMMON_LITERALS for v in clause):
+    if fx.TRIGGERS is not None:
+        clause = frozenset(fx.TRIGGERS)
+    elif type(fx).match is not BaseFix.match:
         clause = None
+    else:
+        clause = _best_clause(_required(fx.pattern))
+        if clause is not None and any(v in _COMMON_LITERALS for v in clause):
+            clause = None
     _LITERALS[key] = clause
     return clause
 
 
 _LITERALS: dict = {}
 
+# Set TORCHMIGRATE_CHECK_DISPATCH=1 to make the engine visit the nodes a
+# fixer's triggers exclude and fail loudly when one of them reports (tests).
+CHECK_DISPATCH = os.environ.get("TORCHMIGRATE_CHECK_DISPATCH", "") not in ("", "0")
+
+
+class DispatchError(AssertionError):
+    """A fixer reported at a node its declared triggers exclude."""
+
+
+def _trigger_aliases(imports: dict, names: frozenset) -> dict:
+    """trigger name -> local names bound by imports whose origin ends with it."""
+    out: dict = {}
+    for local, origin in imports.items():
+        last = origin.rsplit(".", 1)[-1]
+        if last != local and last in names:
+            out.setdefault(last, set()).add(local)
+    return out
+
+
+_FLOATS: dict = {}
+
+
+def _leaf_key(leaf) -> Optional[str]:
+    """The trigger token of a leaf: its text, FLOAT for a float literal."""
+    if leaf.type == token.NUMBER:
+        v = leaf.value
+        hit = _FLOATS.get(v)
+        if hit is None:
+            try:
+                hit = isinstance(ast.literal_eval(v.rstrip("lL")), float)
+            except Exception:  # noqa: BLE001 - Python 2 octals etc.
+                hit = False
+            _FLOATS[v] = hit
+        return FLOAT if hit else None
+    if leaf.type == token.STRING:
+        return None
+    return leaf.value
+
 
 class _LiteralIndex:
-    """Per pass: which nodes of the tree contain a NAME leaf of a given value.
+    """Per pass: the tree's leaves by trigger token (NAME and operator text,
+    FLOAT for float literals), and -- computed on first use per token -- the
+    nodes whose subtree contains such a leaf.
 
     Nodes created after the index was built (unknown ids) are never skipped.
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree, literals: frozenset):
+    def __init__(self, tree):
         known: dict = {}
-        inside: dict = {lit: set() for lit in literals}
+        by_value: dict = {}
         stack = [tree]
-        name = token.NAME
+        number = token.NUMBER
+        string = token.STRING
         while stack:
             node = stack.pop()
             known[id(node)] = node
             children = node.children
             if children:
                 stack.extend(children)
-            elif node.type == name and node.value in inside:
-                marks = inside[node.value]
-                cur = node
+                continue
+            t = node.type
+            if t == string:
+                continue
+            key = _leaf_key(node) if t == number else node.value
+            if key is None:
+                continue
+            hit = by_value.get(key)
+            if hit is None:
+                by_value[key] = [node]
+            else:
+                hit.append(node)
+        self.known = known
+        self.by_value = by_value
+        self._inside: dict = {}
+
+    def leaves(self, key: str) -> list:
+        """The leaves whose trigger token is ``key``."""
+        return self.by_value.get(key, [])
+
+    def inside(self, key: str) -> set:
+        """ids of the nodes that contain a leaf with trigger token ``key``."""
+        marks = self._inside.get(key)
+        if marks is None:
+            marks = self._inside[key] = set()
+            for leaf in self.by_value.get(key, ()):
+                cur = leaf
                 while cur is not None and id(cur) not in marks:
                     marks.add(id(cur))
                     cur = cur.parent
-        self.known = known
-        self.inside = inside
+        return marks
 
-    def may_match(self, node, literals: frozenset) -> bool:
+    def may_match(self, node, literals) -> bool:
         key = id(node)
         if key not in self.known:
             return True
-        inside = self.inside
-        return any(key in inside[lit] for lit in literals)
+        return any(key in self.inside(lit) for lit in literals)
 
 
 # Exact, faster equivalents of common capture-free patterns (same results:
@@ -423,6 +492,47 @@ def _culprits(work, rules, disabled, unsafe_fixes, filename, project=None) -> se
     return bad
 
 
+def _pass_triggers(fixers: list, needs: dict, imports: dict, index) -> dict:
+    """Per fixer (by id): its trigger tokens for this pass -- the static ones,
+    import aliases of declared trigger names, and its dynamic triggers."""
+    declared = frozenset().union(
+        *(needs[id(fx)] for fx in fixers if fx.TRIGGERS is not None and needs.get(id(fx)))
+    )
+    aliases = _trigger_aliases(imports, declared) if declared else {}
+    out: dict = {}
+    for fx in fixers:
+        lits = needs.get(id(fx))
+        if lits is None:
+            out[id(fx)] = None
+            continue
+        extra = fx.dynamic_triggers(index) if fx.TRIGGERS is not None else None
+        if fx.TRIGGERS is not None and aliases:
+            for name in lits:
+                more = aliases.get(name)
+                if more:
+                    extra = set(extra or ()) | more
+        out[id(fx)] = lits | frozenset(extra) if extra else lits
+    return out
+
+
+def _check_skipped(fx, match, node) -> None:
+    """Dispatch check: visiting a node the triggers excluded must report nothing."""
+    results = match(node)
+    if not results:
+        return
+    before = len(fx.candidates)
+    try:
+        fx.visit(node, results)
+    except Exception:  # noqa: BLE001 - a crash here is the normal path's business
+        return
+    if len(fx.candidates) != before:
+        del fx.candidates[before:]
+        raise DispatchError(
+            f"{fx.rule_id} ({type(fx).__name__}) reported at a node its triggers exclude: "
+            f"{str(node).strip()[:120]!r}"
+        )
+
+
 def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None) -> dict:
     fixers = []
     for rule in rules:
@@ -449,7 +559,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
     # Per fixer: its match function and the NAME values a match needs.
     matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
     needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
-    all_literals = frozenset().union(*(v for v in needs.values() if v))
+    any_needs = any(v for v in needs.values())
 
     fixes: list = []
     errors: list = []
@@ -474,7 +584,8 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        index = _LiteralIndex(tree, all_literals) if all_literals else None
+        index = _LiteralIndex(tree) if any_needs else None
+        pass_needs = _pass_triggers(fixers, needs, ctx.imports, index)
         for node in tree.pre_order():
             cands = by_type.get(node.type)
             if cands is None and not anywhere:
@@ -482,8 +593,10 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
             for fx in (cands or []) + anywhere:
                 if fx.rule_id in broken:
                     continue
-                lits = needs[id(fx)]
+                lits = pass_needs[id(fx)]
                 if lits is not None and index is not None and not index.may_match(node, lits):
+                    if CHECK_DISPATCH:
+                        _check_skipped(fx, matchers[id(fx)], node)
                     continue
                 results = matchers[id(fx)](node)
                 if not results:
