@@ -60,6 +60,14 @@ PHASES = {
     "__str__": "print",
     "_render": "print",
     "finish": "hooks",
+    "_compiles": "validate",
+    "check": "invariants",
+    "after_report": "invariants",
+    "_Invariants": "invariants",
+    "__init__": "invariants",
+    "_assign_groups": "invariants",
+    "pre_order": "traverse",
+    "leaves": "traverse",
     "after_pass": "hooks",
     "_index": "index",
     "_build_index": "index",
@@ -82,6 +90,8 @@ ANALYSIS = (
     "codemods/_py2.py",
 )
 ENGINE_FILE = str(Path(ROOT / "torchmigrate" / "engine.py"))
+NAMES_FILE = "torchmigrate/names.py"
+INVARIANT_FUNCS = {"check", "after_report", "input_compiles", "_compiles", "notes"}
 
 
 class Sampler:
@@ -103,43 +113,26 @@ class Sampler:
         while f is not None:
             stack.append(f)
             f = f.f_back
-        # stack[0] is innermost.  Find the innermost engine frame.
-        phase = "other"
-        rule = None
-        pass_no = None
+        # stack[0] is innermost.
         mods = set()
-        for k, fr in enumerate(stack):
+        backout = False
+        invariants = False
+        for fr in stack:
             fn = fr.f_code.co_filename
+            name = fr.f_code.co_name
+            if name == "_back_out":
+                backout = True
+            if fn.endswith(NAMES_FILE) or name in INVARIANT_FUNCS:
+                invariants = True
             for suffix in ANALYSIS:
                 if fn.endswith(suffix):
                     mods.add(suffix)
                     break
-            if fn == ENGINE_FILE:
-                callee = stack[k - 1] if k > 0 else None
-                name = callee.f_code.co_name if callee is not None else fr.f_code.co_name
-                phase = PHASES.get(name, "engine")
-                if callee is None:
-                    phase = PHASES.get(fr.f_code.co_name, "engine")
-                if (
-                    phase == "engine"
-                    and callee is not None
-                    and "codemods" in callee.f_code.co_filename
-                ):
-                    phase = "visit"
-                if callee is not None and callee.f_code.co_filename.endswith("fissix/pytree.py"):
-                    phase = "match" if "match" in callee.f_code.co_name else "engine"
-                loc = fr.f_locals
-                fx = loc.get("fx")
-                cand = loc.get("cand")
-                if phase == "transform" and cand is not None:
-                    rule = getattr(getattr(cand, "fixer", None), "rule_id", None)
-                elif fx is not None:
-                    rule = getattr(fx, "rule_id", None)
-                for fr2 in stack[k:]:
-                    if fr2.f_code.co_filename == ENGINE_FILE and "_pass" in fr2.f_code.co_varnames:
-                        pass_no = fr2.f_locals.get("_pass")
-                        break
-                break
+        phase, rule, pass_no = self._classify(stack)
+        if invariants and phase in ("engine", "other", "validate"):
+            phase = "invariants"
+        if backout:
+            phase = "backout:" + phase
         self.phase[phase] += 1
         if pass_no is not None:
             self.passes[pass_no + 1] += 1
@@ -148,6 +141,46 @@ class Sampler:
             self.rule_phase[(rule, phase)] += 1
         for m in mods:
             self.analysis[m] += 1
+
+    @staticmethod
+    def _classify(stack) -> tuple:
+        """(phase, rule, pass) from the innermost engine frame and its callee."""
+        for k, fr in enumerate(stack):
+            if fr.f_code.co_filename != ENGINE_FILE:
+                continue
+            callee = stack[k - 1] if k > 0 else None
+            here = fr.f_code.co_name
+            pass_no = None
+            for fr2 in stack[k:]:
+                if fr2.f_code.co_filename == ENGINE_FILE and "_pass" in fr2.f_code.co_varnames:
+                    pass_no = fr2.f_locals.get("_pass")
+                    break
+            if callee is None:
+                return PHASES.get(here, "engine"), None, pass_no
+            cname = callee.f_code.co_name
+            cfile = callee.f_code.co_filename
+            phase = PHASES.get(cname)
+            if phase is None:
+                if cfile.endswith("fissix/pytree.py") or cfile.endswith("fissix/fixer_base.py"):
+                    phase = "match" if "match" in cname else "traverse"
+                elif "/codemods/" in cfile:
+                    phase = "visit"
+                elif cfile.endswith(NAMES_FILE):
+                    phase = "invariants"
+                elif "pgen2" in cfile:
+                    phase = "parse"
+                else:
+                    phase = PHASES.get(here, "engine")
+            loc = fr.f_locals
+            rule = None
+            cand = loc.get("cand")
+            fx = loc.get("fx")
+            if phase == "transform" and cand is not None:
+                rule = getattr(getattr(cand, "fixer", None), "rule_id", None)
+            elif fx is not None:
+                rule = getattr(fx, "rule_id", None)
+            return phase, rule, pass_no
+        return "other", None, None
 
 
 def floor_cpu(texts) -> float:

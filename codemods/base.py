@@ -10,6 +10,7 @@ applies it after the traversal, innermost sites first.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,20 @@ TORCH_EVIDENCE = re.compile(
 @lru_cache(maxsize=4)
 def has_torch_evidence(text: str) -> bool:
     return TORCH_EVIDENCE.search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def compile_error(text: str) -> Optional[SyntaxError]:
+    """None when CPython compiles ``text`` (to an AST), else the error.
+    Cached: the pre-filters and the engine's invariants ask about the same
+    text several times."""
+    try:
+        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return None
+    except SyntaxError as exc:
+        return exc
+    except ValueError as exc:  # null bytes
+        return SyntaxError(str(exc))
 
 
 # --------------------------------------------------------------------------
@@ -140,6 +155,40 @@ class Rule:
                 out.append("Reported: " + ", ".join(ex.findings))
             out.append("")
         return "\n".join(out).rstrip() + "\n"
+
+
+def wanted_rules(rules: Iterable[Rule], text: str) -> list:
+    """``[r for r in rules if r.wants(text)]``, computed with each distinct
+    pre-filter function and each distinct token looked up once per text."""
+    by_filter: dict = {}
+    by_token: dict = {}
+    torch: Optional[bool] = None
+    out = []
+    for rule in rules:
+        pre = rule.prefilter
+        if pre is not None:
+            hit = by_filter.get(pre)
+            if hit is None:
+                hit = by_filter[pre] = bool(pre(text))
+            if hit:
+                out.append(rule)
+            continue
+        if rule.family != "TM3":
+            if torch is None:
+                torch = has_torch_evidence(text)
+            if not torch:
+                continue
+        if not rule.tokens:
+            out.append(rule)
+            continue
+        for tok in rule.tokens:
+            hit = by_token.get(tok)
+            if hit is None:
+                hit = by_token[tok] = tok in text
+            if hit:
+                out.append(rule)
+                break
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -243,6 +292,9 @@ class RuleFixer(BaseFix):
     rule_id: ClassVar[str] = ""
     PATTERN: ClassVar[Optional[str]] = None
     TRIGGERS: ClassVar[Optional[frozenset]] = None
+    # True when an overridden ``match`` only adds conditions to the PATTERN's
+    # (so the names the pattern requires are triggers too).
+    MATCH_IMPLIES_PATTERN: ClassVar[bool] = False
     BM_compatible = False
 
     def __init__(self) -> None:

@@ -447,6 +447,7 @@ class ReduceFixer(RuleFixer):
     """``reduce`` moved to functools: add the import once (fissix's touch_import)."""
 
     PATTERN = "power< 'reduce' trailer< '(' [any] ')' > any* >"
+    MATCH_IMPLIES_PATTERN = True
 
     def begin(self, ctx):
         super().begin(ctx)
@@ -481,6 +482,7 @@ class ReduceFixer(RuleFixer):
 
 class InternFixer(RuleFixer):
     PATTERN = "power< name='intern' trailer< '(' args=any ')' > any* >"
+    MATCH_IMPLIES_PATTERN = True
 
     def begin(self, ctx):
         super().begin(ctx)

@@ -16,6 +16,7 @@ import keyword
 import os
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -36,8 +37,10 @@ from codemods.base import (
     Rule,
     RuleFixer,
     collect_imports,
+    compile_error,
     is_attached,
     parse_source,
+    wanted_rules,
 )
 from torchmigrate import names, suppressions
 
@@ -178,7 +181,7 @@ def _literals(fx) -> Optional[frozenset]:
         return _LITERALS[key]
     if fx.TRIGGERS is not None:
         clause = frozenset(fx.TRIGGERS)
-    elif type(fx).match is not BaseFix.match:
+    elif type(fx).match is not BaseFix.match and not fx.MATCH_IMPLIES_PATTERN:
         clause = None
     else:
         clause = _best_clause(_required(fx.pattern))
@@ -197,6 +200,23 @@ CHECK_DISPATCH = os.environ.get("TORCHMIGRATE_CHECK_DISPATCH", "") not in ("", "
 
 class DispatchError(AssertionError):
     """A fixer reported at a node its declared triggers exclude."""
+
+
+# The reference engine (tests): no triggers, every node of a fixer's head
+# types is matched and visited, every pass re-runs every rule everywhere.
+_REFERENCE = False
+
+
+@contextmanager
+def reference_mode():
+    """Run :func:`migrate` as the plain reference engine inside the block."""
+    global _REFERENCE
+    saved = _REFERENCE
+    _REFERENCE = True
+    try:
+        yield
+    finally:
+        _REFERENCE = saved
 
 
 def _trigger_aliases(imports: dict, names: frozenset) -> dict:
@@ -229,28 +249,34 @@ def _leaf_key(leaf) -> Optional[str]:
     return leaf.value
 
 
-class _LiteralIndex:
-    """Per pass: the tree's leaves by trigger token (NAME and operator text,
-    FLOAT for float literals), and -- computed on first use per token -- the
+class _Index:
+    """One walk of the tree per pass: pre-order ids, the nodes of the types
+    some fixer visits without triggers, and the leaves by trigger token (NAME
+    and operator text, FLOAT for float literals); on first use per token, the
     nodes whose subtree contains such a leaf.
 
-    Nodes created after the index was built (unknown ids) are never skipped.
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree):
-        known: dict = {}
+    def __init__(self, tree, bucket_types=frozenset()):
+        order: dict = {}
+        nodes: list = []
+        buckets: dict = {t: [] for t in bucket_types}
         by_value: dict = {}
         stack = [tree]
         number = token.NUMBER
         string = token.STRING
         while stack:
             node = stack.pop()
-            known[id(node)] = node
+            order[id(node)] = len(nodes)
+            nodes.append(node)
+            t = node.type
+            bucket = buckets.get(t)
+            if bucket is not None:
+                bucket.append(node)
             children = node.children
             if children:
-                stack.extend(children)
+                stack.extend(reversed(children))
                 continue
-            t = node.type
             if t == string:
                 continue
             key = _leaf_key(node) if t == number else node.value
@@ -261,7 +287,9 @@ class _LiteralIndex:
                 by_value[key] = [node]
             else:
                 hit.append(node)
-        self.known = known
+        self.order = order
+        self.nodes = nodes
+        self.buckets = buckets
         self.by_value = by_value
         self._inside: dict = {}
 
@@ -281,11 +309,119 @@ class _LiteralIndex:
                     cur = cur.parent
         return marks
 
-    def may_match(self, node, literals) -> bool:
-        key = id(node)
-        if key not in self.known:
-            return True
-        return any(key in self.inside(lit) for lit in literals)
+
+class _Dispatch:
+    """What the engine needs to know about a selection of fixers, computed
+    once per selection: per node type the fixers that can match it (in the
+    order the traversal visits them), their match functions and triggers."""
+
+    def __init__(self, rules, disabled) -> None:
+        fixers = []
+        for rule in rules:
+            if rule.id in disabled:
+                continue
+            for cls in rule.fixers:
+                fx = _fixer(cls)
+                fx.rule_id = rule.id
+                fixers.append(fx)
+        self.fixers = fixers
+        self.whole_file = [fx for fx in fixers if fx.pattern is None]
+        by_type: dict = {}
+        anywhere = []
+        for fx in fixers:
+            if fx.pattern is None:
+                continue
+            types = _head_types(fx.pattern)
+            if types is None:
+                anywhere.append(fx)
+            else:
+                for t in types:
+                    by_type.setdefault(t, []).append(fx)
+        self.by_type = by_type
+        self.anywhere = anywhere
+        self.matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
+        self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
+        self.types = {id(fx): _head_types(fx.pattern) for fx in fixers if fx.pattern is not None}
+        # node types whose nodes some fixer without triggers visits
+        self.bucket_types = frozenset(
+            t
+            for fx in fixers
+            if fx.pattern is not None and not self.needs[id(fx)]
+            for t in (self.types[id(fx)] or ())
+        )
+        self.all_types = frozenset(by_type)
+
+    def worklist(self, index: _Index, pass_needs: dict) -> list:
+        """[(node, [fixers])] in pre-order: every node some fixer may match,
+        with those fixers in traversal order (by node type, then any type)."""
+        if self.anywhere and any(not pass_needs[id(fx)] for fx in self.anywhere):
+            wanted = None
+        else:
+            wanted = set()
+            for fx in self.fixers:
+                if fx.pattern is None:
+                    continue
+                lits = pass_needs[id(fx)]
+                if not lits:
+                    for t in self.types[id(fx)]:
+                        wanted.update(id(n) for n in index.buckets[t])
+                    continue
+                types = self.types[id(fx)]
+                for lit in lits:
+                    if types is None:
+                        wanted |= index.inside(lit)
+                    else:
+                        nodes, order = index.nodes, index.order
+                        wanted.update(i for i in index.inside(lit) if nodes[order[i]].type in types)
+        out = []
+        nodes = index.nodes
+        order = index.order
+        if wanted is None:
+            seq = nodes
+        else:
+            seq = [nodes[k] for k in sorted(order[i] for i in wanted)]
+        by_type = self.by_type
+        anywhere = self.anywhere
+        for node in seq:
+            cands = by_type.get(node.type)
+            if cands is None and not anywhere:
+                continue
+            fxs = []
+            for fx in (cands or []) + anywhere:
+                lits = pass_needs[id(fx)]
+                if lits:
+                    key = id(node)
+                    if not any(key in index.inside(lit) for lit in lits):
+                        continue
+                fxs.append(fx)
+            if fxs:
+                out.append((node, fxs))
+        return out
+
+    def probe(self, index: _Index, pass_needs: dict, broken: set) -> None:
+        """Dispatch check: every node a fixer's triggers excluded must make
+        it report nothing (raises :class:`DispatchError` otherwise)."""
+        for node in index.nodes:
+            for fx in (self.by_type.get(node.type) or []) + self.anywhere:
+                lits = pass_needs[id(fx)]
+                if not lits or fx.rule_id in broken:
+                    continue
+                if any(id(node) in index.inside(lit) for lit in lits):
+                    continue
+                _check_skipped(fx, self.matchers[id(fx)], node)
+
+
+_DISPATCH: dict = {}
+
+
+def _dispatch(rules, disabled) -> _Dispatch:
+    key = (tuple(r.id for r in rules), frozenset(disabled))
+    d = _DISPATCH.get(key)
+    if d is None:
+        if len(_DISPATCH) > 64:
+            _DISPATCH.clear()
+        d = _DISPATCH[key] = _Dispatch(rules, disabled)
+    return d
 
 
 # Exact, faster equivalents of common capture-free patterns (same results:
@@ -462,7 +598,7 @@ def migrate(
 
     Raises :class:`MigrationError` when the text does not parse.
     """
-    rules = [r for r in rules if r.wants(text)]
+    rules = wanted_rules(rules, text)
     result = FileResult(old=text, new=text)
     if not rules:
         return result
@@ -474,18 +610,28 @@ def migrate(
         msg, line = describe_parse_error(exc)
         raise MigrationError(msg, line) from None
     result.py2 = py2
-    checker = _Invariants(work, tree, py2, project, rules)
+    checker = _Invariants(work, py2, project, rules)
 
     skip: dict = {}  # site key -> reason it is backed out
     late_notes: list = []  # rules switched off for this file
     disabled: set = set()  # rule ids switched off for this file (last resort)
 
     def run(extra_skip=None, extra_disabled=frozenset()):
-        t = tree if run.first else parse_source(work)[0]
+        first = run.first
+        t = tree if first else parse_source(work)[0]
         run.first = False
         sk = skip if extra_skip is None else {**skip, **extra_skip}
         out = _run(
-            t, work, py2, filename, rules, disabled | extra_disabled, unsafe_fixes, project, sk
+            t,
+            work,
+            py2,
+            filename,
+            rules,
+            disabled | extra_disabled,
+            unsafe_fixes,
+            project,
+            sk,
+            before_fix=checker.prepare if first else None,
         )
         out["text"] = str(out["tree"])
         return out
@@ -571,20 +717,14 @@ class _Violation:
 
 
 def _compiles(text: str) -> Optional[SyntaxError]:
-    """None when CPython compiles ``text``, else the error."""
-    try:
-        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return None
-    except SyntaxError as exc:
-        return exc
-    except ValueError as exc:  # null bytes
-        return SyntaxError(str(exc))
+    """None when CPython compiles ``text``, else the error (cached per text)."""
+    return compile_error(text)
 
 
 class _Invariants:
     """The engine's output invariants for one file (see :func:`migrate`)."""
 
-    def __init__(self, work: str, tree, py2: bool, project, rules) -> None:
+    def __init__(self, work: str, py2: bool, project, rules) -> None:
         self.work = work
         self.py2 = py2
         self.project = project
@@ -592,9 +732,17 @@ class _Invariants:
         self.provided = frozenset(getattr(project, "provided_names", ()) or ())
         self.needed = frozenset(getattr(project, "needed_by_others", ()) or ())
         self.stars = frozenset(getattr(project, "resolved_stars", ()) or ())
-        self.before = names.analyse(tree, self.provided, self.stars)
-        self.before_calls = len(names.call_targets(tree))
+        self.before = None
+        self.before_calls = 0
         self._input_compiles: Optional[bool] = None
+
+    def prepare(self, tree) -> None:
+        """Record the input's names and call targets.  Called with the input
+        tree just before the first fix changes it (a file that gets no fix
+        never pays for it)."""
+        if self.before is None:
+            self.before = names.analyse(tree, self.provided, self.stars)
+            self.before_calls = len(names.call_targets(tree))
 
     def input_compiles(self) -> bool:
         if self._input_compiles is None:
@@ -891,37 +1039,25 @@ def _check_skipped(fx, match, node) -> None:
         )
 
 
-def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None, skip=None) -> dict:
+def _run(
+    tree,
+    work,
+    py2,
+    filename,
+    rules,
+    disabled,
+    unsafe_fixes,
+    project=None,
+    skip=None,
+    before_fix=None,
+) -> dict:
     """Run the passes on ``tree`` (mutated in place).  ``skip`` maps the keys
     of fix sites to back out to the reason; such sites are reported as
-    ``manual`` findings instead of being applied."""
+    ``manual`` findings instead of being applied.  ``before_fix(tree)`` is
+    called once, just before the first fix changes the tree."""
     skip = skip or {}
-    fixers = []
-    for rule in rules:
-        if rule.id in disabled:
-            continue
-        for cls in rule.fixers:
-            fx = _fixer(cls)
-            fx.rule_id = rule.id
-            fixers.append(fx)
-    by_type: dict = {}
-    whole_file = []
-    anywhere = []
-    for fx in fixers:
-        if fx.pattern is None:
-            whole_file.append(fx)
-            continue
-        types = _head_types(fx.pattern)
-        if types is None:
-            anywhere.append(fx)
-        else:
-            for t in types:
-                by_type.setdefault(t, []).append(fx)
-
-    # Per fixer: its match function and the NAME values a match needs.
-    matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
-    needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
-    any_needs = any(v for v in needs.values())
+    d = _dispatch(rules, disabled)
+    fixers = d.fixers
 
     applied: list = []  # _Applied
     last_pass: list = []
@@ -942,25 +1078,22 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        for fx in whole_file:
+        for fx in d.whole_file:
             try:
                 fx.visit(tree, {"node": tree})
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        index = _LiteralIndex(tree) if any_needs else None
-        pass_needs = _pass_triggers(fixers, needs, ctx.imports, index)
-        for node in tree.pre_order():
-            cands = by_type.get(node.type)
-            if cands is None and not anywhere:
-                continue
-            for fx in (cands or []) + anywhere:
+        if _REFERENCE:
+            index = _Index(tree, d.all_types)
+            pass_needs = dict.fromkeys(d.needs)
+        else:
+            index = _Index(tree, d.bucket_types)
+            pass_needs = _pass_triggers(fixers, d.needs, ctx.imports, index)
+        matchers = d.matchers
+        for node, fxs in d.worklist(index, pass_needs):
+            for fx in fxs:
                 if fx.rule_id in broken:
-                    continue
-                lits = pass_needs[id(fx)]
-                if lits is not None and index is not None and not index.may_match(node, lits):
-                    if CHECK_DISPATCH:
-                        _check_skipped(fx, matchers[id(fx)], node)
                     continue
                 results = matchers[id(fx)](node)
                 if not results:
@@ -973,6 +1106,8 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
                     errors.append(
                         f"line {line}: internal error in {fx.rule_id}: {type(exc).__name__}: {exc}"
                     )
+        if CHECK_DISPATCH:
+            d.probe(index, pass_needs, broken)
         cands_all: list = []
         for fx in fixers:
             if fx.rule_id not in broken:
@@ -985,7 +1120,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
         pos = _positions(tree)
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
-        order = _preorder_ids(tree)
+        order = index.order
         cands_all.sort(key=lambda c: order.get(id(c.node), -1))
         pending: list = []
         suppressed = 0
@@ -1035,6 +1170,9 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
                     else frozenset()
                 )
                 scope = _scope_path(cand.node)
+                if before_fix is not None:
+                    before_fix(tree)
+                    before_fix = None
                 try:
                     done = cand.fix()
                 except Exception as exc:  # noqa: BLE001
