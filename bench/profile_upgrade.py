@@ -101,6 +101,8 @@ class Sampler:
         self.rules = collections.Counter()
         self.rule_phase = collections.Counter()
         self.analysis = collections.Counter()
+        self.self_fn = collections.Counter()
+        self.incl_fn = collections.Counter()
         self.total = 0
         self.active = False
 
@@ -128,6 +130,15 @@ class Sampler:
                 if fn.endswith(suffix):
                     mods.add(suffix)
                     break
+        inner = stack[0].f_code
+        self.self_fn["/".join(inner.co_filename.rsplit("/", 2)[-2:]) + ":" + inner.co_name] += 1
+        seen = set()
+        for fr in stack:
+            c = fr.f_code
+            key = f"{c.co_filename.rsplit('/', 1)[-1]}:{c.co_name}"
+            if key not in seen:
+                seen.add(key)
+                self.incl_fn[key] += 1
         phase, rule, pass_no = self._classify(stack)
         if invariants and phase in ("engine", "other", "validate"):
             phase = "invariants"
@@ -219,6 +230,7 @@ def main() -> None:
     ap.add_argument("--only", default=None, help="one kind of the real tree")
     ap.add_argument("--unsafe", action="store_true")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--functions", type=int, default=0, help="also list the N hottest functions")
     args = ap.parse_args()
 
     from codemods import all_rules
@@ -294,6 +306,13 @@ def main() -> None:
     print("\nanalysis module (inclusive)")
     for m, c in sampler.analysis.most_common():
         print(f"  {m:<18} {pct(c):6.1f}%")
+    if args.functions:
+        print(f"\nfunctions, self time (top {args.functions})")
+        for m, c in sampler.self_fn.most_common(args.functions):
+            print(f"  {pct(c):6.1f}%  {m}")
+        print(f"\nfunctions, inclusive (top {args.functions})")
+        for m, c in sampler.incl_fn.most_common(args.functions):
+            print(f"  {pct(c):6.1f}%  {m}")
 
 
 if __name__ == "__main__":

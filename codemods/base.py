@@ -248,6 +248,9 @@ class FileContext:
     # Cross-file facts about this module from the project model
     # (torchmigrate.project), or None when the file is migrated alone.
     project: Any = None
+    # The engine's index of the tree while fixers visit it (None otherwise,
+    # e.g. while fixes change the tree): see nodes_of_type / name_leaves.
+    index: Any = None
 
     def qualname(self, node: NodeOrLeaf) -> Optional[str]:
         """Resolve a dotted reference (``F.softmax``) through the imports of
@@ -659,8 +662,62 @@ def indentation_of(stmt: NodeOrLeaf) -> str:
     return re.match(r"[ \t]*", lines[-1]).group(0) if lines else ""
 
 
+def walk(node: NodeOrLeaf) -> Iterable[NodeOrLeaf]:
+    """``node.pre_order()`` without fissix's recursive generators (same
+    order; linear instead of proportional to depth times size).  The tree
+    must not change during the iteration."""
+    stack = [node]
+    pop = stack.pop
+    push = stack.extend
+    while stack:
+        cur = pop()
+        yield cur
+        kids = cur.children
+        if kids:
+            push(kids[::-1])
+
+
+def leaves_of(node: NodeOrLeaf) -> Iterable[Leaf]:
+    """``node.leaves()`` without recursive generators (same order)."""
+    stack = [node]
+    pop = stack.pop
+    push = stack.extend
+    while stack:
+        cur = pop()
+        kids = cur.children
+        if kids:
+            push(kids[::-1])
+        elif type(cur) is Leaf or isinstance(cur, Leaf):
+            yield cur
+
+
+# fissix's ``pre_order()``/``leaves()`` are recursive generators: every item
+# travels up through one generator frame per tree level, so a walk costs
+# depth x size.  The project never changes a tree while walking it, so the
+# iterative versions above (same order) replace them for every caller.
+pytree.Node.pre_order = walk  # type: ignore[method-assign]
+pytree.Node.leaves = leaves_of  # type: ignore[method-assign]
+
+
+def nodes_of_type(ctx: FileContext, types) -> list:
+    """The nodes of the file whose type is in ``types``, in pre-order (from
+    the engine's index while fixers visit, else by walking the tree)."""
+    index = ctx.index
+    if index is not None:
+        return index.of_types(types)
+    return [n for n in walk(ctx.tree) if n.type in types]
+
+
+def name_leaves(ctx: FileContext, name: str) -> list:
+    """The NAME leaves of the file spelled ``name``, in pre-order."""
+    index = ctx.index
+    if index is not None:
+        return [leaf for leaf in index.leaves(name) if leaf.type == token.NAME]
+    return [leaf for leaf in leaves_of(ctx.tree) if leaf.type == token.NAME and leaf.value == name]
+
+
 def iter_names(tree: NodeOrLeaf, name: str) -> Iterable[Leaf]:
-    for leaf in tree.leaves():
+    for leaf in leaves_of(tree):
         if leaf.type == token.NAME and leaf.value == name:
             yield leaf
 

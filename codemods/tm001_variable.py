@@ -27,6 +27,8 @@ from codemods.base import (
     RuleFixer,
     call_args,
     kwarg,
+    name_leaves,
+    nodes_of_type,
     parse_expr,
 )
 
@@ -383,9 +385,7 @@ class VariableImportFixer(RuleFixer):
 
     def visit(self, tree: Node, results: dict) -> None:
         sites = []
-        for node in tree.pre_order():
-            if node.type != syms.import_from:
-                continue
+        for node in nodes_of_type(self.ctx, (syms.import_from,)):
             module = "".join(str(c).strip() for c in node.children[1 : _import_index(node)])
             if module not in ("torch.autograd", "torch.autograd.variable"):
                 continue
@@ -401,7 +401,7 @@ class VariableImportFixer(RuleFixer):
         if not sites:
             return
         for node, local in sites:
-            if _used(tree, local):
+            if _used(self.ctx, local):
                 continue
 
             def fix(node=node, local=local):
@@ -423,10 +423,8 @@ def _import_index(node) -> int:
     return len(node.children)
 
 
-def _used(tree, local: str) -> bool:
-    for leaf in tree.leaves():
-        if leaf.type != token.NAME or leaf.value != local:
-            continue
+def _used(ctx, local: str) -> bool:
+    for leaf in name_leaves(ctx, local):
         if _in_import(leaf):
             continue
         prev = leaf.prev_sibling

@@ -8,7 +8,7 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf
 
 from codemods import analysis as A
-from codemods.base import MANUAL, SAFE, UNSAFE, Example, Rule, RuleFixer
+from codemods.base import MANUAL, SAFE, UNSAFE, Example, Rule, RuleFixer, nodes_of_type
 
 _RENAMES = {"creator": "grad_fn", "previous_functions": "next_functions"}
 _GRAPH_ATTRS = {"creator", "grad_fn", "previous_functions", "next_functions"}
@@ -32,7 +32,7 @@ def _own_attributes(ctx) -> set:
     res = ctx.cache.get(key)
     if res is None:
         res = set()
-        for node in ctx.tree.pre_order():
+        for node in nodes_of_type(ctx, (syms.power, syms.funcdef)):
             if node.type == syms.power and _is_store(node):
                 last = node.children[-1]
                 if A.is_attr(last):

@@ -25,6 +25,7 @@ from codemods.base import (
     RuleFixer,
     dotted_name,
     indentation_of,
+    nodes_of_type,
 )
 
 SCHED_MODULE = "torch.optim.lr_scheduler."
@@ -65,7 +66,7 @@ def _step_defs(ctx) -> set:
     if cached is not None:
         return cached
     out = set()
-    for node in ctx.tree.pre_order():
+    for node in nodes_of_type(ctx, (syms.funcdef,)):
         if node.type == syms.funcdef and ".step(" in str(node.children[-1]):
             out.add(node.children[1].value)
     ctx.cache["tm201.stepdefs"] = out

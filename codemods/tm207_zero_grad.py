@@ -22,6 +22,7 @@ from codemods.base import (
     bowler_pattern,
     dotted_name,
     enclosing,
+    nodes_of_type,
 )
 
 _KEEP_SELF = {
@@ -46,7 +47,7 @@ def _classes(ctx) -> dict:
     if cached is not None:
         return cached
     bases: dict = {}
-    for node in ctx.tree.pre_order():
+    for node in nodes_of_type(ctx, (syms.classdef,)):
         if node.type == syms.classdef:
             names = []
             if len(node.children) > 3 and node.children[2].value == "(":
@@ -87,7 +88,7 @@ def _local_classes(ctx) -> dict:
     if cached is not None:
         return cached
     out: dict = {}
-    for node in ctx.tree.pre_order():
+    for node in nodes_of_type(ctx, (syms.classdef,)):
         if node.type == syms.classdef:
             own = False
             for sub in node.pre_order():

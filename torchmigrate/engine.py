@@ -27,6 +27,7 @@ from fissix.pgen2.parse import ParseError
 from fissix.pgen2.tokenize import TokenError
 from fissix.pygram import python_symbols as syms
 
+from codemods.analysis import Analysis
 from codemods.base import (
     FLOAT,
     MANUAL,
@@ -39,6 +40,7 @@ from codemods.base import (
     collect_imports,
     compile_error,
     is_attached,
+    leaves_of,
     parse_source,
     wanted_rules,
 )
@@ -260,7 +262,7 @@ class _Index:
     def __init__(self, tree, bucket_types=frozenset()):
         order: dict = {}
         nodes: list = []
-        buckets: dict = {t: [] for t in bucket_types}
+        buckets: dict = {}
         by_value: dict = {}
         stack = [tree]
         number = token.NUMBER
@@ -271,7 +273,9 @@ class _Index:
             nodes.append(node)
             t = node.type
             bucket = buckets.get(t)
-            if bucket is not None:
+            if bucket is None:
+                buckets[t] = [node]
+            else:
                 bucket.append(node)
             children = node.children
             if children:
@@ -292,10 +296,26 @@ class _Index:
         self.buckets = buckets
         self.by_value = by_value
         self._inside: dict = {}
+        self._of_types: dict = {}
 
     def leaves(self, key: str) -> list:
         """The leaves whose trigger token is ``key``."""
         return self.by_value.get(key, [])
+
+    def of_types(self, types) -> list:
+        """The nodes whose type is in ``types``, in pre-order."""
+        key = frozenset(types)
+        hit = self._of_types.get(key)
+        if hit is None:
+            buckets = self.buckets
+            lists = [buckets[t] for t in key if t in buckets]
+            if len(lists) == 1:
+                hit = lists[0]
+            else:
+                order = self.order
+                hit = sorted((n for b in lists for n in b), key=lambda n: order[id(n)])
+            self._of_types[key] = hit
+        return hit
 
     def inside(self, key: str) -> set:
         """ids of the nodes that contain a leaf with trigger token ``key``."""
@@ -364,7 +384,7 @@ class _Dispatch:
                 lits = pass_needs[id(fx)]
                 if not lits:
                     for t in self.types[id(fx)]:
-                        wanted.update(id(n) for n in index.buckets[t])
+                        wanted.update(id(n) for n in index.buckets.get(t, ()))
                     continue
                 types = self.types[id(fx)]
                 for lit in lits:
@@ -494,23 +514,14 @@ def parses(text: str) -> bool:
 
 def _leaves(tree) -> list:
     """``list(tree.leaves())`` without recursive generators."""
-    out = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        children = node.children
-        if children:
-            stack.extend(reversed(children))
-        elif isinstance(node, pytree.Leaf):
-            out.append(node)
-    return out
+    return list(leaves_of(tree))
 
 
 def _positions(tree) -> dict:
     """id(leaf) -> (line, col) for every leaf, computed from the printed text."""
     pos = {}
     line, col = 1, 0
-    for leaf in _leaves(tree):
+    for leaf in leaves_of(tree):
         prefix = leaf.prefix
         if prefix:
             n = prefix.count("\n")
@@ -530,14 +541,44 @@ def _positions(tree) -> dict:
     return pos
 
 
-def _span(node, pos: dict) -> tuple[int, int, int]:
-    leaves = list(node.leaves()) if isinstance(node, pytree.Node) else [node]
-    if not leaves:
+def _first_leaf(node):
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        kids = cur.children
+        if kids:
+            stack.extend(kids[::-1])
+        elif isinstance(cur, pytree.Leaf):
+            return cur
+    return None
+
+
+def _last_leaf(node):
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        kids = cur.children
+        if kids:
+            stack.extend(kids)
+        elif isinstance(cur, pytree.Leaf):
+            return cur
+    return None
+
+
+def _span(node, pos: Optional[dict]) -> tuple[int, int, int]:
+    """(start line, 1-based start col, end line) of ``node``.  ``pos`` is a
+    :func:`_positions` map, or None for a tree as parsed (leaf positions)."""
+    first = _first_leaf(node)
+    if first is None:
         return 1, 1, 1
-    start = pos.get(id(leaves[0]), (1, 0))
-    last = leaves[-1]
-    end_line = pos.get(id(last), start)[0] + last.value.count("\n")
-    return start[0], start[1] + 1, end_line
+    last = _last_leaf(node)
+    if pos is None:
+        start = (first.lineno, first.column)
+        last_line = last.lineno
+    else:
+        start = pos.get(id(first), (1, 0))
+        last_line = pos.get(id(last), start)[0]
+    return start[0], start[1] + 1, last_line + last.value.count("\n")
 
 
 def line_map(old: str, new: str) -> list:
@@ -1066,21 +1107,25 @@ def _run(
     findings: list = []
     suppressed = 0
     converged = False
+    an = None  # the file's analysis, carried from pass to pass
+    dirty_units: list = []
+    prev_imports: dict = {}
+    unit_text: Optional[dict] = None  # id(top-level statement) -> its text
     for _pass in range(MAX_PASSES):
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
         ctx.imports = collect_imports(tree)
+        if an is None:
+            an = Analysis(ctx)
+        else:
+            an.invalidate_units(tree, dirty_units, ctx.imports != prev_imports)
+        an.rebind(ctx)
+        prev_imports = ctx.imports
         broken: set = set()
         for fx in fixers:
             try:
                 fx.begin(ctx)
-            except Exception as exc:  # noqa: BLE001
-                broken.add(fx.rule_id)
-                errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        for fx in d.whole_file:
-            try:
-                fx.visit(tree, {"node": tree})
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
@@ -1091,6 +1136,13 @@ def _run(
             index = _Index(tree, d.bucket_types)
             pass_needs = _pass_triggers(fixers, d.needs, ctx.imports, index)
         matchers = d.matchers
+        ctx.index = index
+        for fx in d.whole_file:
+            try:
+                fx.visit(tree, {"node": tree})
+            except Exception as exc:  # noqa: BLE001
+                broken.add(fx.rule_id)
+                errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
         for node, fxs in d.worklist(index, pass_needs):
             for fx in fxs:
                 if fx.rule_id in broken:
@@ -1108,6 +1160,7 @@ def _run(
                     )
         if CHECK_DISPATCH:
             d.probe(index, pass_needs, broken)
+        ctx.index = None  # the fixes below change the tree
         cands_all: list = []
         for fx in fixers:
             if fx.rule_id not in broken:
@@ -1117,7 +1170,8 @@ def _run(
             findings = []
             converged = True
             break
-        pos = _positions(tree)
+        # pass 0 sees the tree as parsed: fissix's leaf positions are exact
+        pos = None if _pass == 0 else _positions(tree)
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
         order = index.order
@@ -1170,6 +1224,8 @@ def _run(
                     else frozenset()
                 )
                 scope = _scope_path(cand.node)
+                if unit_text is None:
+                    unit_text = {id(c): str(c) for c in tree.children}
                 if before_fix is not None:
                     before_fix(tree)
                     before_fix = None
@@ -1198,7 +1254,15 @@ def _run(
         if not applied_any:
             converged = True
             break
-        current = str(tree)
+        texts = [str(c) for c in tree.children]
+        current = "".join(texts)
+        dirty_units = []
+        for unit, txt in zip(tree.children, texts):
+            if unit.was_changed or unit_text.get(id(unit)) != txt:
+                dirty_units.append(unit)
+                _clear_changed(unit)
+        tree.was_changed = False
+        unit_text = {id(c): t for c, t in zip(tree.children, texts)}
     unconverged = [] if converged else last_pass
 
     # applied fixes of later passes: map their lines back to the original text
@@ -1223,6 +1287,17 @@ def _run(
         "errors": errors,
         "suppressed": suppressed,
     }
+
+
+def _clear_changed(node) -> None:
+    """Reset fissix's ``was_changed`` marks under ``node`` (set along the
+    path to every edit)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.was_changed:
+            cur.was_changed = False
+            stack.extend(cur.children)
 
 
 def _orig_line(line: int, lm: Optional[list]) -> int:

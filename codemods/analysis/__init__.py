@@ -141,6 +141,10 @@ attr_of = attr_name
 is_index = is_subscript
 
 
+# Scope tables whose builder also reads the file's imports.
+IMPORT_DEPENDENT = frozenset({"attr_modules"})
+
+
 class Analysis(ValueInference):
     """The analysis of one file: every question, one cache.  Get it with
     :func:`analysis` (``analysis(ctx)``); see the module docstring."""
@@ -163,10 +167,10 @@ class Analysis(ValueInference):
         return table
 
     def file_table(self, kind: str, build):
-        """``build(tree)`` for the whole file, computed once until a change."""
+        """``build(ctx)`` for the whole file, computed once until a change."""
         table = self._file_tables.get(kind)
         if table is None:
-            table = self._file_tables[kind] = build(self.ctx.tree)
+            table = self._file_tables[kind] = build(self.ctx)
         return table
 
     def invalidate(self, changed=None) -> None:
@@ -190,6 +194,33 @@ class Analysis(ValueInference):
                 cur = cur.parent
         for key in [k for k in self._scope_tables if k[1] in dirty]:
             del self._scope_tables[key]
+
+    def invalidate_units(self, tree, dirty_units, imports_changed: bool) -> None:
+        """Forget what a pass's fixes may have changed, at the granularity of
+        the module's top-level statements: the engine passes the statements
+        whose text or structure changed (``dirty_units``).  Scope tables of
+        scopes inside an unchanged statement are kept (they depend on their
+        scope's subtree only; :data:`IMPORT_DEPENDENT` ones also on the
+        imports); the module's own tables, every answer and every file table
+        are dropped."""
+        self.reset_answers()
+        self._file_tables.clear()
+        self.file_memo.clear()
+        dirty = {id(u) for u in dirty_units}
+        if not dirty and not imports_changed:
+            return
+        keep: dict = {}
+        for key, hit in self._scope_tables.items():
+            scope = hit[0]
+            if scope is tree or (imports_changed and key[0] in IMPORT_DEPENDENT):
+                continue
+            unit = scope
+            while unit.parent is not None and unit.parent is not tree:
+                unit = unit.parent
+            if unit.parent is not tree or id(unit) in dirty:
+                continue
+            keep[key] = hit
+        self._scope_tables = keep
 
     def rebind(self, ctx) -> None:
         """Carry this analysis over to the context of the next pass."""

@@ -33,6 +33,7 @@ from codemods.base import (
     is_attr,
     is_call,
     is_subscript,
+    walk,
 )
 
 # --------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def argparse_types(ctx: FileContext) -> dict:
     dests: dict = {}
     ns_names: set = set()
     if "add_argument" in ctx.text:
-        for node in ctx.tree.pre_order():
+        for node in walk(ctx.tree):
             if node.type != syms.power:
                 continue
             chain = chain_of(node)
@@ -404,7 +405,7 @@ def backward_called_on(ctx: FileContext, name: Leaf) -> bool:
 
 def _backward_receivers(scope: Node) -> set:
     names = set()
-    for node in scope.pre_order():
+    for node in walk(scope):
         if node.type == syms.power and len(node.children) >= 3:
             k = node.children
             if k[0].type == token.NAME and is_attr(k[1], "backward") and is_call(k[2]):

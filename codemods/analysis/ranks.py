@@ -30,7 +30,7 @@ from fissix.pytree import Leaf, Node
 
 from codemods._tm1common import function_call, is_call_trailer, is_dot_trailer, positional
 from codemods.analysis.scopes import analysis, straight_line_assignments, top_statement
-from codemods.base import FileContext, call_args, enclosing, enclosing_function
+from codemods.base import FileContext, call_args, enclosing, enclosing_function, walk
 
 MAX_DEPTH = 24
 
@@ -282,7 +282,7 @@ def _class_attr_modules(ctx: FileContext, cls) -> dict:
     """attr -> qualified module class for ``self.attr = Module(...)`` in a class."""
     out: dict = {}
     bad: set = set()
-    for node in cls.pre_order():
+    for node in walk(cls):
         if (
             node.type != syms.expr_stmt
             or len(node.children) != 3

@@ -36,7 +36,7 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
 from codemods.analysis.syntax import unparen
-from codemods.base import FileContext, NodeOrLeaf, dotted_name
+from codemods.base import FileContext, NodeOrLeaf, dotted_name, leaves_of, nodes_of_type, walk
 
 ANALYSIS_KEY = "analysis"
 
@@ -113,7 +113,7 @@ def collect_bindings(scope: Node) -> Bindings:
         body = scope.children[-1]
     elif scope.type == syms.lambdef:
         body = scope.children[-1]
-        for leaf in scope.children[1].leaves() if scope.children[1].type != token.COLON else []:
+        for leaf in leaves_of(scope.children[1]) if scope.children[1].type != token.COLON else []:
             if leaf.type == token.NAME:
                 b.add(leaf.value, ("unknown",))
     else:
@@ -142,7 +142,7 @@ def collect_bindings(scope: Node) -> Bindings:
                 if tgt.type == token.NAME:
                     b.add(tgt.value, ("unknown",))
         elif t == syms.import_name or t == syms.import_from:
-            for leaf in node.leaves():
+            for leaf in leaves_of(node):
                 if leaf.type == token.NAME:
                     b.add(leaf.value, ("import",))
         elif t == syms.global_stmt:
@@ -280,7 +280,7 @@ def _value_targets(node: NodeOrLeaf, value: Optional[NodeOrLeaf], out: dict) -> 
 
 
 def _value_params(params: NodeOrLeaf, out: dict) -> None:
-    for leaf in params.leaves():
+    for leaf in leaves_of(params):
         if leaf.type == token.NAME and leaf.parent is not None:
             p = leaf.parent
             if p.type == syms.tname and p.children[0] is not leaf:
@@ -303,7 +303,7 @@ def collect_value_bindings(scope: Node) -> dict:
     else:
         body = scope
 
-    def walk(node: NodeOrLeaf) -> None:
+    def visit(node: NodeOrLeaf) -> None:
         for child in node.children if isinstance(node, Node) else ():
             t = child.type
             if t in (syms.funcdef, syms.classdef):
@@ -341,7 +341,7 @@ def collect_value_bindings(scope: Node) -> dict:
                     if k.type == token.NAME:
                         out.setdefault(k.value, []).append(UNKNOWN)
             elif t in (syms.import_name, syms.import_from):
-                for leaf in child.leaves():
+                for leaf in leaves_of(child):
                     if leaf.type == token.NAME:
                         out.setdefault(leaf.value, []).append(UNKNOWN)
                 continue
@@ -350,9 +350,9 @@ def collect_value_bindings(scope: Node) -> dict:
             elif t == syms.comp_for:
                 _value_targets(child.children[1], None, out)
             if isinstance(child, Node):
-                walk(child)
+                visit(child)
 
-    walk(body)
+    visit(body)
     return out
 
 
@@ -366,11 +366,10 @@ def _global_names(ctx: FileContext) -> set:
     return analysis(ctx).file_table("globals", _collect_global_names)
 
 
-def _collect_global_names(tree: Node) -> set:
+def _collect_global_names(ctx: FileContext) -> set:
     res: set = set()
-    for node in tree.pre_order():
-        if node.type == syms.global_stmt:
-            res.update(k.value for k in node.children[1:] if k.type == token.NAME)
+    for node in nodes_of_type(ctx, (syms.global_stmt,)):
+        res.update(k.value for k in node.children[1:] if k.type == token.NAME)
     return res
 
 
@@ -437,7 +436,7 @@ def assignment_table(ctx: FileContext) -> dict:
     return analysis(ctx).file_table("assignments", _collect_assignments)
 
 
-def _collect_assignments(tree: Node) -> dict:
+def _collect_assignments(ctx: FileContext) -> dict:
     scopes: dict = {}
     attrs: dict = {}
 
@@ -448,7 +447,7 @@ def _collect_assignments(tree: Node) -> dict:
             sc = scopes[id(s)] = Scope(s, {}, set(), set())
         return sc
 
-    for node in tree.pre_order():
+    for node in nodes_of_type(ctx, _ASSIGNMENT_TYPES):
         t = node.type
         if t == syms.expr_stmt:
             kids = node.children
@@ -467,7 +466,7 @@ def _collect_assignments(tree: Node) -> dict:
             # the function's name is bound in the enclosing scope, params inside
             scope(node).other.add(node.children[1].value)
             fs = scopes.setdefault(id(node), Scope(node, {}, set(), set()))
-            for leaf in node.children[2].leaves():
+            for leaf in leaves_of(node.children[2]):
                 if leaf.type == token.NAME:
                     fs.other.add(leaf.value)
         elif t in _FOR_TYPES:
@@ -488,7 +487,7 @@ def _collect_assignments(tree: Node) -> dict:
             if t == syms.classdef:
                 scope(node).other.add(node.children[1].value)
             else:
-                for leaf in node.leaves():
+                for leaf in leaves_of(node):
                     if leaf.type == token.NAME:
                         scope(node).other.add(leaf.value)
         elif t == syms.global_stmt:
@@ -502,6 +501,22 @@ _FOR_TYPES = {syms.for_stmt, syms.comp_for} | (
     {syms.old_comp_for} if hasattr(syms, "old_comp_for") else set()
 )
 _ASEXPR = getattr(syms, "asexpr_test", -1)
+
+# the node types _collect_assignments looks at
+_ASSIGNMENT_TYPES = frozenset(
+    {
+        syms.expr_stmt,
+        syms.funcdef,
+        syms.with_stmt,
+        syms.except_clause,
+        _ASEXPR,
+        syms.import_name,
+        syms.import_from,
+        syms.classdef,
+        syms.global_stmt,
+    }
+    | _FOR_TYPES
+)
 
 _AUG = {
     token.PLUSEQUAL,
@@ -607,7 +622,7 @@ def straight_line_assignments(func) -> dict:
                 out.setdefault(kids[0].value, []).append((i, kids[2], s))
                 continue
     # any other binding of a name (nested, augmented, tuple, for, with, def) -> unknown
-    for node in func.pre_order():
+    for node in walk(func):
         if not isinstance(node, Leaf) or node.type != token.NAME:
             continue
         parent = node.parent

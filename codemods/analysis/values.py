@@ -63,6 +63,8 @@ from codemods.base import (
     is_attr,
     is_call,
     kwarg,
+    name_leaves,
+    walk,
 )
 from codemods.base import attr_name as attr_of
 from codemods.base import is_subscript as is_index
@@ -481,7 +483,7 @@ class ValueInference:
     def _taint_table(self, scope: Node) -> dict:
         out: dict = {}
         body = scope if scope.type == syms.file_input else scope.children[-1]
-        for node in body.pre_order():
+        for node in walk(body):
             if node.type != syms.power or node.children[0].type != token.NAME:
                 continue
             chain = chain_of(node)
@@ -561,43 +563,16 @@ class ValueInference:
     def call_sites(self, fname: str, method: bool) -> list:
         """(call trailer, ok) for every use of a function name: ``ok`` is
         False when the name is used other than by calling it."""
+        key = ("attr" if method else "name", fname)
         if self._refs is None:
+            self._refs = {}
+        hit = self._refs.get(key)
+        if hit is None:
             refs: dict = {}
-            for leaf in self.ctx.tree.leaves():
-                if leaf.type != token.NAME:
-                    continue
-                parent = leaf.parent
-                if parent.type in (syms.funcdef, syms.classdef) and parent.children[1] is leaf:
-                    continue
-                if parent.type == syms.trailer and parent.children[0].value == ".":
-                    power = parent.parent
-                    idx = power.children.index(parent) if power is not None else -1
-                    key = ("attr", leaf.value)
-                    call = (
-                        power.children[idx + 1]
-                        if power is not None and idx + 1 < len(power.children)
-                        else None
-                    )
-                    is_self = (
-                        idx == 1
-                        and power.children[0].type == token.NAME
-                        and power.children[0].value == "self"
-                    )
-                    refs.setdefault(key, []).append(
-                        (call, call is not None and is_call(call) and is_self)
-                    )
-                    continue
-                key = ("name", leaf.value)
-                call = leaf.next_sibling
-                ok = (
-                    parent.type == syms.power
-                    and parent.children[0] is leaf
-                    and call is not None
-                    and is_call(call)
-                )
-                refs.setdefault(key, []).append((call, ok))
-            self._refs = refs
-        return self._refs.get(("attr" if method else "name", fname), [])
+            for leaf in name_leaves(self.ctx, fname):
+                _add_ref(leaf, refs)
+            hit = self._refs[key] = refs.get(key, [])
+        return hit
 
     # -- expressions ---------------------------------------------------------
     def value(self, node: Optional[NodeOrLeaf]) -> Optional[Val]:
@@ -757,7 +732,7 @@ class ValueInference:
                 break
         if val is None:
             vals = []
-            for method in cls.pre_order():
+            for method in walk(cls):
                 if method.type != syms.funcdef:
                     continue
                 for tgt, value, path in self.bindings(method).attrs:
@@ -1146,6 +1121,34 @@ class ValueInference:
     def _is_num(self, node: NodeOrLeaf) -> bool:
         v = self.value(node)
         return v is not None and v.kind == "num" and v.num
+
+
+def _add_ref(leaf: Leaf, refs: dict) -> None:
+    """File a NAME leaf's use under ("attr"|"name", value): (call, ok)."""
+    parent = leaf.parent
+    if parent.type in (syms.funcdef, syms.classdef) and parent.children[1] is leaf:
+        return
+    if parent.type == syms.trailer and parent.children[0].value == ".":
+        power = parent.parent
+        idx = power.children.index(parent) if power is not None else -1
+        call = (
+            power.children[idx + 1] if power is not None and idx + 1 < len(power.children) else None
+        )
+        is_self = (
+            idx == 1 and power.children[0].type == token.NAME and power.children[0].value == "self"
+        )
+        refs.setdefault(("attr", leaf.value), []).append(
+            (call, call is not None and is_call(call) and is_self)
+        )
+        return
+    call = leaf.next_sibling
+    ok = (
+        parent.type == syms.power
+        and parent.children[0] is leaf
+        and call is not None
+        and is_call(call)
+    )
+    refs.setdefault(("name", leaf.value), []).append((call, ok))
 
 
 def _same(a: Val, b: Val) -> bool:
