@@ -596,6 +596,71 @@ def line_map(old: str, new: str) -> list:
     return out
 
 
+# Layout tokens move with the statements around them (an INDENT belongs to
+# whichever statement is first in its block): they never say where a line
+# came from.
+_LAYOUT = frozenset({token.INDENT, token.DEDENT, token.NEWLINE, token.ENDMARKER})
+
+
+def _mark_original(tree) -> None:
+    """Remember on every leaf of the tree as parsed its line in the input
+    (clones and new leaves made by fixes do not carry the mark)."""
+    for leaf in leaves_of(tree):
+        if leaf.value:
+            leaf._tm_line = leaf.lineno
+
+
+def _edit_line_map(tree, old_lines: list, new_text: str) -> list:
+    """For each line of ``new_text`` (the text of ``tree``, 1-based index),
+    its line in the input, from the edit history rather than a text diff: a
+    line that starts with a leaf of the input maps to that leaf's line (so
+    lines that fixes moved or wrapped keep their true origin); a run of lines
+    without one (new lines, blank and comment lines, string continuations)
+    is aligned with the input lines between its neighbours' origins, with
+    difflib's rule for a changed block (equal lines exactly, others in order).
+    Linear in the size of the file: difflib only sees those small gaps."""
+    b = new_text.split("\n")
+    n_old = len(old_lines)
+    first: dict = {}
+    line = 1
+    for leaf in leaves_of(tree):
+        prefix = leaf.prefix
+        if prefix:
+            line += prefix.count("\n")
+        orig = leaf.__dict__.get("_tm_line")
+        if orig is not None and line not in first and leaf.type not in _LAYOUT:
+            first[line] = orig
+        value = leaf.value
+        if value:
+            line += value.count("\n")
+    n_new = len(b)
+    out = [0] * (n_new + 1)
+    k = 1
+    while k <= n_new:
+        orig = first.get(k)
+        if orig is not None:
+            out[k] = orig
+            k += 1
+            continue
+        j1 = k
+        while k <= n_new and k not in first:
+            k += 1
+        i1 = out[j1 - 1] if j1 > 1 else 0  # 0-based: the input line after the previous origin
+        i2 = first[k] - 1 if k <= n_new else n_old
+        if i2 > i1:
+            sm = difflib.SequenceMatcher(None, old_lines[i1:i2], b[j1 - 1 : k - 1], autojunk=False)
+            for tag, x1, x2, y1, y2 in sm.get_opcodes():
+                for kk in range(y1, y2):
+                    if tag == "equal":
+                        out[j1 + kk] = i1 + x1 + (kk - y1) + 1
+                    else:
+                        out[j1 + kk] = i1 + min(x1 + (kk - y1), max(x2 - 1, x1)) + 1
+        else:
+            for kk in range(j1, k):
+                out[kk] = min(i1 + 1, n_old)
+    return out
+
+
 # --------------------------------------------------------------------------
 # Back-out bookkeeping: a fix site is identified across re-runs by its rule,
 # the line of the original text it maps to and the text it replaced.
@@ -739,7 +804,7 @@ def migrate(
     result.new = new_text
     # Lines of remaining findings refer to the new text; map them back.
     if result.findings:
-        lm = line_map(work, new_text if not added_newline else new_text + "\n")
+        lm = outcome["line_map"]
         for f in result.findings:
             f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
     return result
@@ -904,7 +969,7 @@ def _fissix_error_line(text: str) -> int:
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
-def _suspects(v: _Violation, applied: list, work: str, new_text: str) -> tuple:
+def _suspects(v: _Violation, applied: list, lm: list) -> tuple:
     """(primary, all) suspects of a violation among the applied fixes."""
     if v.name is not None:
         binders, readers = [], []
@@ -920,7 +985,6 @@ def _suspects(v: _Violation, applied: list, work: str, new_text: str) -> tuple:
         return primary, binders + readers
     if not v.line:
         return [], list(applied)
-    lm = line_map(work, new_text)
     orig = lm[v.line] if 0 < v.line < len(lm) else v.line
     near = [
         a
@@ -944,7 +1008,7 @@ def _back_out(violations: list, outcome, run, checker) -> dict:
     primary: dict = {}
     wide: dict = {}
     for v in violations:
-        p, w = _suspects(v, applied, checker.work, outcome["text"])
+        p, w = _suspects(v, applied, outcome["line_map"])
         for a in p:
             primary.setdefault(a.key, a)
             reason_of.setdefault(a.key, v.reason)
@@ -1107,6 +1171,7 @@ def _run(
     findings: list = []
     suppressed = 0
     converged = False
+    work_lines = work.split("\n")
     an = None  # the file's analysis, carried from pass to pass
     dirty_units: list = []
     prev_imports: dict = {}
@@ -1204,9 +1269,10 @@ def _run(
             if apply and not is_attached(cand.node, tree):
                 continue  # an enclosing fix replaced it; the next pass sees it again
             before = str(cand.node).strip() if apply else ""
+            if apply and _pass and pass_map is None:
+                # the pass's text (no fix of this pass applied yet) -> the input
+                pass_map = _edit_line_map(tree, work_lines, current)
             if apply and skip:
-                if _pass and pass_map is None:
-                    pass_map = line_map(work, current)
                 src = _orig_line(start, pass_map)
                 reason = skip.get((finding.rule, src, before))
                 if reason is None and getattr(cand.node, "_tm_backed_out", None):
@@ -1226,6 +1292,7 @@ def _run(
                 scope = _scope_path(cand.node)
                 if unit_text is None:
                     unit_text = {id(c): str(c) for c in tree.children}
+                    _mark_original(tree)
                 if before_fix is not None:
                     before_fix(tree)
                     before_fix = None
@@ -1240,9 +1307,8 @@ def _run(
                 if done is False:
                     continue
                 finding.applied = True
-                finding.source_line = start if _pass == 0 else 0
+                finding.source_line = _orig_line(start, pass_map)
                 rec = _Applied(finding, (), before, binds, scope, _pass)
-                rec.pass_text = current  # type: ignore[attr-defined]
                 applied.append(rec)
                 this_pass.append(rec)
                 applied_any = True
@@ -1265,20 +1331,13 @@ def _run(
         unit_text = {id(c): t for c, t in zip(tree.children, texts)}
     unconverged = [] if converged else last_pass
 
-    # applied fixes of later passes: map their lines back to the original text
-    maps: dict = {}
     for rec in applied:
         f = rec.finding
-        text_k = rec.pass_text
-        if text_k is not work and not f.source_line:
-            lm = maps.get(id(text_k))
-            if lm is None:
-                lm = maps[id(text_k)] = line_map(work, text_k)
-            f.source_line = _orig_line(f.line, lm)
-        elif not f.source_line:
-            f.source_line = f.line
-        del rec.pass_text
         rec.key = (f.rule, f.source_line, rec.before)
+    n_lines = len(work_lines)
+    final_map = (
+        list(range(n_lines + 1)) if current is work else _edit_line_map(tree, work_lines, current)
+    )
     return {
         "tree": tree,
         "applied": applied,
@@ -1286,6 +1345,7 @@ def _run(
         "findings": findings,
         "errors": errors,
         "suppressed": suppressed,
+        "line_map": final_map,
     }
 
 
