@@ -68,6 +68,8 @@ def compile_error(text: str) -> Optional[SyntaxError]:
         return exc
     except ValueError as exc:  # null bytes
         return SyntaxError(str(exc))
+    except RecursionError as exc:  # nesting deeper than CPython's compiler takes
+        return SyntaxError(str(exc))
 
 
 # --------------------------------------------------------------------------
@@ -390,13 +392,30 @@ def parse_source(text: str) -> tuple:
             raise first from None
 
 
+# Fixes build the same small snippets again and again (``torch.sigmoid``,
+# ``import torch``): each text is parsed once and handed out as clones.
+_SNIPPETS: dict = {}
+_MAX_SNIPPETS = 2048
+
+
+def _snippet(key: tuple, parse: Callable[[], Any]) -> Any:
+    hit = _SNIPPETS.get(key)
+    if hit is None:
+        if len(_SNIPPETS) >= _MAX_SNIPPETS:
+            _SNIPPETS.clear()
+        hit = _SNIPPETS[key] = parse()
+    return hit
+
+
 def parse_expr(text: str) -> NodeOrLeaf:
     """Parse one expression and return its node, detached, with no prefix."""
+    return _snippet(("expr", text), lambda: _parse_expr(text)).clone()
+
+
+def _parse_expr(text: str) -> NodeOrLeaf:
     tree = _PY3.parse_string(text.strip() + "\n", True)
     stmt = tree.children[0]  # simple_stmt
     expr = stmt.children[0]
-    if expr.type == syms.expr_stmt:  # keyword-like text never lands here
-        pass
     expr.remove()
     expr.prefix = ""
     return expr
@@ -404,6 +423,10 @@ def parse_expr(text: str) -> NodeOrLeaf:
 
 def parse_stmts(text: str) -> list[NodeOrLeaf]:
     """Parse statements (dedented text) and return the detached statements."""
+    return [s.clone() for s in _snippet(("stmts", text), lambda: _parse_stmts(text))]
+
+
+def _parse_stmts(text: str) -> list[NodeOrLeaf]:
     tree = _PY3.parse_string(text if text.endswith("\n") else text + "\n", True)
     out = []
     for child in list(tree.children):
@@ -846,8 +869,12 @@ def has_name_binding(tree: Node, name: str) -> bool:
 def ensure_import(tree: Node, module: str = "torch") -> None:
     """Add ``import <module>`` after the last top-level import unless the
     file already binds that name with a plain ``import``."""
+    known = tree.__dict__.setdefault("_tm_plain_imports", set())
+    if module in known:
+        return  # fixes never remove a plain ``import torch``/``import sys``
     imports = collect_imports(tree)
     if imports.get(module) == module:
+        known.add(module)
         return
     new = parse_stmts(f"import {module}\n")[0]
     last_import = None

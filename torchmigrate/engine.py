@@ -1181,6 +1181,7 @@ def _run(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
         ctx.imports = collect_imports(tree)
+        tree.__dict__.pop("_tm_plain_imports", None)  # ensure_import's memo, per pass
         if an is None:
             an = Analysis(ctx)
         else:
