@@ -524,6 +524,7 @@ class FissixRuleFixer(RuleFixer):
             self.inner.first_log = True
             self.prepare(ctx.tree, info)
         self._active = self.active(info)
+        self.idle = not self._active
 
     def prepare(self, tree, info: Py2Info) -> None:
         """Per-run state of the fissix fixer (computed on the real tree)."""

@@ -306,12 +306,16 @@ class RuleFixer(BaseFix):
         super().__init__({}, [])
         self.ctx: Optional[FileContext] = None
         self.candidates: list[Candidate] = []
+        # Set by begin() when the fixer cannot report anything this pass (its
+        # match() refuses every node): the engine then does not dispatch to it.
+        self.idle = False
 
     # fissix hooks ---------------------------------------------------------
     def begin(self, ctx: FileContext) -> None:
         """Called once per pass before the traversal."""
         self.ctx = ctx
         self.candidates = []
+        self.idle = False
 
     def dynamic_triggers(self, index) -> Optional[set]:
         """Extra trigger names for this pass (called after :meth:`begin`), or

@@ -185,6 +185,7 @@ class IntDivisionFixer(RuleFixer):
         info = py2_info(ctx)
         self.info = info
         self._active = info.is_py2 and "division" not in info.future
+        self.idle = not self._active
 
     def match(self, node):
         if not self._active:

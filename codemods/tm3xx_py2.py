@@ -453,6 +453,7 @@ class ReduceFixer(RuleFixer):
         super().begin(ctx)
         self.info = py2_info(ctx)
         self._active = self.info.is_py2 and "reduce" not in self.info.bound
+        self.idle = not self._active
 
     def match(self, node):
         if not self._active:
@@ -488,6 +489,7 @@ class InternFixer(RuleFixer):
         super().begin(ctx)
         self.info = py2_info(ctx)
         self._active = self.info.is_py2 and "intern" not in self.info.bound
+        self.idle = not self._active
 
     def match(self, node):
         if not self._active:

@@ -297,10 +297,35 @@ class _Index:
         self.by_value = by_value
         self._inside: dict = {}
         self._of_types: dict = {}
+        self._containing: dict = {}
 
     def leaves(self, key: str) -> list:
         """The leaves whose trigger token is ``key``."""
         return self.by_value.get(key, [])
+
+    def containing(self, lits, types) -> list:
+        """ids of the nodes whose type is in ``types`` (any type when None)
+        and whose subtree contains a leaf with one of the tokens ``lits``."""
+        key = (lits, types)
+        hit = self._containing.get(key)
+        if hit is not None:
+            return hit
+        seen: set = set()
+        out: list = []
+        by_value = self.by_value
+        for lit in lits:
+            for leaf in by_value.get(lit, ()):
+                cur = leaf
+                while cur is not None:
+                    i = id(cur)
+                    if i in seen:
+                        break
+                    seen.add(i)
+                    if types is None or cur.type in types:
+                        out.append(i)
+                    cur = cur.parent
+        self._containing[key] = out
+        return out
 
     def of_types(self, types) -> list:
         """The nodes whose type is in ``types``, in pre-order."""
@@ -361,7 +386,11 @@ class _Dispatch:
         self.anywhere = anywhere
         self.matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
         self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
-        self.types = {id(fx): _head_types(fx.pattern) for fx in fixers if fx.pattern is not None}
+        self.types = {}
+        for fx in fixers:
+            if fx.pattern is not None:
+                t = _head_types(fx.pattern)
+                self.types[id(fx)] = None if t is None else frozenset(t)
         # node types whose nodes some fixer without triggers visits
         self.bucket_types = frozenset(
             t
@@ -374,46 +403,33 @@ class _Dispatch:
     def worklist(self, index: _Index, pass_needs: dict) -> list:
         """[(node, [fixers])] in pre-order: every node some fixer may match,
         with those fixers in traversal order (by node type, then any type)."""
-        if self.anywhere and any(not pass_needs[id(fx)] for fx in self.anywhere):
-            wanted = None
-        else:
-            wanted = set()
-            for fx in self.fixers:
-                if fx.pattern is None:
-                    continue
-                lits = pass_needs[id(fx)]
-                if not lits:
-                    for t in self.types[id(fx)]:
-                        wanted.update(id(n) for n in index.buckets.get(t, ()))
-                    continue
-                types = self.types[id(fx)]
-                for lit in lits:
-                    if types is None:
-                        wanted |= index.inside(lit)
-                    else:
-                        nodes, order = index.nodes, index.order
-                        wanted.update(i for i in index.inside(lit) if nodes[order[i]].type in types)
+        cand: dict = {}  # id(node) -> ids of the fixers that visit it
+        nodes, order = index.nodes, index.order
+        for fx in self.fixers:
+            if fx.pattern is None or fx.idle:
+                continue
+            key = id(fx)
+            lits = pass_needs[key]
+            types = self.types[key]
+            if lits:
+                ids = index.containing(lits, types)
+            elif types is None:
+                ids = order  # every node
+            else:
+                ids = [id(n) for t in types for n in index.buckets.get(t, ())]
+            for i in ids:
+                hit = cand.get(i)
+                if hit is None:
+                    cand[i] = {key}
+                else:
+                    hit.add(key)
         out = []
-        nodes = index.nodes
-        order = index.order
-        if wanted is None:
-            seq = nodes
-        else:
-            seq = [nodes[k] for k in sorted(order[i] for i in wanted)]
         by_type = self.by_type
         anywhere = self.anywhere
-        for node in seq:
-            cands = by_type.get(node.type)
-            if cands is None and not anywhere:
-                continue
-            fxs = []
-            for fx in (cands or []) + anywhere:
-                lits = pass_needs[id(fx)]
-                if lits:
-                    key = id(node)
-                    if not any(key in index.inside(lit) for lit in lits):
-                        continue
-                fxs.append(fx)
+        for k in sorted(order[i] for i in cand):
+            node = nodes[k]
+            mine = cand[id(node)]
+            fxs = [fx for fx in (by_type.get(node.type) or []) + anywhere if id(fx) in mine]
             if fxs:
                 out.append((node, fxs))
         return out
