@@ -61,6 +61,10 @@ class FileResult:
     py2: bool = False
     suppressed: int = 0
     parsed: bool = True
+    # engine statistics (benchmarks): passes of the final run (0 = not
+    # parsed: no rule wanted the text) and runs (> 1 when fixes were backed out)
+    passes: int = 0
+    runs: int = 0
 
     @property
     def changed(self) -> bool:
@@ -740,6 +744,7 @@ def migrate(
 
     def run(extra_skip=None, extra_disabled=frozenset()):
         first = run.first
+        run.count += 1
         t = tree if first else parse_source(work)[0]
         run.first = False
         sk = skip if extra_skip is None else {**skip, **extra_skip}
@@ -759,6 +764,7 @@ def migrate(
         return out
 
     run.first = True
+    run.count = 0
     outcome = run()
     for _round in range(MAX_BACKOUT_ROUNDS):
         if outcome["unconverged"]:
@@ -814,6 +820,8 @@ def migrate(
     result.fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
     result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
     result.suppressed = outcome["suppressed"]
+    result.passes = outcome["passes"]
+    result.runs = run.count
     result.errors.extend(outcome["errors"])
     if added_newline and new_text.endswith("\n"):
         new_text = new_text[:-1]
@@ -1363,6 +1371,7 @@ def _run(
         "errors": errors,
         "suppressed": suppressed,
         "line_map": final_map,
+        "passes": _pass + 1,
     }
 
 
