@@ -537,8 +537,20 @@ def _leaves(tree) -> list:
     return list(leaves_of(tree))
 
 
-def _positions(tree) -> dict:
-    """id(leaf) -> (line, col) for every leaf, computed from the printed text."""
+def _span_leaves(cands: list) -> set:
+    """ids of the first and last leaves of the candidates' nodes."""
+    out = set()
+    for cand in cands:
+        first = _first_leaf(cand.node)
+        if first is not None:
+            out.add(id(first))
+            out.add(id(_last_leaf(cand.node)))
+    return out
+
+
+def _positions(tree, wanted: Optional[set] = None) -> dict:
+    """id(leaf) -> (line, col), computed from the printed text, for every
+    leaf or for the leaves in ``wanted``."""
     pos = {}
     line, col = 1, 0
     for leaf in leaves_of(tree):
@@ -550,7 +562,8 @@ def _positions(tree) -> dict:
                 col = len(prefix) - prefix.rfind("\n") - 1
             else:
                 col += len(prefix)
-        pos[id(leaf)] = (line, col)
+        if wanted is None or id(leaf) in wanted:
+            pos[id(leaf)] = (line, col)
         value = leaf.value
         n = value.count("\n")
         if n:
@@ -622,15 +635,7 @@ def line_map(old: str, new: str) -> list:
 _LAYOUT = frozenset({token.INDENT, token.DEDENT, token.NEWLINE, token.ENDMARKER})
 
 
-def _mark_original(tree) -> None:
-    """Remember on every leaf of the tree as parsed its line in the input
-    (clones and new leaves made by fixes do not carry the mark)."""
-    for leaf in leaves_of(tree):
-        if leaf.value:
-            leaf._tm_line = leaf.lineno
-
-
-def _edit_line_map(tree, old_lines: list, new_text: str) -> list:
+def _edit_line_map(tree, old_lines: list, new_text: str, original: dict) -> list:
     """For each line of ``new_text`` (the text of ``tree``, 1-based index),
     its line in the input, from the edit history rather than a text diff: a
     line that starts with a leaf of the input maps to that leaf's line (so
@@ -638,7 +643,11 @@ def _edit_line_map(tree, old_lines: list, new_text: str) -> list:
     without one (new lines, blank and comment lines, string continuations)
     is aligned with the input lines between its neighbours' origins, with
     difflib's rule for a changed block (equal lines exactly, others in order).
-    Linear in the size of the file: difflib only sees those small gaps."""
+    Linear in the size of the file: difflib only sees those small gaps.
+    ``original`` holds the ids of every node of the tree as parsed (the
+    pass-0 index, which keeps those nodes alive): a leaf in it is a token of
+    the input and its ``lineno`` is still its input line; clones and new
+    leaves made by fixes are not in it."""
     b = new_text.split("\n")
     n_old = len(old_lines)
     first: dict = {}
@@ -647,9 +656,8 @@ def _edit_line_map(tree, old_lines: list, new_text: str) -> list:
         prefix = leaf.prefix
         if prefix:
             line += prefix.count("\n")
-        orig = leaf.__dict__.get("_tm_line")
-        if orig is not None and line not in first and leaf.type not in _LAYOUT:
-            first[line] = orig
+        if line not in first and id(leaf) in original and leaf.value and leaf.type not in _LAYOUT:
+            first[line] = leaf.lineno
         value = leaf.value
         if value:
             line += value.count("\n")
@@ -1196,6 +1204,7 @@ def _run(
     suppressed = 0
     converged = False
     work_lines = work.split("\n")
+    original = None  # the pass-0 index
     an = None  # the file's analysis, carried from pass to pass
     dirty_units: list = []
     prev_imports: dict = {}
@@ -1225,6 +1234,8 @@ def _run(
         else:
             index = _Index(tree, d.bucket_types)
             pass_needs = _pass_triggers(fixers, d.needs, ctx.imports, index)
+        if _pass == 0:
+            original = index  # the tree as parsed (kept alive for the line maps)
         matchers = d.matchers
         ctx.index = index
         for fx in d.whole_file:
@@ -1260,8 +1271,9 @@ def _run(
             findings = []
             converged = True
             break
-        # pass 0 sees the tree as parsed: fissix's leaf positions are exact
-        pos = None if _pass == 0 else _positions(tree)
+        # pass 0 sees the tree as parsed: fissix's leaf positions are exact;
+        # later passes compute the positions of the candidates' ends only
+        pos = None if _pass == 0 else _positions(tree, _span_leaves(cands_all))
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
         order = index.order
@@ -1296,7 +1308,7 @@ def _run(
             before = str(cand.node).strip() if apply else ""
             if apply and _pass and pass_map is None:
                 # the pass's text (no fix of this pass applied yet) -> the input
-                pass_map = _edit_line_map(tree, work_lines, current)
+                pass_map = _edit_line_map(tree, work_lines, current, original.order)
             if apply and skip:
                 src = _orig_line(start, pass_map)
                 reason = skip.get((finding.rule, src, before))
@@ -1317,7 +1329,6 @@ def _run(
                 scope = _scope_path(cand.node)
                 if unit_text is None:
                     unit_text = {id(c): str(c) for c in tree.children}
-                    _mark_original(tree)
                 if before_fix is not None:
                     before_fix(tree)
                     before_fix = None
@@ -1361,7 +1372,9 @@ def _run(
         rec.key = (f.rule, f.source_line, rec.before)
     n_lines = len(work_lines)
     final_map = (
-        list(range(n_lines + 1)) if current is work else _edit_line_map(tree, work_lines, current)
+        list(range(n_lines + 1))
+        if current is work
+        else _edit_line_map(tree, work_lines, current, original.order)
     )
     return {
         "tree": tree,
