@@ -488,17 +488,215 @@ _FAST_PATTERNS = {
 
 
 def _fast_match(fx):
-    """A faster exact replacement of ``fx.match`` where one is known."""
+    """A faster exact replacement of ``fx.match`` where one is known: a
+    hand-written test for the two commonest patterns, else the pattern
+    compiled to plain Python (:func:`_compile_pattern`)."""
     if type(fx).match is not BaseFix.match or not isinstance(fx.PATTERN, str):
         return None
     test = _FAST_PATTERNS.get(" ".join(fx.PATTERN.split()))
-    if test is None:
+    if test is not None:
+
+        def match(node):
+            return {"node": node} if test(node) else False
+
+        return match
+    compiled = _compile_pattern(fx.pattern)
+    if compiled is None:
         return None
 
-    def match(node):
-        return {"node": node} if test(node) else False
+    def match_compiled(node):
+        results = {"node": node}
+        return results if compiled(node, results) else False
 
-    return match
+    return match_compiled
+
+
+def _compile_pattern(p):
+    """``p.match(node, results)`` of a fissix pattern as a plain function, for
+    the shapes the rules use (leaves, nodes with fixed children or one
+    ``any*``-style wildcard, single-node alternatives); None for anything
+    else.  Same answers and the same results dict as fissix's matcher, whose
+    wildcard machinery (recursive generators, stderr swapping) dominates the
+    cost of matching a simple pattern."""
+    if isinstance(p, pytree.LeafPattern):
+        return _compile_leaf(p)
+    if isinstance(p, pytree.NodePattern):
+        return _compile_node(p)
+    if isinstance(p, pytree.WildcardPattern):
+        alts = _single_alternatives(p)
+        if alts is None:
+            return None
+        name = p.name
+
+        def match_alternatives(node, results):
+            for alt in alts:
+                r = {}
+                if alt(node, r):
+                    if results is not None:
+                        results.update(r)
+                        if name:
+                            results[name] = [node]
+                    return True
+            return False
+
+        return match_alternatives
+    return None
+
+
+def _single_alternatives(p) -> Optional[list]:
+    """Compiled alternatives of a wildcard that matches exactly one node."""
+    if p.content is None or p.min != 1 or p.max != 1:
+        return None
+    out = []
+    for alt in p.content:
+        if len(alt) != 1:
+            return None
+        sub = _compile_pattern(alt[0])
+        if sub is None:
+            return None
+        out.append(sub)
+    return out
+
+
+def _compile_leaf(p):
+    ptype, content, name = p.type, p.content, p.name
+    leaf_cls = pytree.Leaf
+
+    def match_leaf(node, results):
+        if not isinstance(node, leaf_cls):
+            return False
+        if ptype is not None and node.type != ptype:
+            return False
+        if content is not None and content != node.value:
+            return False
+        if results is not None and name:
+            results[name] = node
+        return True
+
+    return match_leaf
+
+
+def _compile_node(p):
+    ptype, name = p.type, p.name
+    if p.content is None:
+
+        def match_any_child(node, results):
+            if ptype is not None and node.type != ptype:
+                return False
+            if results is not None and name:
+                results[name] = node
+            return True
+
+        return match_any_child
+    # children: fixed one-node patterns around at most one ``any{min,max}``
+    content = list(p.content)
+    if (
+        len(content) == 1
+        and isinstance(content[0], pytree.WildcardPattern)
+        and content[0].min == content[0].max == 1
+        and content[0].content is not None
+        and len(content[0].content) == 1
+        and not content[0].name
+    ):
+        content = list(content[0].content[0])  # the compiler's ( a b c ) group
+    before: list = []
+    after: list = []
+    wild = None
+    for sub in content:
+        if isinstance(sub, pytree.WildcardPattern) and _any_repeat(sub):
+            if wild is not None:
+                return None
+            wild = sub
+            continue
+        if isinstance(sub, pytree.WildcardPattern):
+            alts = _single_alternatives(sub)
+            if alts is None:
+                return None
+            f = _alternatives_in_sequence(alts, sub.name)
+        else:
+            f = _compile_pattern(sub)
+            if f is None:
+                return None
+        (after if wild is not None else before).append(f)
+    n_fixed = len(before) + len(after)
+    if wild is None:
+
+        def match_fixed(node, results):
+            if ptype is not None and node.type != ptype:
+                return False
+            kids = node.children
+            if len(kids) != n_fixed:
+                return False
+            r = {} if results is not None else None
+            for f, kid in zip(before, kids):
+                if not f(kid, r):
+                    return False
+            if r:
+                results.update(r)
+            if results is not None and name:
+                results[name] = node
+            return True
+
+        return match_fixed
+    wmin, wmax, wname = wild.min, wild.max, wild.name
+    nb = len(before)
+
+    def match_wild(node, results):
+        if ptype is not None and node.type != ptype:
+            return False
+        kids = node.children
+        count = len(kids) - n_fixed
+        if count < wmin or count > wmax:
+            return False
+        r: dict = {}
+        for f, kid in zip(before, kids):
+            if not f(kid, r):
+                return False
+        if wname:
+            r[wname] = kids[nb : nb + count]
+        for f, kid in zip(after, kids[nb + count :]):
+            if not f(kid, r):
+                return False
+        if results is not None:
+            if r:
+                results.update(r)
+            if name:
+                results[name] = node
+        return True
+
+    return match_wild
+
+
+def _any_repeat(p) -> bool:
+    """``any*``/``any+``/``any{m,n}``: repeats of one node of any kind."""
+    if p.content is None:
+        return True
+    if len(p.content) != 1 or len(p.content[0]) != 1:
+        return False
+    sub = p.content[0][0]
+    return (
+        type(sub) is pytree.NodePattern
+        and sub.type is None
+        and sub.content is None
+        and not sub.name
+    )
+
+
+def _alternatives_in_sequence(alts: list, name):
+    """A one-node wildcard inside a node's children: binds ``name`` to [node]."""
+
+    def match_alt(node, results):
+        for alt in alts:
+            r = {}
+            if alt(node, r):
+                if results is not None:
+                    results.update(r)
+                    if name:
+                        results[name] = [node]
+                return True
+        return False
+
+    return match_alt
 
 
 def describe_parse_error(exc: BaseException) -> tuple[str, Optional[int]]:
