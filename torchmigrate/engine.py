@@ -966,7 +966,7 @@ def migrate(
             sk,
             before_fix=checker.prepare if first else None,
         )
-        out["text"] = str(out["tree"])
+        out["text"] = out.pop("final_text")
         return out
 
     run.first = True
@@ -1526,7 +1526,9 @@ def _run(
                 )
                 scope = _scope_path(cand.node)
                 if unit_text is None:
-                    unit_text = {id(c): str(c) for c in tree.children}
+                    unit_text = _unit_texts(tree, work) if _pass == 0 else None
+                    if unit_text is None:
+                        unit_text = {id(c): str(c) for c in tree.children}
                 if before_fix is not None:
                     before_fix(tree)
                     before_fix = None
@@ -1582,8 +1584,34 @@ def _run(
         "errors": errors,
         "suppressed": suppressed,
         "line_map": final_map,
+        "final_text": current,
         "passes": _pass + 1,
     }
+
+
+def _unit_texts(tree, work: str) -> Optional[dict]:
+    """id(top-level statement) -> its text, for the tree as parsed, cut out of
+    the input by the parser's positions instead of printing the tree (each
+    statement's text starts with its first token's prefix).  None when the
+    cuts do not add up to the input (then the caller prints)."""
+    starts = [0]
+    for line in work.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    cuts = []
+    for unit in tree.children:
+        leaf = _first_leaf(unit)
+        if leaf is None or leaf.lineno - 1 >= len(starts):
+            return None
+        cuts.append(starts[leaf.lineno - 1] + leaf.column - len(leaf.prefix))
+    if not cuts or cuts[0] != 0:
+        return None
+    cuts.append(len(work))
+    out = {}
+    for unit, a, b in zip(tree.children, cuts, cuts[1:]):
+        if b < a:
+            return None
+        out[id(unit)] = work[a:b]
+    return out
 
 
 def _clear_changed(node) -> None:
