@@ -284,7 +284,7 @@ def main() -> None:
             row[2] += ek
         for k, (n, fk, ek) in sorted(by.items()):
             print(f"  {k:<32} {n:>6}   {ek / fk:5.2f}x")
-        passes = collections.Counter(r.passes for r in res if r is not None)
+        passes = collections.Counter(getattr(r, "passes", None) for r in res if r is not None)
         print(
             "passes per file (0 = not parsed):",
             ", ".join(f"{k}: {v}" for k, v in sorted(passes.items())),

@@ -389,6 +389,7 @@ class _Dispatch:
         self.by_type = by_type
         self.anywhere = anywhere
         self.matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
+        self.plain_matchers = {id(fx): fx.match for fx in fixers}
         self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
         self.types = {}
         for fx in fixers:
@@ -490,8 +491,12 @@ _FAST_PATTERNS = {
 def _fast_match(fx):
     """A faster exact replacement of ``fx.match`` where one is known: a
     hand-written test for the two commonest patterns, else the pattern
-    compiled to plain Python (:func:`_compile_pattern`)."""
-    if type(fx).match is not BaseFix.match or not isinstance(fx.PATTERN, str):
+    compiled to plain Python (:func:`_compile_pattern`), else fissix's
+    matcher behind a cheap necessary test (:func:`_pattern_prefilter`)."""
+    own_match = type(fx).match is not BaseFix.match
+    if own_match or not isinstance(fx.PATTERN, str):
+        if own_match and fx.MATCH_IMPLIES_PATTERN and fx.pattern is not None:
+            return _guarded(fx.match, _pattern_prefilter(fx.pattern))
         return None
     test = _FAST_PATTERNS.get(" ".join(fx.PATTERN.split()))
     if test is not None:
@@ -502,13 +507,100 @@ def _fast_match(fx):
         return match
     compiled = _compile_pattern(fx.pattern)
     if compiled is None:
-        return None
+        return _guarded(fx.match, _pattern_prefilter(fx.pattern))
 
     def match_compiled(node):
         results = {"node": node}
         return results if compiled(node, results) else False
 
     return match_compiled
+
+
+def _guarded(match, test):
+    """``match`` behind ``test`` (a necessary condition), or None."""
+    if test is None:
+        return None
+
+    def guarded(node):
+        return match(node) if test(node) else False
+
+    return guarded
+
+
+def _pattern_prefilter(p):
+    """A cheap necessary condition for ``p.match(node)``: the node's type and
+    the children before the pattern's first variable-length wildcard (fissix
+    runs its backtracking matcher over the whole sequence even when the
+    second child already differs).  None when there is nothing to test."""
+    if isinstance(p, pytree.LeafPattern):
+        leaf_match = _compile_leaf(p)
+        return lambda node: leaf_match(node, None)
+    if isinstance(p, pytree.WildcardPattern):
+        if p.content is None or p.min != 1 or p.max != 1:
+            return None
+        tests = []
+        for alt in p.content:
+            if len(alt) != 1:
+                return None
+            t = _pattern_prefilter(alt[0])
+            if t is None:
+                return None
+            tests.append(t)
+
+        def any_alternative(node):
+            return any(t(node) for t in tests)
+
+        return any_alternative
+    if not isinstance(p, pytree.NodePattern):
+        return None
+    ptype = p.type
+    lead: list = []
+    if p.content is not None:
+        content = list(p.content)
+        if (
+            len(content) == 1
+            and isinstance(content[0], pytree.WildcardPattern)
+            and content[0].min == content[0].max == 1
+            and content[0].content is not None
+            and len(content[0].content) == 1
+            and not content[0].name
+        ):
+            content = list(content[0].content[0])
+        for sub in content:
+            one_node = isinstance(sub, (pytree.LeafPattern, pytree.NodePattern)) or (
+                isinstance(sub, pytree.WildcardPattern)
+                and sub.content is not None
+                and sub.min == sub.max == 1
+                and all(
+                    len(alt) == 1 and isinstance(alt[0], (pytree.LeafPattern, pytree.NodePattern))
+                    for alt in sub.content
+                )
+            )
+            if not one_node:  # variable length, or a zero-width ``not`` test
+                break
+            t = _pattern_prefilter(sub)
+            lead.append(t if t is not None else _ANY)
+    if ptype is None and not lead:
+        return None
+    n_lead = len(lead)
+
+    def node_test(node):
+        if ptype is not None and node.type != ptype:
+            return False
+        if n_lead:
+            kids = node.children
+            if len(kids) < n_lead:
+                return False
+            for t, kid in zip(lead, kids):
+                if not t(kid):
+                    return False
+        return True
+
+    return node_test
+
+
+def _ANY(node) -> bool:  # noqa: N802 - a constant-like test
+    return True
 
 
 def _compile_pattern(p):
@@ -1434,7 +1526,7 @@ def _run(
             pass_needs = _pass_triggers(fixers, d.needs, ctx.imports, index)
         if _pass == 0:
             original = index  # the tree as parsed (kept alive for the line maps)
-        matchers = d.matchers
+        matchers = d.plain_matchers if _REFERENCE else d.matchers
         ctx.index = index
         for fx in d.whole_file:
             try:
