@@ -209,8 +209,9 @@ class DispatchError(AssertionError):
     """A fixer reported at a node its declared triggers exclude."""
 
 
-# The reference engine (tests): no triggers, every node of a fixer's head
-# types is matched and visited, every pass re-runs every rule everywhere.
+# The reference engine (tests): no triggers, fissix's own pattern matching,
+# every node of a fixer's head types is matched and visited, a fresh
+# analysis in every pass, every pass re-runs every rule everywhere.
 _REFERENCE = False
 
 
@@ -1542,8 +1543,8 @@ def _run(
         )
         ctx.imports = collect_imports(tree)
         tree.__dict__.pop("_tm_plain_imports", None)  # ensure_import's memo, per pass
-        if an is None:
-            an = Analysis(ctx)
+        if an is None or _REFERENCE:
+            an = Analysis(ctx)  # (the reference engine starts every pass afresh)
         else:
             an.invalidate_units(tree, dirty_units, ctx.imports != prev_imports)
         an.rebind(ctx)
