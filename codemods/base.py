@@ -89,6 +89,11 @@ class Example:
     unsafe_fixes: bool = False
     findings: tuple = ()
     title: str = ""
+    # Other files of the example's project ((path, text), ...) and this
+    # example's own path in it: the example then runs with the project
+    # model's facts (``ctx.project``), as the CLI does.
+    project: tuple = ()
+    path: str = "module.py"
 
     @property
     def expected(self) -> str:
@@ -107,6 +112,12 @@ class Rule:
     fixers: tuple
     tokens: tuple = ()  # substrings; the rule runs only on files containing one
     prefilter: Optional[Callable[[str], bool]] = None
+    # A pre-filter that also sees the project model's facts (ctx.project);
+    # used instead of the textual one when it is set.
+    project_prefilter: Optional[Callable[[str, Any], bool]] = None
+    # One line (about 70 characters) for the concise report of every finding of
+    # this rule; findings may carry their own (``RuleFixer.report(short=...)``).
+    short: str = ""
     # A check of the finished output rather than a fixer: called once per file
     # as ``post_check(new_text, py2, remaining_findings)`` and returning
     # ``[(line, col, message)]`` to report as manual findings of this rule.
@@ -116,12 +127,20 @@ class Rule:
     def family(self) -> str:
         return self.id[:3]
 
-    def wants(self, text: str) -> bool:
+    @property
+    def short_text(self) -> str:
+        """``short``, or the first sentence of ``summary`` when a rule has none."""
+        return self.short or first_sentence(self.summary)
+
+    def wants(self, text: str, project: Any = None) -> bool:
         """The cheap textual pre-filter: can this rule find anything in ``text``?
 
         PyTorch rules (TM0-TM2) also need some sign of PyTorch in the file
         (:data:`TORCH_EVIDENCE`); a file without any is never parsed for them.
+        ``project`` is the file's project facts (or None).
         """
+        if self.project_prefilter is not None:
+            return self.project_prefilter(text, project)
         if self.prefilter is not None:
             return self.prefilter(text)
         if self.family != "TM3" and not has_torch_evidence(text):
@@ -142,7 +161,12 @@ class Rule:
                 label += " (with --unsafe-fixes)"
             out.append(f"### {label}")
             out.append("")
-            out.append("Before:")
+            for rel, text in ex.project:
+                out.append(f"In the same project, `{rel}`:")
+                out.append("```python")
+                out.append(text.rstrip("\n"))
+                out.append("```")
+            out.append(f"Before (`{ex.path}`):" if ex.project else "Before:")
             out.append("```python")
             out.append(ex.before.rstrip("\n"))
             out.append("```")
@@ -159,14 +183,19 @@ class Rule:
         return "\n".join(out).rstrip() + "\n"
 
 
-def wanted_rules(rules: Iterable[Rule], text: str) -> list:
-    """``[r for r in rules if r.wants(text)]``, computed with each distinct
-    pre-filter function and each distinct token looked up once per text."""
+def wanted_rules(rules: Iterable[Rule], text: str, project: Any = None) -> list:
+    """``[r for r in rules if r.wants(text, project)]``, computed with each
+    distinct pre-filter function and each distinct token looked up once per
+    text (keep in step with :meth:`Rule.wants`)."""
     by_filter: dict = {}
     by_token: dict = {}
     torch: Optional[bool] = None
     out = []
     for rule in rules:
+        if rule.project_prefilter is not None:
+            if rule.project_prefilter(text, project):
+                out.append(rule)
+            continue
         pre = rule.prefilter
         if pre is not None:
             hit = by_filter.get(pre)
@@ -193,6 +222,15 @@ def wanted_rules(rules: Iterable[Rule], text: str) -> list:
     return out
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` without its full stop (a default short message)."""
+    text = " ".join(text.split())
+    m = re.search(r"\.(\s|$)", text)
+    if m:
+        text = text[: m.start()]
+    return text.rstrip(".")
+
+
 # --------------------------------------------------------------------------
 # Findings
 # --------------------------------------------------------------------------
@@ -207,6 +245,7 @@ class Finding:
     applied: bool = False
     end_line: int = 0
     source_line: int = 0  # line in the original text (filled by the engine)
+    short: Optional[str] = None  # one line; None = the rule's short text
     # Applied fixes that must be accepted or declined together share a group
     # number (e.g. removing an import and unwrapping every use of its name).
     group: Optional[int] = None
@@ -222,6 +261,8 @@ class Finding:
             "suggestion": self.suggestion,
             "applied": self.applied,
         }
+        if self.short:
+            d["short"] = self.short
         if self.group is not None:
             d["group"] = self.group
         return d
@@ -235,6 +276,7 @@ class Candidate:
     message: str
     fix: Optional[Callable[[], Any]]
     suggestion: Optional[str]
+    short: Optional[str] = None
 
 
 @dataclass
@@ -337,11 +379,15 @@ class RuleFixer(BaseFix):
         safety: str = MANUAL,
         fix: Optional[Callable[[], Any]] = None,
         suggestion: Optional[str] = None,
+        short: Optional[str] = None,
     ) -> None:
+        """Report a site.  ``message`` is the full explanation (``--output-format
+        full``, JSON, SARIF); ``short`` an optional one-line text for this site
+        (the concise report falls back to the rule's ``short``)."""
         assert safety in SAFETIES, safety
         if safety == MANUAL:
             fix = None
-        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion))
+        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion, short))
 
     def replace(
         self,
@@ -349,6 +395,7 @@ class RuleFixer(BaseFix):
         build: Callable[[], NodeOrLeaf],
         message: str,
         safety: str = SAFE,
+        short: Optional[str] = None,
     ) -> None:
         """Report a replacement of ``node`` by ``build()``.
 
@@ -363,7 +410,7 @@ class RuleFixer(BaseFix):
             repl.prefix = node.prefix
             node.replace(repl)
 
-        self.report(node, message, safety, fix, suggestion)
+        self.report(node, message, safety, fix, suggestion, short)
 
 
 # --------------------------------------------------------------------------
@@ -814,6 +861,32 @@ def _import_nodes(tree: NodeOrLeaf) -> list:
     return out
 
 
+# Star exports of external modules we can enumerate without importing them
+# (``__all__`` of torch 2.x; 0.3's was a subset of it).
+KNOWN_STAR_EXPORTS = {
+    "torch.autograd": (
+        "Variable",
+        "Function",
+        "backward",
+        "grad_mode",
+        "NestedIOFunction",
+        "detect_anomaly",
+        "enable_grad",
+        "grad",
+        "gradcheck",
+        "gradgradcheck",
+        "inference_mode",
+        "no_grad",
+        "set_detect_anomaly",
+        "set_grad_enabled",
+        "set_multithreading_enabled",
+        "enforce_grad_layout_policy",
+        "variable",
+    ),
+    "torch.autograd.variable": ("Variable",),
+}
+
+
 def collect_imports(tree: Node) -> dict:
     """Map local names bound by top-level-ish imports to their dotted origin."""
     out: dict = {}
@@ -852,6 +925,10 @@ def _import_from(node: Node, out: dict) -> None:
     if module.startswith("."):
         return
     names = kids[idx + 1 :]
+    if any(k.type == token.STAR for k in names):
+        for n in KNOWN_STAR_EXPORTS.get(module, ()):
+            out.setdefault(n, f"{module}.{n}")
+        return
     for item in names:
         if item.type in (token.LPAR, token.RPAR):
             continue
@@ -883,6 +960,9 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
     new = parse_stmts(f"import {module}\n")[0]
     last_import = None
     insert_at = 0
+    # Only the imports at the top of the file: an import added after a later
+    # import would come after code that already uses the module (a decorator,
+    # a notebook cell run before the one holding the late import).
     for i, child in enumerate(tree.children):
         if child.type == syms.simple_stmt and child.children[0].type in (
             syms.import_name,
@@ -891,10 +971,26 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
             last_import = i
         elif last_import is None and _is_docstring_or_future(child):
             insert_at = i + 1
+        elif child.type in (syms.try_stmt, syms.if_stmt) and _only_imports(child):
+            continue
+        elif child.type != token.ENDMARKER:
+            break
     if last_import is not None:
         tree.insert_child(last_import + 1, new)
     else:
         tree.insert_child(insert_at, new)
+
+
+def _only_imports(node: NodeOrLeaf) -> bool:
+    """A ``try``/``if`` statement whose blocks only import (a fallback import)."""
+    for sub in node.pre_order():
+        if sub.type == syms.simple_stmt:
+            first = sub.children[0]
+            if first.type not in (syms.import_name, syms.import_from) and not (
+                first.type == token.NAME and first.value == "pass"
+            ):
+                return False
+    return True
 
 
 def _is_docstring_or_future(node: NodeOrLeaf) -> bool:
@@ -904,6 +1000,29 @@ def _is_docstring_or_future(node: NodeOrLeaf) -> bool:
     return first.type == token.STRING or (
         first.type == syms.import_from and str(first.children[1]).strip() == "__future__"
     )
+
+
+# Bowler 0.9.0's ``Query().select_method(name)`` pattern, verbatim (Bowler is an
+# optional dependency, for user rules; tests check the two stay identical).
+_SELECT_METHOD = (
+    "( decorated=decorated< decorators=decorators function_def=funcdef< 'def' "
+    "function_name='{name}' function_parameters=parameters< '(' function_arguments="
+    "typedargslist< ( 'self' | 'cls' ) any* >* ')' > any* > > | function_def=funcdef< "
+    "'def' function_name='{name}' function_parameters=parameters< '(' "
+    "function_arguments=typedargslist< ( 'self' | 'cls' ) any* >* ')' > any* > | "
+    "function_call=power< any* trailer< any* >* trailer< '.' function_name='{name}' > "
+    "function_parameters=trailer< '(' function_arguments=any* ')' > any* > | "
+    "function_import=import_from< 'from' module_name=any 'import' ['('] ( import_as_names< "
+    "any* function_name='{name}' any* > | any* function_name='{name}' any* ) [')'] > )"
+)
+
+
+def select_method_pattern(name: str) -> str:
+    """The fissix pattern that Bowler's ``Query().select_method(name)`` compiles
+    to: definitions of, calls of and imports of a method ``name``."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        raise ValueError(f"not a method name: {name!r}")
+    return _SELECT_METHOD.replace("{name}", name)
 
 
 def bowler_pattern(query: Any) -> str:

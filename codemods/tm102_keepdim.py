@@ -90,6 +90,7 @@ class KeepdimFixer(RuleFixer):
 RULE = Rule(
     id="TM102",
     name="keepdim-default",
+    short="reduction without `keepdim` broadcast back against its input (changed in 0.2)",
     summary="Report reductions broadcast back against their input without keepdim",
     why=(
         "In 0.1.12, reductions over a dimension (`x.sum(1)`, `x.mean(1)`, `x.max(1)`) kept it "

@@ -202,6 +202,7 @@ class ReductionFixer(RuleFixer):
 RULE = Rule(
     id="TM106",
     name="size-average-reduce",
+    short="`size_average=`/`reduce=` are deprecated: `reduction=`",
     summary="Replace the legacy `size_average=`/`reduce=` loss arguments by `reduction=`",
     why=(
         "PyTorch 0.4.1 replaced the `size_average` and `reduce` arguments of every loss "

@@ -628,6 +628,7 @@ class ByteMaskFixer(RuleFixer):
 RULE = Rule(
     id="TM109",
     name="uint8-masks",
+    short="uint8 (`.byte()`) mask: masks must be bool since PyTorch 1.2",
     summary="Use bool masks instead of uint8 (`.byte()`, `ByteTensor`) masks",
     why=(
         "PyTorch 1.2 made comparisons return `torch.bool` and deprecated uint8 masks. On "

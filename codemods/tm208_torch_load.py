@@ -104,6 +104,7 @@ class TorchLoadFixer(RuleFixer):
 RULE = Rule(
     id="TM208",
     name="torch-load-weights-only",
+    short="`torch.load` defaults to weights_only=True since PyTorch 2.6",
     summary="Pass `weights_only=False` explicitly to `torch.load` for trusted legacy checkpoints",
     why=(
         "PyTorch 2.6 changed the default of `torch.load` to `weights_only=True`. On 2.13 a "

@@ -45,7 +45,7 @@ from codemods.base import (
     parse_source,
     wanted_rules,
 )
-from torchmigrate import names, suppressions
+from torchmigrate import modern_syntax, names, suppressions
 
 MAX_PASSES = 8
 
@@ -62,6 +62,9 @@ class FileResult:
     py2: bool = False
     suppressed: int = 0
     parsed: bool = True
+    # The suppression comments of the last pass, with the ones that silenced a
+    # finding marked (``suppressions.problems``); None when nothing was suppressible.
+    suppressions: Optional[suppressions.Suppressions] = None
     # engine statistics (benchmarks): passes of the final run (0 = not
     # parsed: no rule wanted the text) and runs (> 1 when fixes were backed out)
     passes: int = 0
@@ -1043,8 +1046,10 @@ def _migrate(
 
     Raises :class:`MigrationError` when the text does not parse.
     """
-    rules = wanted_rules(rules, text)
     result = FileResult(old=text, new=text)
+    if suppressions.skips_file(text):
+        return result
+    rules = wanted_rules(rules, text, project)
     if not rules:
         return result
     added_newline = not text.endswith("\n")
@@ -1053,6 +1058,7 @@ def _migrate(
         tree, py2 = parse_source(work)
     except Exception as exc:  # noqa: BLE001 - fissix raises several types
         msg, line = describe_parse_error(exc)
+        msg, line = modern_syntax.describe(work, line) or (msg, line)
         raise MigrationError(msg, line) from None
     result.py2 = py2
     checker = _Invariants(work, py2, project, rules)
@@ -1139,6 +1145,7 @@ def _migrate(
     result.fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
     result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
     result.suppressed = outcome["suppressed"]
+    result.suppressions = outcome["suppressions"]
     result.passes = outcome["passes"]
     result.runs = run.count
     result.errors.extend(outcome["errors"])
@@ -1530,6 +1537,7 @@ def _run(
     current = work
     findings: list = []
     suppressed = 0
+    sup = None
     converged = False
     work_lines = work.split("\n")
     original = None  # the pass-0 index
@@ -1542,6 +1550,9 @@ def _run(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
         ctx.imports = collect_imports(tree)
+        if project is not None and getattr(project, "origins", None):
+            # names bound through star imports / project re-exports (project model)
+            ctx.imports.update(project.origins)
         tree.__dict__.pop("_tm_plain_imports", None)  # ensure_import's memo, per pass
         if an is None or _REFERENCE:
             an = Analysis(ctx)  # (the reference engine starts every pass afresh)
@@ -1597,6 +1608,7 @@ def _run(
             fx.candidates = []
         if not cands_all:
             findings = []
+            sup = None
             converged = True
             break
         # pass 0 sees the tree as parsed: fissix's leaf positions are exact;
@@ -1630,6 +1642,7 @@ def _run(
                 message=cand.message,
                 suggestion=cand.suggestion,
                 end_line=end,
+                short=cand.short,
             )
             if apply and not is_attached(cand.node, tree):
                 continue  # an enclosing fix replaced it; the next pass sees it again
@@ -1713,6 +1726,7 @@ def _run(
         "findings": findings,
         "errors": errors,
         "suppressed": suppressed,
+        "suppressions": sup,
         "line_map": final_map,
         "final_text": current,
         "passes": _pass + 1,

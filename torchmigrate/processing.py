@@ -1,5 +1,5 @@
 """Running the engine over many files: the per-file worker (safe to run in a
-process pool), the pool itself, configuration and git-awareness."""
+process pool), the pool itself and git-awareness (configuration: ``config.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
+from torchmigrate import suppressions
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
 from torchmigrate.sources import SourceError, read_source
@@ -35,16 +36,19 @@ def _with_cell(items, cell=None) -> list:
 
 
 def process_file(
-    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool
+    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool, facts=None
 ) -> FileOutcome:
-    """Read, migrate and render one file.  Never raises for bad input."""
+    """Read, migrate and render one file.  Never raises for bad input.
+
+    ``facts`` is the file's slice of the project model
+    (:class:`torchmigrate.project.ModuleFacts`, picklable) or None."""
     out = FileOutcome(path=display, repo=repo, status="unchanged")
     rules = _rules(rule_ids)
     try:
         if path.endswith(".ipynb"):
-            _process_notebook(Path(path), display, rules, unsafe_fixes, out)
+            _process_notebook(Path(path), display, rules, unsafe_fixes, out, facts)
         else:
-            _process_python(Path(path), display, rules, unsafe_fixes, out)
+            _process_python(Path(path), display, rules, unsafe_fixes, out, facts)
     except SourceError as exc:
         out.status = "failed"
         where = f"{display}:{exc.line}" if exc.line else display
@@ -70,10 +74,12 @@ def _settle(out: FileOutcome, display: str, res, render) -> None:
         out.status = "changed"
 
 
-def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
+def _process_python(
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
+) -> None:
     src = read_source(path)
     try:
-        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display)
+        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display, project=facts)
     except MigrationError as exc:
         where = f"{display}:{exc.line}" if exc.line else display
         out.status = "failed"
@@ -83,11 +89,12 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
     out.fixes = _with_cell(res.fixes)
     out.findings = _with_cell(res.findings)
     out.suppressed = res.suppressed
+    out.warnings = suppressions.warnings_for(res, rules)
     _settle(out, display, res, src.render)
 
 
 def _process_notebook(
-    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
 ) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
@@ -101,7 +108,7 @@ def _process_notebook(
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, "notebook is not UTF-8", line) from None
     try:
-        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes)
+        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes, project=facts)
     except NotebookError as exc:
         out.status = "failed"
         out.errors.append(f"{display}: {exc.message}")
@@ -109,6 +116,7 @@ def _process_notebook(
     out.fixes = [d for cf in res.fixes for d in _with_cell([cf.finding], cf.cell)]
     out.findings = [d for cf in res.findings for d in _with_cell([cf.finding], cf.cell)]
     out.suppressed = res.suppressed
+    out.notes = [f"{display}: {n}" for n in res.notes]
     _settle(out, display, res, lambda text: text.encode("utf-8"))
 
 
@@ -118,18 +126,32 @@ def run_pool(
     unsafe_fixes: bool,
     jobs: int,
     on_done: Optional[Callable[[FileOutcome], None]] = None,
+    facts: Optional[dict] = None,
 ) -> list:
-    """Process ``items`` = [(path, repo, display)] and return outcomes in order."""
+    """Process ``items`` = [(path, repo, display)] and return outcomes in order.
+
+    ``facts`` maps ``str(path)`` to the file's project facts."""
+    facts = facts or {}
     results: list = [None] * len(items)
     if jobs <= 1 or len(items) <= 1:
         for i, (path, repo, display) in enumerate(items):
-            results[i] = process_file(str(path), repo, display, rule_ids, unsafe_fixes)
+            results[i] = process_file(
+                str(path), repo, display, rule_ids, unsafe_fixes, facts.get(str(path))
+            )
             if on_done:
                 on_done(results[i])
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {
-            pool.submit(process_file, str(path), repo, display, rule_ids, unsafe_fixes): i
+            pool.submit(
+                process_file,
+                str(path),
+                repo,
+                display,
+                rule_ids,
+                unsafe_fixes,
+                facts.get(str(path)),
+            ): i
             for i, (path, repo, display) in enumerate(items)
         }
         for fut in as_completed(futures):
@@ -138,46 +160,6 @@ def run_pool(
             if on_done:
                 on_done(results[i])
     return results
-
-
-# --------------------------------------------------------------------------
-# Configuration: [tool.torchmigrate] in the nearest pyproject.toml
-# --------------------------------------------------------------------------
-CONFIG_KEYS = {"select", "ignore", "exclude", "unsafe-fixes", "py2", "jobs"}
-
-
-def find_pyproject(start: Path) -> Optional[Path]:
-    start = start.resolve()
-    if start.is_file():
-        start = start.parent
-    for d in [start, *start.parents]:
-        cand = d / "pyproject.toml"
-        if cand.is_file():
-            return cand
-    return None
-
-
-def load_config(start: Path) -> tuple[dict, Optional[Path]]:
-    """Read ``[tool.torchmigrate]``; returns (config, path)."""
-    path = find_pyproject(start)
-    if path is None:
-        return {}, None
-    try:
-        import tomllib  # type: ignore[import-not-found]
-    except ModuleNotFoundError:  # Python < 3.11
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            return {}, None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001
-        raise ValueError(f"{path}: invalid TOML: {exc}") from None
-    cfg = data.get("tool", {}).get("torchmigrate", {})
-    unknown = set(cfg) - CONFIG_KEYS
-    if unknown:
-        raise ValueError(f"{path}: unknown [tool.torchmigrate] keys: {', '.join(sorted(unknown))}")
-    return cfg, path
 
 
 # --------------------------------------------------------------------------
