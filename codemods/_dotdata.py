@@ -11,7 +11,8 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
-from codemods import _autograd as A
+from codemods import analysis as A
+from codemods.analysis import values as V
 from codemods.base import call_args, enclosing_function
 
 PLAIN = "plain"  # provably a tensor without grad: ``x.data`` is ``x``
@@ -35,8 +36,8 @@ INIT_METHODS = {
 _AUG = {"+=", "-=", "*=", "/="}
 
 TENSOR_METHODS = (
-    A._SAME | A._REDUCE | A._ELEMWISE | A._COMPARE | A._NEW | A._NONTENSOR | A._TENSOR_OUT
-    | A._INIT_INPLACE | A._TUPLE_REDUCE | {"detach", "numpy", "cpu", "cuda", "clone", "tolist", "item"}
+    V._SAME | V._REDUCE | V._ELEMWISE | V._COMPARE | V._NEW | V._NONTENSOR | V._TENSOR_OUT
+    | V._INIT_INPLACE | V._TUPLE_REDUCE | {"detach", "numpy", "cpu", "cuda", "clone", "tolist", "item"}
 )  # fmt: skip
 
 

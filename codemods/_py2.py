@@ -32,7 +32,6 @@ count only their syntax-level evidence, which such files cannot have.
 
 from __future__ import annotations
 
-import ast
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -44,7 +43,15 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods.base import MANUAL, SAFE, UNSAFE, RuleFixer, collect_imports, dotted_name
+from codemods.base import (
+    MANUAL,
+    SAFE,
+    UNSAFE,
+    RuleFixer,
+    collect_imports,
+    compile_error,
+    dotted_name,
+)
 
 # --------------------------------------------------------------------------
 # Textual prefilter
@@ -91,11 +98,8 @@ def py2_prefilter(text: str) -> bool:
     """True when ``text`` may be Python 2 (cheap; no fissix parse)."""
     if _NAME_MARKERS.search(text):
         return True
-    try:
-        compile(text, "<py2-check>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return True  # print statements, backticks, except E, e, ... (or async=)
-    return False
+    # print statements, backticks, except E, e, ... (or async=) do not compile
+    return compile_error(text) is not None
 
 
 # --------------------------------------------------------------------------
@@ -489,6 +493,7 @@ class FissixRuleFixer(RuleFixer):
     """
 
     FISSIX: Any = None
+    MATCH_IMPLIES_PATTERN = True  # match() gates, then calls the fissix pattern's match
     OPTIONS: dict = {"print_function": False}
     TAG: str = ""  # mark name for nodes this fixer produced
 
@@ -519,6 +524,7 @@ class FissixRuleFixer(RuleFixer):
             self.inner.first_log = True
             self.prepare(ctx.tree, info)
         self._active = self.active(info)
+        self.idle = not self._active
 
     def prepare(self, tree, info: Py2Info) -> None:
         """Per-run state of the fissix fixer (computed on the real tree)."""

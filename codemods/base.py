@@ -10,6 +10,7 @@ applies it after the traversal, innermost sites first.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,22 @@ TORCH_EVIDENCE = re.compile(
 @lru_cache(maxsize=4)
 def has_torch_evidence(text: str) -> bool:
     return TORCH_EVIDENCE.search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def compile_error(text: str) -> Optional[SyntaxError]:
+    """None when CPython compiles ``text`` (to an AST), else the error.
+    Cached: the pre-filters and the engine's invariants ask about the same
+    text several times."""
+    try:
+        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return None
+    except SyntaxError as exc:
+        return exc
+    except ValueError as exc:  # null bytes
+        return SyntaxError(str(exc))
+    except RecursionError as exc:  # nesting deeper than CPython's compiler takes
+        return SyntaxError(str(exc))
 
 
 # --------------------------------------------------------------------------
@@ -166,6 +183,45 @@ class Rule:
         return "\n".join(out).rstrip() + "\n"
 
 
+def wanted_rules(rules: Iterable[Rule], text: str, project: Any = None) -> list:
+    """``[r for r in rules if r.wants(text, project)]``, computed with each
+    distinct pre-filter function and each distinct token looked up once per
+    text (keep in step with :meth:`Rule.wants`)."""
+    by_filter: dict = {}
+    by_token: dict = {}
+    torch: Optional[bool] = None
+    out = []
+    for rule in rules:
+        if rule.project_prefilter is not None:
+            if rule.project_prefilter(text, project):
+                out.append(rule)
+            continue
+        pre = rule.prefilter
+        if pre is not None:
+            hit = by_filter.get(pre)
+            if hit is None:
+                hit = by_filter[pre] = bool(pre(text))
+            if hit:
+                out.append(rule)
+            continue
+        if rule.family != "TM3":
+            if torch is None:
+                torch = has_torch_evidence(text)
+            if not torch:
+                continue
+        if not rule.tokens:
+            out.append(rule)
+            continue
+        for tok in rule.tokens:
+            hit = by_token.get(tok)
+            if hit is None:
+                hit = by_token[tok] = tok in text
+            if hit:
+                out.append(rule)
+                break
+    return out
+
+
 def first_sentence(text: str) -> str:
     """The first sentence of ``text`` without its full stop (a default short message)."""
     text = " ".join(text.split())
@@ -236,6 +292,9 @@ class FileContext:
     # Cross-file facts about this module from the project model
     # (torchmigrate.project), or None when the file is migrated alone.
     project: Any = None
+    # The engine's index of the tree while fixers visit it (None otherwise,
+    # e.g. while fixes change the tree): see nodes_of_type / name_leaves.
+    index: Any = None
 
     def qualname(self, node: NodeOrLeaf) -> Optional[str]:
         """Resolve a dotted reference (``F.softmax``) through the imports of
@@ -253,27 +312,58 @@ class FileContext:
 # --------------------------------------------------------------------------
 # Fixer base
 # --------------------------------------------------------------------------
+# A trigger token standing for any float literal (``0.5``, ``1e-3``).
+FLOAT = "<float>"
+
+
 class RuleFixer(BaseFix):
     """Base class of every rule fixer.
 
     Subclasses set ``PATTERN`` (fissix pattern syntax; :func:`bowler_pattern`
     turns a Bowler query into one) and implement :meth:`visit`.
+
+    Dispatch (read by the engine, which visits a node only when it can
+    match): ``TRIGGERS`` lists tokens one of which must occur in a node's
+    subtree for :meth:`visit` to report anything there -- NAME values
+    (callee, attribute and keyword names), operators by their text (``"/"``,
+    ``"+="``) and :data:`FLOAT` for a float literal.  A NAME trigger also
+    matches a local name that an import binds to something whose last
+    component is that name (``from torch.nn.functional import sigmoid as
+    sg`` makes ``sg`` count for ``"sigmoid"``).  :meth:`dynamic_triggers`
+    adds names computed once per pass.  ``None`` (the default): the names
+    the PATTERN itself requires, if any.  A trigger is a promise: the
+    engine's dispatch check (``TORCHMIGRATE_CHECK_DISPATCH=1``) visits the
+    nodes a trigger excludes and fails when one of them reports.
     """
 
     rule_id: ClassVar[str] = ""
     PATTERN: ClassVar[Optional[str]] = None
+    TRIGGERS: ClassVar[Optional[frozenset]] = None
+    # True when an overridden ``match`` only adds conditions to the PATTERN's
+    # (so the names the pattern requires are triggers too).
+    MATCH_IMPLIES_PATTERN: ClassVar[bool] = False
     BM_compatible = False
 
     def __init__(self) -> None:
         super().__init__({}, [])
         self.ctx: Optional[FileContext] = None
         self.candidates: list[Candidate] = []
+        # Set by begin() when the fixer cannot report anything this pass (its
+        # match() refuses every node): the engine then does not dispatch to it.
+        self.idle = False
 
     # fissix hooks ---------------------------------------------------------
     def begin(self, ctx: FileContext) -> None:
         """Called once per pass before the traversal."""
         self.ctx = ctx
         self.candidates = []
+        self.idle = False
+
+    def dynamic_triggers(self, index) -> Optional[set]:
+        """Extra trigger names for this pass (called after :meth:`begin`), or
+        None.  ``index`` is the engine's index of the tree: ``index.leaves(tok)``
+        lists the leaves with trigger token ``tok``."""
+        return None
 
     def transform(self, node, results):  # pragma: no cover - not used by fissix here
         return self.visit(node, results)
@@ -353,13 +443,30 @@ def parse_source(text: str) -> tuple:
             raise first from None
 
 
+# Fixes build the same small snippets again and again (``torch.sigmoid``,
+# ``import torch``): each text is parsed once and handed out as clones.
+_SNIPPETS: dict = {}
+_MAX_SNIPPETS = 2048
+
+
+def _snippet(key: tuple, parse: Callable[[], Any]) -> Any:
+    hit = _SNIPPETS.get(key)
+    if hit is None:
+        if len(_SNIPPETS) >= _MAX_SNIPPETS:
+            _SNIPPETS.clear()
+        hit = _SNIPPETS[key] = parse()
+    return hit
+
+
 def parse_expr(text: str) -> NodeOrLeaf:
     """Parse one expression and return its node, detached, with no prefix."""
+    return _snippet(("expr", text), lambda: _parse_expr(text)).clone()
+
+
+def _parse_expr(text: str) -> NodeOrLeaf:
     tree = _PY3.parse_string(text.strip() + "\n", True)
     stmt = tree.children[0]  # simple_stmt
     expr = stmt.children[0]
-    if expr.type == syms.expr_stmt:  # keyword-like text never lands here
-        pass
     expr.remove()
     expr.prefix = ""
     return expr
@@ -367,6 +474,10 @@ def parse_expr(text: str) -> NodeOrLeaf:
 
 def parse_stmts(text: str) -> list[NodeOrLeaf]:
     """Parse statements (dedented text) and return the detached statements."""
+    return [s.clone() for s in _snippet(("stmts", text), lambda: _parse_stmts(text))]
+
+
+def _parse_stmts(text: str) -> list[NodeOrLeaf]:
     tree = _PY3.parse_string(text if text.endswith("\n") else text + "\n", True)
     out = []
     for child in list(tree.children):
@@ -625,8 +736,62 @@ def indentation_of(stmt: NodeOrLeaf) -> str:
     return re.match(r"[ \t]*", lines[-1]).group(0) if lines else ""
 
 
+def walk(node: NodeOrLeaf) -> Iterable[NodeOrLeaf]:
+    """``node.pre_order()`` without fissix's recursive generators (same
+    order; linear instead of proportional to depth times size).  The tree
+    must not change during the iteration."""
+    stack = [node]
+    pop = stack.pop
+    push = stack.extend
+    while stack:
+        cur = pop()
+        yield cur
+        kids = cur.children
+        if kids:
+            push(kids[::-1])
+
+
+def leaves_of(node: NodeOrLeaf) -> Iterable[Leaf]:
+    """``node.leaves()`` without recursive generators (same order)."""
+    stack = [node]
+    pop = stack.pop
+    push = stack.extend
+    while stack:
+        cur = pop()
+        kids = cur.children
+        if kids:
+            push(kids[::-1])
+        elif type(cur) is Leaf or isinstance(cur, Leaf):
+            yield cur
+
+
+# fissix's ``pre_order()``/``leaves()`` are recursive generators: every item
+# travels up through one generator frame per tree level, so a walk costs
+# depth x size.  The project never changes a tree while walking it, so the
+# iterative versions above (same order) replace them for every caller.
+pytree.Node.pre_order = walk  # type: ignore[method-assign]
+pytree.Node.leaves = leaves_of  # type: ignore[method-assign]
+
+
+def nodes_of_type(ctx: FileContext, types) -> list:
+    """The nodes of the file whose type is in ``types``, in pre-order (from
+    the engine's index while fixers visit, else by walking the tree)."""
+    index = ctx.index
+    if index is not None:
+        return index.of_types(types)
+    return [n for n in walk(ctx.tree) if n.type in types]
+
+
+def name_leaves(ctx: FileContext, name: str) -> list:
+    """The NAME leaves of the file spelled ``name``, in pre-order."""
+    index = ctx.index
+    if index is not None:
+        return [leaf for leaf in index.leaves(name) if leaf.type == token.NAME]
+    return [leaf for leaf in leaves_of(ctx.tree) if leaf.type == token.NAME and leaf.value == name]
+
+
 def iter_names(tree: NodeOrLeaf, name: str) -> Iterable[Leaf]:
-    for leaf in tree.leaves():
+    for leaf in leaves_of(tree):
         if leaf.type == token.NAME and leaf.value == name:
             yield leaf
 
@@ -785,8 +950,12 @@ def has_name_binding(tree: Node, name: str) -> bool:
 def ensure_import(tree: Node, module: str = "torch") -> None:
     """Add ``import <module>`` after the last top-level import unless the
     file already binds that name with a plain ``import``."""
+    known = tree.__dict__.setdefault("_tm_plain_imports", set())
+    if module in known:
+        return  # fixes never remove a plain ``import torch``/``import sys``
     imports = collect_imports(tree)
     if imports.get(module) == module:
+        known.add(module)
         return
     new = parse_stmts(f"import {module}\n")[0]
     last_import = None

@@ -15,8 +15,9 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _autograd as A
+from codemods import analysis as A
 from codemods._stmt import delete_statement, remove_import_name
+from codemods.analysis import values as V
 from codemods.base import (
     KNOWN_STAR_EXPORTS,
     MANUAL,
@@ -27,6 +28,8 @@ from codemods.base import (
     RuleFixer,
     call_args,
     kwarg,
+    name_leaves,
+    nodes_of_type,
     parse_expr,
 )
 
@@ -117,7 +120,7 @@ def _fresh(an, arg) -> bool:
     if not (made is not None and made.kind == "tensor" and made.plain):
         return False
     callee = an.chain_value(chain[:first])
-    if not (callee is not None and callee.kind == "qual" or A.attr_of(chain[first - 1]) in A._NEW):
+    if not (callee is not None and callee.kind == "qual" or A.attr_of(chain[first - 1]) in V._NEW):
         return False
     return A.is_plain(an.value(arg))
 
@@ -137,6 +140,7 @@ def _plain_reason(an, arg) -> Optional[str]:
 
 class VariableCallFixer(RuleFixer):
     PATTERN = "power"
+    TRIGGERS = frozenset({"Variable"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -168,9 +172,9 @@ class VariableCallFixer(RuleFixer):
         an = A.analysis(ctx)
         arg = pos[0].value
         rg = kwarg(args, "requires_grad")
-        if rg is None or A._is_false(rg.value):
+        if rg is None or A.is_false(rg.value):
             mode = "plain"
-        elif A._is_true(rg.value):
+        elif A.is_true(rg.value):
             mode = "grad"
         else:
             mode = "flag"
@@ -178,7 +182,7 @@ class VariableCallFixer(RuleFixer):
         recv_tensor = False
         if recv is not None:
             rv = an.chain_value(recv)
-            recv_tensor = A.is_tensor(rv) or (
+            recv_tensor = A.is_tensor_val(rv) or (
                 len(recv) == 1 and recv[0].type == token.NAME and A.guarded_tensor(ctx, recv[0])
             )
             if A.receiver_is_other_by_name(recv):
@@ -388,9 +392,7 @@ class VariableImportFixer(RuleFixer):
     def visit(self, tree: Node, results: dict) -> None:
         ctx = self.ctx
         needed = _needed_elsewhere(ctx, tree)
-        for node in tree.pre_order():
-            if node.type != syms.import_from:
-                continue
+        for node in nodes_of_type(ctx, (syms.import_from,)):
             module = "".join(str(c).strip() for c in node.children[1 : _import_index(node)])
             if module in _STAR_MODULES and _is_star(node):
                 self._star(tree, node, module, needed)
@@ -408,7 +410,7 @@ class VariableImportFixer(RuleFixer):
                     continue  # ``from m import X as Variable``: not torch's name
                 if module not in _STAR_MODULES and ctx.imports.get(local) not in A.VARIABLE:
                     continue  # a project module's Variable that is not torch's
-                if _used(tree, local) or local in needed:
+                if _used(ctx, local) or local in needed:
                     continue
 
                 def fix(node=node, local=local):
@@ -424,7 +426,7 @@ class VariableImportFixer(RuleFixer):
 
     def _star(self, tree, node, module, needed) -> None:
         names = KNOWN_STAR_EXPORTS.get(module, ())
-        if any(n in needed or _used(tree, n) for n in names):
+        if any(n in needed or _used(self.ctx, n) for n in names):
             return
         stmt = node.parent
 
@@ -477,10 +479,8 @@ def _import_index(node) -> int:
     return len(node.children)
 
 
-def _used(tree, local: str) -> bool:
-    for leaf in tree.leaves():
-        if leaf.type != token.NAME or leaf.value != local:
-            continue
+def _used(ctx, local: str) -> bool:
+    for leaf in name_leaves(ctx, local):
         if _in_import(leaf):
             continue
         prev = leaf.prev_sibling

@@ -12,7 +12,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
-from codemods import _autograd as A
+from codemods import analysis as A
 from codemods._stmt import add_decorator, has_decorator, wrap_statements
 from codemods.base import (
     MANUAL,
@@ -147,6 +147,7 @@ def _escapes(call_power: Node, func: Node) -> bool:
 
 class VolatileFixer(RuleFixer):
     PATTERN = "power"
+    TRIGGERS = frozenset({"volatile"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -168,7 +169,7 @@ class VolatileFixer(RuleFixer):
             if cur is not None:
                 remove_arg(cur)
 
-        if A._is_false(value):
+        if A.is_false(value):
             self.report(
                 node,
                 f"`{shown}` is the default and has no effect since PyTorch 0.4: drop it",
@@ -181,7 +182,7 @@ class VolatileFixer(RuleFixer):
             "`volatile` was removed in PyTorch 0.4 and has no effect on 2.13 (UserWarning); "
             "a graph is now built where 0.3 built none"
         )
-        if not A._is_true(value):
+        if not A.is_true(value):
             expr = str(value).strip()
             self.report(
                 node,
@@ -190,7 +191,7 @@ class VolatileFixer(RuleFixer):
                 MANUAL,
             )
             return
-        if rg is not None and not A._is_false(rg.value):
+        if rg is not None and not A.is_false(rg.value):
             self.report(
                 node,
                 f"{warn}. `volatile=True` with `requires_grad` raised a ValueError in 0.3; decide which one is meant",

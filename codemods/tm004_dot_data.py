@@ -7,9 +7,10 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _autograd as A
 from codemods import _dotdata as D
+from codemods import analysis as A
 from codemods._stmt import wrap_statements
+from codemods.analysis import values as V
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -97,7 +98,7 @@ class DataReadFixer(RuleFixer):
         recv = D.text_of(site.recv)
         after = site.after
         inplace_method = (
-            after and A.is_attr(after[0]) and A.attr_of(after[0]) in D.INPLACE_OK | A._INIT_INPLACE
+            after and A.is_attr(after[0]) and A.attr_of(after[0]) in D.INPLACE_OK | V._INIT_INPLACE
         )
         if inplace_method:
             if kind == D.UNKNOWN:
@@ -140,6 +141,7 @@ class InplaceFixer(RuleFixer):
     """Runs of in-place updates through ``.data`` -> one no_grad block."""
 
     PATTERN = "simple_stmt"
+    TRIGGERS = frozenset({"data"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

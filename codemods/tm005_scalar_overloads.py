@@ -17,7 +17,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _tm0_analysis as A
+from codemods import analysis as A
 from codemods.base import SAFE, UNSAFE, Example, Rule, RuleFixer, call_args
 
 # method name -> {number of positional args: (new order, keywords)}
@@ -61,6 +61,7 @@ _TENSOR_ONLY = {m for m in _METHODS if m not in ("add", "add_", "sub", "sub_")}
 
 class ScalarOverloadFixer(RuleFixer):
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset(_METHODS)
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -16,9 +16,11 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _tm0_analysis as A
+from codemods import analysis as A
 from codemods.base import UNSAFE, Example, Rule, RuleFixer, call_args
 
+# nodes where the walk up from a leaf to its assignment stops
+_STATEMENT_BOUNDS = frozenset({syms.expr_stmt, syms.simple_stmt, syms.suite, syms.file_input})
 _REDUCTIONS = frozenset({"sum", "mean", "prod", "norm", "max", "min", "std", "var", "all", "any"})
 _CASTS = frozenset({"cpu", "cuda", "float", "double", "long", "int", "half", "detach", "squeeze"})
 _LOSS_FUNCS = frozenset(
@@ -154,6 +156,7 @@ def _number_accumulator(ctx, target) -> bool:
 
 class AccumulateFixer(RuleFixer):
     PATTERN = "expr_stmt< target=any op=any value=any >"
+    TRIGGERS = frozenset({"+=", "-="})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -265,6 +268,7 @@ class CountAssignFixer(AccumulateFixer):
     """``correct = pred.eq(y).sum()``: 0.3 gave an int."""
 
     PATTERN = "expr_stmt< target=NAME '=' value=power >"
+    TRIGGERS = _REDUCTIONS
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -285,6 +289,28 @@ class KeyAndJsonFixer(AccumulateFixer):
     """``json.dumps(t.sum())`` and ``d[t.sum()]`` / ``d.get(t[0])``."""
 
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset({"dumps", "dump"})
+
+    def dynamic_triggers(self, index) -> set:
+        """Names a dict lookup can start with: every NAME in the targets of
+        an assignment whose value contains a dict display or dict call."""
+        names: set = set()
+        seen: set = set()
+        for tok in ("{", "dict", "OrderedDict", "defaultdict"):
+            for leaf in index.leaves(tok):
+                stmt = leaf.parent
+                while stmt is not None and stmt.type not in _STATEMENT_BOUNDS:
+                    stmt = stmt.parent
+                if stmt is None or stmt.type != syms.expr_stmt or id(stmt) in seen:
+                    continue
+                seen.add(id(stmt))
+                kids = stmt.children
+                targets = (
+                    kids[:-1:2] if len(kids) >= 3 and kids[1].type == token.EQUAL else kids[:1]
+                )
+                for tgt in targets:
+                    names.update(t.value for t in tgt.leaves() if t.type == token.NAME)
+        return names
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -8,8 +8,8 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _autograd as A
 from codemods import _dotdata as D
+from codemods import analysis as A
 from codemods.base import SAFE, UNSAFE, Example, Rule, RuleFixer
 
 

@@ -16,7 +16,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _tm0_analysis as A
+from codemods import analysis as A
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -117,6 +117,7 @@ def _classify_single(ctx, arg, following: list) -> tuple:
 
 class ConstructorFixer(RuleFixer):
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset(DTYPES) | {"new"}
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -325,6 +326,7 @@ class TypeAsValueFixer(RuleFixer):
     """``dtype = torch.cuda.FloatTensor if use_cuda else torch.FloatTensor``."""
 
     PATTERN = "test< any 'if' any 'else' any >"
+    TRIGGERS = frozenset(DTYPES)
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -11,7 +11,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods import _tm0_analysis as A
+from codemods import analysis as A
 from codemods.base import (
     MANUAL,
     UNSAFE,
@@ -108,6 +108,7 @@ def _builtin_call(ctx, node, name: str) -> Optional[Node]:
 
 class TypeCompareFixer(RuleFixer):
     PATTERN = "comparison< any any any >"
+    TRIGGERS = frozenset({"type"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
@@ -240,6 +241,7 @@ class TypeConvertFixer(RuleFixer):
     """``x.type(torch.cuda.FloatTensor)`` -> ``x.to(device='cuda', dtype=torch.float32)``."""
 
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset({"type"})
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx

@@ -9,9 +9,10 @@ fissix fixer and runs on Python 2 files too.
 from __future__ import annotations
 
 from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf
 
-from codemods import _tm0_analysis as A
+from codemods import analysis as A
 from codemods.base import MANUAL, SAFE, UNSAFE, Example, Rule, RuleFixer
 
 # PyTorch methods that took ``async=`` before 0.4 (or that legacy code passed
@@ -21,13 +22,14 @@ _TORCH_METHODS = frozenset({"cuda", "type", "copy_", "to", "cpu", "pin_memory"})
 
 class AsyncKeywordFixer(RuleFixer):
     PATTERN = "argument< kw=NAME '=' any >"
+    TRIGGERS = frozenset({"async"})
 
     def visit(self, node, results) -> None:
         kw = results["kw"]
         if kw.value != "async" or node.children[0] is not kw:
             return
         trailer = node.parent
-        if trailer is not None and trailer.type != A.syms.trailer:
+        if trailer is not None and trailer.type != syms.trailer:
             trailer = trailer.parent  # arglist
         callee = None
         if trailer is not None and A.is_call(trailer):
@@ -64,14 +66,15 @@ class AsyncNameFixer(RuleFixer):
     """``def cuda(self, async=False)`` / ``async = True``: no mechanical fix."""
 
     PATTERN = "NAME"
+    TRIGGERS = frozenset({"async"})
 
     def visit(self, node, results) -> None:
         if node.value != "async":
             return
         parent = node.parent
-        if parent is not None and parent.type == A.syms.argument and parent.children[0] is node:
+        if parent is not None and parent.type == syms.argument and parent.children[0] is node:
             return  # a call keyword: AsyncKeywordFixer
-        if parent is not None and parent.type in (A.syms.trailer,):
+        if parent is not None and parent.type in (syms.trailer,):
             return  # obj.async attribute: legal in no Python 3 either, but leave to review
         self.report(
             node,

@@ -28,6 +28,7 @@ class RetainVariablesFixer(RuleFixer):
     # any ``<expr>.backward(...)``: Tensor.backward, torch.autograd.backward,
     # autograd.backward
     PATTERN = select_method_pattern("backward")
+    TRIGGERS = frozenset({"retain_variables"})
 
     def visit(self, node, results) -> None:
         if "function_call" not in results:
@@ -64,6 +65,7 @@ class BackwardFunctionFixer(RetainVariablesFixer):
     ``from torch.autograd import backward``."""
 
     PATTERN = "power< name=NAME call=trailer< '(' any* ')' > >"
+    TRIGGERS = frozenset({"retain_variables"})
 
     def visit(self, node, results) -> None:
         name = results["name"]

@@ -476,6 +476,7 @@ def _decorate(funcdef) -> None:
 # --------------------------------------------------------------------------
 class LegacyFunctionFixer(RuleFixer):
     PATTERN = "classdef< 'class' NAME '(' base=any ')' ':' any >"
+    TRIGGERS = frozenset({"Function"})
 
     def visit(self, node, results) -> None:
         base = results["base"]

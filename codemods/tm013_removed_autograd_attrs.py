@@ -7,8 +7,8 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf
 
-from codemods import _tm0_analysis as A
-from codemods.base import MANUAL, SAFE, UNSAFE, Example, Rule, RuleFixer
+from codemods import analysis as A
+from codemods.base import MANUAL, SAFE, UNSAFE, Example, Rule, RuleFixer, nodes_of_type
 
 _RENAMES = {"creator": "grad_fn", "previous_functions": "next_functions"}
 _GRAPH_ATTRS = {"creator", "grad_fn", "previous_functions", "next_functions"}
@@ -32,7 +32,7 @@ def _own_attributes(ctx) -> set:
     res = ctx.cache.get(key)
     if res is None:
         res = set()
-        for node in ctx.tree.pre_order():
+        for node in nodes_of_type(ctx, (syms.power, syms.funcdef)):
             if node.type == syms.power and _is_store(node):
                 last = node.children[-1]
                 if A.is_attr(last):
@@ -50,6 +50,7 @@ def _graph_chain(chain: list) -> bool:
 
 class RemovedAttrFixer(RuleFixer):
     PATTERN = "trailer< '.' name=NAME >"
+    TRIGGERS = frozenset({"creator", "previous_functions", "reinforce"})
 
     def visit(self, node, results) -> None:
         ctx = self.ctx

@@ -6,8 +6,8 @@ element; since 0.2 they broadcast ((N, 1) vs (N,) -> (N, N)).
 
 from __future__ import annotations
 
-from codemods._shapes import rank_of
 from codemods._tm1common import CALL_PATTERN, function_call, kwarg_value, positional
+from codemods.analysis import rank_of
 from codemods.base import MANUAL, Example, Rule, RuleFixer
 
 LOSSES = {
@@ -26,6 +26,7 @@ LOSSES = {
 
 class BroadcastLossFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in LOSSES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

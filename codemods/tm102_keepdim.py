@@ -59,6 +59,7 @@ def _reduction(node):
 
 class KeepdimFixer(RuleFixer):
     PATTERN = "arith_expr | term"
+    TRIGGERS = frozenset(REDUCTIONS)
 
     def visit(self, node, results) -> None:
         kids = node.children

@@ -12,8 +12,8 @@ from __future__ import annotations
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 
-from codemods._shapes import rank_of
 from codemods._tm1common import CALL_PATTERN, function_call, positional
+from codemods.analysis import rank_of
 from codemods.base import MANUAL, UNSAFE, Example, Rule, RuleFixer, add_kwarg, dotted_name, kwarg
 
 FUNCS = {"torch.nn.functional." + n for n in ("softmax", "log_softmax", "softmin")}
@@ -32,6 +32,7 @@ def _simple_ref(node) -> bool:
 
 class SoftmaxDimFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in FUNCS | MODULES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

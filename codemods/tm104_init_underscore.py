@@ -30,6 +30,7 @@ QUALNAMES = {f"{INIT}.{name}": name + "_" for name in OLD_NAMES}
 
 class InitCallFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(OLD_NAMES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

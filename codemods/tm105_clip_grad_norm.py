@@ -17,6 +17,7 @@ QUALNAMES = {
 
 class ClipCallFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in QUALNAMES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

@@ -95,6 +95,7 @@ def legacy_reduction(size_average, reduce) -> str:
 
 class ReductionFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(FUNCTIONAL) | frozenset(MODULES)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

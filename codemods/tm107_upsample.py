@@ -40,6 +40,18 @@ def _has_align(args, index: int) -> bool:
 
 class UpsampleFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(
+        {
+            "upsample",
+            "upsample_bilinear",
+            "upsample_nearest",
+            "Upsample",
+            "UpsamplingBilinear2d",
+            "UpsamplingNearest2d",
+            "grid_sample",
+            "affine_grid",
+        }
+    )
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

@@ -15,6 +15,7 @@ TARGETS = {
 
 class SigmoidTanhFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in TARGETS)
 
     def visit(self, node, results) -> None:
         call = function_call(self.ctx, node)

@@ -502,6 +502,7 @@ def _classify_use(ctx, leaf):
 
 class ByteMaskFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"byte", "ByteTensor"})
 
     def visit(self, node, results) -> None:
         kids = node.children

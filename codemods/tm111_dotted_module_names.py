@@ -12,6 +12,7 @@ METHODS = ("add_module", "register_buffer", "register_parameter", "register_modu
 
 class DottedNameFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(METHODS)
 
     def visit(self, node, results) -> None:
         for _i, name, trailer in method_calls(node):

@@ -14,7 +14,8 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods._tm2common import CALL_PATTERN, assignments_of, iter_calls, text
+from codemods._tm2common import CALL_PATTERN, iter_calls, text
+from codemods.analysis import assignments_of
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -24,6 +25,7 @@ from codemods.base import (
     RuleFixer,
     dotted_name,
     indentation_of,
+    nodes_of_type,
 )
 
 SCHED_MODULE = "torch.optim.lr_scheduler."
@@ -102,7 +104,7 @@ def _step_defs(ctx) -> set:
     if cached is not None:
         return cached
     out = set()
-    for node in ctx.tree.pre_order():
+    for node in nodes_of_type(ctx, (syms.funcdef,)):
         if node.type == syms.funcdef and ".step(" in str(node.children[-1]):
             out.add(node.children[1].value)
     ctx.cache["tm201.stepdefs"] = out
@@ -202,6 +204,7 @@ def _last_line(stmt) -> int:
 
 class SchedulerOrderFixer(RuleFixer):
     PATTERN = "for_stmt< any* > | while_stmt< any* >"
+    TRIGGERS = frozenset({"step"})
 
     def visit(self, node, results) -> None:
         suite, stmts = _body_statements(node)
@@ -297,6 +300,7 @@ class SchedulerOrderFixer(RuleFixer):
 
 class StepEpochFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"step"})
 
     def visit(self, node, results) -> None:
         for call in iter_calls(self.ctx, node):
@@ -324,6 +328,7 @@ class StepEpochFixer(RuleFixer):
 
 class GetLrFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"get_lr"})
 
     def visit(self, node, results) -> None:
         for call in iter_calls(self.ctx, node):

@@ -1,7 +1,7 @@
 """TM202 type-promotion, TM203 integer-division, TM204 floor-divide.
 
 One module because the three rules share the dtype analysis of
-:func:`codemods._tm2common.tensor_kind`: an operand counts as an integer
+:func:`codemods.analysis.tensor_kind`: an operand counts as an integer
 tensor only when the source proves it (``.long()``, ``torch.LongTensor``,
 ``.eq(...).sum()``, ``.max(1)[1]``, a name bound only to such values...).
 
@@ -21,15 +21,15 @@ from fissix.pytree import Node
 
 from codemods._tm2common import (
     CALL_PATTERN,
-    assignments_of,
     detached_view,
     is_float_literal,
     is_int_literal,
     iter_calls,
-    tensor_kind,
     text,
 )
+from codemods.analysis import assignments_of, tensor_kind
 from codemods.base import (
+    FLOAT,
     MANUAL,
     UNSAFE,
     Example,
@@ -148,6 +148,7 @@ class PromotionFixer(RuleFixer):
     PATTERN = (
         "term< any* > | arith_expr< any* > | expr_stmt< any augassign=('*=' | '+=' | '-=') any >"
     )
+    TRIGGERS = frozenset({FLOAT})
 
     def visit(self, node, results) -> None:
         if node.type == syms.expr_stmt:
@@ -187,6 +188,7 @@ class PromotionFixer(RuleFixer):
 # --------------------------------------------------------------------------
 class TrueDivFixer(RuleFixer):
     PATTERN = "term< any* > | expr_stmt< any '/=' any >"
+    TRIGGERS = frozenset({"/", "/="})
 
     def visit(self, node, results) -> None:
         if node.type == syms.expr_stmt:
@@ -281,6 +283,7 @@ class TrueDivFixer(RuleFixer):
 
 class DivMethodFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"div", "div_"})
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
@@ -340,6 +343,7 @@ class DivMethodFixer(RuleFixer):
 # --------------------------------------------------------------------------
 class FloorDivFixer(RuleFixer):
     PATTERN = "term< any* > | expr_stmt< any '//=' any >"
+    TRIGGERS = frozenset({"//", "//="})
 
     def visit(self, node, results) -> None:
         if node.type == syms.expr_stmt:
@@ -368,6 +372,7 @@ class FloorDivFixer(RuleFixer):
 
 class FloorDivideCallFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"floor_divide", "floor_divide_"})
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):

@@ -27,9 +27,9 @@ from codemods._tm2common import (
     iter_calls,
     literal,
     operand,
-    tensor_kind,
     text,
 )
+from codemods.analysis import tensor_kind
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -403,6 +403,7 @@ def _scope(node):
 
 class LinalgFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(SIGS) | {"chain_matmul"}
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):

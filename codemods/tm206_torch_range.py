@@ -26,6 +26,7 @@ PARAMS = ["start", "end", "step", "out", "dtype", "layout", "device", "requires_
 
 class RangeFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"range"})
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):

@@ -10,7 +10,8 @@ from typing import Optional
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
-from codemods._tm2common import assignments_of, is_call_trailer, iter_calls, resolve
+from codemods._tm2common import is_call_trailer, iter_calls, resolve
+from codemods.analysis import assignments_of
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -21,6 +22,7 @@ from codemods.base import (
     add_kwarg,
     dotted_name,
     enclosing,
+    nodes_of_type,
     select_method_pattern,
 )
 
@@ -46,7 +48,7 @@ def _classes(ctx) -> dict:
     if cached is not None:
         return cached
     bases: dict = {}
-    for node in ctx.tree.pre_order():
+    for node in nodes_of_type(ctx, (syms.classdef,)):
         if node.type == syms.classdef:
             names = []
             if len(node.children) > 3 and node.children[2].value == "(":
@@ -87,7 +89,7 @@ def _local_classes(ctx) -> dict:
     if cached is not None:
         return cached
     out: dict = {}
-    for node in ctx.tree.pre_order():
+    for node in nodes_of_type(ctx, (syms.classdef,)):
         if node.type == syms.classdef:
             own = False
             for sub in node.pre_order():

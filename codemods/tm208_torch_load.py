@@ -10,7 +10,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 
 from codemods._tm2common import CALL_PATTERN, iter_calls, text
-from codemods.base import UNSAFE, Example, Rule, RuleFixer, add_kwarg
+from codemods.base import UNSAFE, Example, Rule, RuleFixer, add_kwarg, nodes_of_type
 
 LOADS = {"torch.load", "torch.serialization.load"}
 SAVES = {"torch.save", "torch.serialization.save"}
@@ -22,9 +22,7 @@ def _save_notes(ctx) -> list:
     if cached is not None:
         return cached
     notes: list = []
-    for node in ctx.tree.pre_order():
-        if node.type != syms.power:
-            continue
+    for node in nodes_of_type(ctx, (syms.power,)):
         for call in iter_calls(ctx, node):
             if call.qual not in SAVES or not call.args or call.args[0].name is not None:
                 continue
@@ -58,6 +56,7 @@ def _non_tensor_entries(atom) -> list:
 
 class TorchLoadFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(q.rsplit(".", 1)[-1] for q in LOADS)
 
     def visit(self, node, results) -> None:
         for call in iter_calls(self.ctx, node):

@@ -118,6 +118,7 @@ def _tuple_elems(node):
 
 class FftFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset(SIGS)
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
@@ -158,6 +159,7 @@ class FftFixer(RuleFixer):
 
 class StftFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"stft"})
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):

@@ -106,6 +106,8 @@ class _Base(RuleFixer):
 
 
 class DefaultTensorTypeFixer(_Base):
+    TRIGGERS = frozenset({"set_default_tensor_type"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             if site.qual != "torch.set_default_tensor_type":
@@ -181,6 +183,8 @@ class DefaultTensorTypeFixer(_Base):
 
 
 class AmpFixer(_Base):
+    TRIGGERS = frozenset({"autocast", "GradScaler"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             q = site.qual
@@ -227,6 +231,8 @@ class AmpFixer(_Base):
 
 
 class WeightNormFixer(_Base):
+    TRIGGERS = frozenset({"weight_norm"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             if site.qual not in (
@@ -269,6 +275,8 @@ class BackwardHookFixer(RuleFixer):
 
 
 class CheckpointFixer(_Base):
+    TRIGGERS = frozenset({"checkpoint", "checkpoint_sequential"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             if site.qual not in (
@@ -289,6 +297,8 @@ class CheckpointFixer(_Base):
 
 
 class MeshgridFixer(_Base):
+    TRIGGERS = frozenset({"meshgrid"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             if site.qual != "torch.meshgrid" or any(
@@ -306,6 +316,8 @@ class MeshgridFixer(_Base):
 
 
 class AssertAllcloseFixer(_Base):
+    TRIGGERS = frozenset({"assert_allclose"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             if site.qual != "torch.testing.assert_allclose":
@@ -338,6 +350,8 @@ class AssertAllcloseFixer(_Base):
 
 
 class NLLLoss2dFixer(_Base):
+    TRIGGERS = frozenset({"NLLLoss2d"})
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             if site.qual != "torch.nn.NLLLoss2d":
@@ -351,6 +365,8 @@ class NLLLoss2dFixer(_Base):
 
 
 class SparseCtorFixer(_Base):
+    TRIGGERS = frozenset(SPARSE)
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             q = site.qual or ""
@@ -381,6 +397,15 @@ class SparseCtorFixer(_Base):
 
 
 class StorageFixer(_Base):
+    TRIGGERS = frozenset({"storage"})
+
+    def dynamic_triggers(self, index) -> set:
+        """``torch.XStorage``: every name of the file ending in ``Storage``,
+        and local names imported from such a name."""
+        out = {k for k in index.by_value if k.endswith("Storage")}
+        out.update(k for k, v in self.ctx.imports.items() if v.endswith("Storage"))
+        return out
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             q = site.qual or ""
@@ -410,6 +435,12 @@ class StorageFixer(_Base):
 
 
 class FunctorchFixer(_Base):
+    TRIGGERS = frozenset({"functorch"})
+
+    def dynamic_triggers(self, index) -> set:
+        """Local names bound to functorch or something in it."""
+        return {k for k, v in self.ctx.imports.items() if v.split(".", 1)[0] == "functorch"}
+
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             q = site.qual or ""

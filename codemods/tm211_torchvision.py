@@ -83,6 +83,11 @@ TRANSFORMS = {"Scale": "Resize", "RandomSizedCrop": "RandomResizedCrop"}
 
 class PretrainedFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"torchvision"})
+
+    def dynamic_triggers(self, index) -> set:
+        """Local names bound to torchvision or something in it."""
+        return {k for k, v in self.ctx.imports.items() if v.split(".", 1)[0] == "torchvision"}
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
@@ -181,6 +186,7 @@ class PretrainedFixer(RuleFixer):
 
 class TransformsFixer(RuleFixer):
     PATTERN = "power< any trailer< '.' any > any* >"
+    TRIGGERS = frozenset(TRANSFORMS)
 
     def visit(self, node, results) -> None:
         kids = node.children

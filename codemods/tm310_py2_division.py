@@ -178,12 +178,14 @@ def _left_operand(term: Node, idx: int):
 
 class IntDivisionFixer(RuleFixer):
     PATTERN = "term< any+ > | expr_stmt< any '/=' any >"
+    TRIGGERS = frozenset({"/", "/="})
 
     def begin(self, ctx):
         super().begin(ctx)
         info = py2_info(ctx)
         self.info = info
         self._active = info.is_py2 and "division" not in info.future
+        self.idle = not self._active
 
     def match(self, node):
         if not self._active:

@@ -447,11 +447,13 @@ class ReduceFixer(RuleFixer):
     """``reduce`` moved to functools: add the import once (fissix's touch_import)."""
 
     PATTERN = "power< 'reduce' trailer< '(' [any] ')' > any* >"
+    MATCH_IMPLIES_PATTERN = True
 
     def begin(self, ctx):
         super().begin(ctx)
         self.info = py2_info(ctx)
         self._active = self.info.is_py2 and "reduce" not in self.info.bound
+        self.idle = not self._active
 
     def match(self, node):
         if not self._active:
@@ -481,11 +483,13 @@ class ReduceFixer(RuleFixer):
 
 class InternFixer(RuleFixer):
     PATTERN = "power< name='intern' trailer< '(' args=any ')' > any* >"
+    MATCH_IMPLIES_PATTERN = True
 
     def begin(self, ctx):
         super().begin(ctx)
         self.info = py2_info(ctx)
         self._active = self.info.is_py2 and "intern" not in self.info.bound
+        self.idle = not self._active
 
     def match(self, node):
         if not self._active:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import ast
 import difflib
+import gc
 import keyword
+import os
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -25,7 +28,9 @@ from fissix.pgen2.parse import ParseError
 from fissix.pgen2.tokenize import TokenError
 from fissix.pygram import python_symbols as syms
 
+from codemods.analysis import Analysis
 from codemods.base import (
+    FLOAT,
     MANUAL,
     SAFE,
     UNSAFE,
@@ -34,8 +39,11 @@ from codemods.base import (
     Rule,
     RuleFixer,
     collect_imports,
+    compile_error,
     is_attached,
+    leaves_of,
     parse_source,
+    wanted_rules,
 )
 from torchmigrate import modern_syntax, names, suppressions
 
@@ -57,6 +65,10 @@ class FileResult:
     # The suppression comments of the last pass, with the ones that silenced a
     # finding marked (``suppressions.problems``); None when nothing was suppressible.
     suppressions: Optional[suppressions.Suppressions] = None
+    # engine statistics (benchmarks): passes of the final run (0 = not
+    # parsed: no rule wanted the text) and runs (> 1 when fixes were backed out)
+    passes: int = 0
+    runs: int = 0
 
     @property
     def changed(self) -> bool:
@@ -169,57 +181,293 @@ def _best_clause(clauses: list) -> Optional[frozenset]:
 
 
 def _literals(fx) -> Optional[frozenset]:
-    """NAME values one of which must occur in any node ``fx`` matches, or None.
+    """Tokens one of which must occur in any node ``fx`` reports at, or None.
 
-    Only for fixers that use the base class's ``match`` with their compiled
-    pattern, and only when the clause is a useful filter."""
-    if type(fx).match is not BaseFix.match:
-        return None
+    The fixer's declared ``TRIGGERS`` when it has them; otherwise, for
+    fixers that use the base class's ``match`` with their compiled pattern,
+    the NAME values the pattern requires (when they are a useful filter)."""
     key = type(fx)
     if key in _LITERALS:
         return _LITERALS[key]
-    clause = _best_clause(_required(fx.pattern))
-    if clause is not None and any(v in _COMMON_LITERALS for v in clause):
+    if fx.TRIGGERS is not None:
+        clause = frozenset(fx.TRIGGERS)
+    elif type(fx).match is not BaseFix.match and not fx.MATCH_IMPLIES_PATTERN:
         clause = None
+    else:
+        clause = _best_clause(_required(fx.pattern))
+        if clause is not None and any(v in _COMMON_LITERALS for v in clause):
+            clause = None
     _LITERALS[key] = clause
     return clause
 
 
 _LITERALS: dict = {}
 
+# Set TORCHMIGRATE_CHECK_DISPATCH=1 to make the engine visit the nodes a
+# fixer's triggers exclude and fail loudly when one of them reports (tests).
+CHECK_DISPATCH = os.environ.get("TORCHMIGRATE_CHECK_DISPATCH", "") not in ("", "0")
 
-class _LiteralIndex:
-    """Per pass: which nodes of the tree contain a NAME leaf of a given value.
 
-    Nodes created after the index was built (unknown ids) are never skipped.
+class DispatchError(AssertionError):
+    """A fixer reported at a node its declared triggers exclude."""
+
+
+# The reference engine (tests): no triggers, fissix's own pattern matching,
+# every node of a fixer's head types is matched and visited, a fresh
+# analysis in every pass, every pass re-runs every rule everywhere.
+_REFERENCE = False
+
+
+@contextmanager
+def reference_mode():
+    """Run :func:`migrate` as the plain reference engine inside the block."""
+    global _REFERENCE
+    saved = _REFERENCE
+    _REFERENCE = True
+    try:
+        yield
+    finally:
+        _REFERENCE = saved
+
+
+def _trigger_aliases(imports: dict, names: frozenset) -> dict:
+    """trigger name -> local names bound by imports whose origin ends with it."""
+    out: dict = {}
+    for local, origin in imports.items():
+        last = origin.rsplit(".", 1)[-1]
+        if last != local and last in names:
+            out.setdefault(last, set()).add(local)
+    return out
+
+
+_FLOATS: dict = {}
+
+
+def _leaf_key(leaf) -> Optional[str]:
+    """The trigger token of a leaf: its text, FLOAT for a float literal."""
+    if leaf.type == token.NUMBER:
+        v = leaf.value
+        hit = _FLOATS.get(v)
+        if hit is None:
+            try:
+                hit = isinstance(ast.literal_eval(v.rstrip("lL")), float)
+            except Exception:  # noqa: BLE001 - Python 2 octals etc.
+                hit = False
+            _FLOATS[v] = hit
+        return FLOAT if hit else None
+    if leaf.type == token.STRING:
+        return None
+    return leaf.value
+
+
+class _Index:
+    """One walk of the tree per pass: pre-order ids, the nodes of the types
+    some fixer visits without triggers, and the leaves by trigger token (NAME
+    and operator text, FLOAT for float literals); on first use per token, the
+    nodes whose subtree contains such a leaf.
+
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree, literals: frozenset):
-        known: dict = {}
-        inside: dict = {lit: set() for lit in literals}
+    def __init__(self, tree, bucket_types=frozenset()):
+        order: dict = {}
+        nodes: list = []
+        buckets: dict = {}
+        by_value: dict = {}
         stack = [tree]
-        name = token.NAME
+        number = token.NUMBER
+        string = token.STRING
         while stack:
             node = stack.pop()
-            known[id(node)] = node
+            order[id(node)] = len(nodes)
+            nodes.append(node)
+            t = node.type
+            bucket = buckets.get(t)
+            if bucket is None:
+                buckets[t] = [node]
+            else:
+                bucket.append(node)
             children = node.children
             if children:
-                stack.extend(children)
-            elif node.type == name and node.value in inside:
-                marks = inside[node.value]
-                cur = node
+                stack.extend(reversed(children))
+                continue
+            if t == string:
+                continue
+            key = _leaf_key(node) if t == number else node.value
+            if key is None:
+                continue
+            hit = by_value.get(key)
+            if hit is None:
+                by_value[key] = [node]
+            else:
+                hit.append(node)
+        self.order = order
+        self.nodes = nodes
+        self.buckets = buckets
+        self.by_value = by_value
+        self._inside: dict = {}
+        self._of_types: dict = {}
+        self._containing: dict = {}
+
+    def leaves(self, key: str) -> list:
+        """The leaves whose trigger token is ``key``."""
+        return self.by_value.get(key, [])
+
+    def containing(self, lits, types) -> list:
+        """ids of the nodes whose type is in ``types`` (any type when None)
+        and whose subtree contains a leaf with one of the tokens ``lits``."""
+        key = (lits, types)
+        hit = self._containing.get(key)
+        if hit is not None:
+            return hit
+        seen: set = set()
+        out: list = []
+        by_value = self.by_value
+        for lit in lits:
+            for leaf in by_value.get(lit, ()):
+                cur = leaf
+                while cur is not None:
+                    i = id(cur)
+                    if i in seen:
+                        break
+                    seen.add(i)
+                    if types is None or cur.type in types:
+                        out.append(i)
+                    cur = cur.parent
+        self._containing[key] = out
+        return out
+
+    def of_types(self, types) -> list:
+        """The nodes whose type is in ``types``, in pre-order."""
+        key = frozenset(types)
+        hit = self._of_types.get(key)
+        if hit is None:
+            buckets = self.buckets
+            lists = [buckets[t] for t in key if t in buckets]
+            if len(lists) == 1:
+                hit = lists[0]
+            else:
+                order = self.order
+                hit = sorted((n for b in lists for n in b), key=lambda n: order[id(n)])
+            self._of_types[key] = hit
+        return hit
+
+    def inside(self, key: str) -> set:
+        """ids of the nodes that contain a leaf with trigger token ``key``."""
+        marks = self._inside.get(key)
+        if marks is None:
+            marks = self._inside[key] = set()
+            for leaf in self.by_value.get(key, ()):
+                cur = leaf
                 while cur is not None and id(cur) not in marks:
                     marks.add(id(cur))
                     cur = cur.parent
-        self.known = known
-        self.inside = inside
+        return marks
 
-    def may_match(self, node, literals: frozenset) -> bool:
-        key = id(node)
-        if key not in self.known:
-            return True
-        inside = self.inside
-        return any(key in inside[lit] for lit in literals)
+
+class _Dispatch:
+    """What the engine needs to know about a selection of fixers, computed
+    once per selection: per node type the fixers that can match it (in the
+    order the traversal visits them), their match functions and triggers."""
+
+    def __init__(self, rules, disabled) -> None:
+        fixers = []
+        for rule in rules:
+            if rule.id in disabled:
+                continue
+            for cls in rule.fixers:
+                fx = _fixer(cls)
+                fx.rule_id = rule.id
+                fixers.append(fx)
+        self.fixers = fixers
+        self.whole_file = [fx for fx in fixers if fx.pattern is None]
+        by_type: dict = {}
+        anywhere = []
+        for fx in fixers:
+            if fx.pattern is None:
+                continue
+            types = _head_types(fx.pattern)
+            if types is None:
+                anywhere.append(fx)
+            else:
+                for t in types:
+                    by_type.setdefault(t, []).append(fx)
+        self.by_type = by_type
+        self.anywhere = anywhere
+        self.matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
+        self.plain_matchers = {id(fx): fx.match for fx in fixers}
+        self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
+        self.types = {}
+        for fx in fixers:
+            if fx.pattern is not None:
+                t = _head_types(fx.pattern)
+                self.types[id(fx)] = None if t is None else frozenset(t)
+        # node types whose nodes some fixer without triggers visits
+        self.bucket_types = frozenset(
+            t
+            for fx in fixers
+            if fx.pattern is not None and not self.needs[id(fx)]
+            for t in (self.types[id(fx)] or ())
+        )
+        self.all_types = frozenset(by_type)
+
+    def worklist(self, index: _Index, pass_needs: dict) -> list:
+        """[(node, [fixers])] in pre-order: every node some fixer may match,
+        with those fixers in traversal order (by node type, then any type)."""
+        cand: dict = {}  # id(node) -> ids of the fixers that visit it
+        nodes, order = index.nodes, index.order
+        for fx in self.fixers:
+            if fx.pattern is None or fx.idle:
+                continue
+            key = id(fx)
+            lits = pass_needs[key]
+            types = self.types[key]
+            if lits:
+                ids = index.containing(lits, types)
+            elif types is None:
+                ids = order  # every node
+            else:
+                ids = [id(n) for t in types for n in index.buckets.get(t, ())]
+            for i in ids:
+                hit = cand.get(i)
+                if hit is None:
+                    cand[i] = {key}
+                else:
+                    hit.add(key)
+        out = []
+        by_type = self.by_type
+        anywhere = self.anywhere
+        for k in sorted(order[i] for i in cand):
+            node = nodes[k]
+            mine = cand[id(node)]
+            fxs = [fx for fx in (by_type.get(node.type) or []) + anywhere if id(fx) in mine]
+            if fxs:
+                out.append((node, fxs))
+        return out
+
+    def probe(self, index: _Index, pass_needs: dict, broken: set) -> None:
+        """Dispatch check: every node a fixer's triggers excluded must make
+        it report nothing (raises :class:`DispatchError` otherwise)."""
+        for node in index.nodes:
+            for fx in (self.by_type.get(node.type) or []) + self.anywhere:
+                lits = pass_needs[id(fx)]
+                if not lits or fx.rule_id in broken:
+                    continue
+                if any(id(node) in index.inside(lit) for lit in lits):
+                    continue
+                _check_skipped(fx, self.matchers[id(fx)], node)
+
+
+_DISPATCH: dict = {}
+
+
+def _dispatch(rules, disabled) -> _Dispatch:
+    key = (tuple(r.id for r in rules), frozenset(disabled))
+    d = _DISPATCH.get(key)
+    if d is None:
+        if len(_DISPATCH) > 64:
+            _DISPATCH.clear()
+        d = _DISPATCH[key] = _Dispatch(rules, disabled)
+    return d
 
 
 # Exact, faster equivalents of common capture-free patterns (same results:
@@ -246,17 +494,306 @@ _FAST_PATTERNS = {
 
 
 def _fast_match(fx):
-    """A faster exact replacement of ``fx.match`` where one is known."""
-    if type(fx).match is not BaseFix.match or not isinstance(fx.PATTERN, str):
+    """A faster exact replacement of ``fx.match`` where one is known: a
+    hand-written test for the two commonest patterns, else the pattern
+    compiled to plain Python (:func:`_compile_pattern`), else fissix's
+    matcher behind a cheap necessary test (:func:`_pattern_prefilter`)."""
+    own_match = type(fx).match is not BaseFix.match
+    if own_match or not isinstance(fx.PATTERN, str):
+        if own_match and fx.MATCH_IMPLIES_PATTERN and fx.pattern is not None:
+            return _guarded(fx.match, _pattern_prefilter(fx.pattern))
         return None
     test = _FAST_PATTERNS.get(" ".join(fx.PATTERN.split()))
+    if test is not None:
+
+        def match(node):
+            return {"node": node} if test(node) else False
+
+        return match
+    compiled = _compile_pattern(fx.pattern)
+    if compiled is None:
+        return _guarded(fx.match, _pattern_prefilter(fx.pattern))
+
+    def match_compiled(node):
+        results = {"node": node}
+        return results if compiled(node, results) else False
+
+    return match_compiled
+
+
+def _guarded(match, test):
+    """``match`` behind ``test`` (a necessary condition), or None."""
     if test is None:
         return None
 
-    def match(node):
-        return {"node": node} if test(node) else False
+    def guarded(node):
+        return match(node) if test(node) else False
 
-    return match
+    return guarded
+
+
+def _pattern_prefilter(p):
+    """A cheap necessary condition for ``p.match(node)``: the node's type and
+    the children before the pattern's first variable-length wildcard (fissix
+    runs its backtracking matcher over the whole sequence even when the
+    second child already differs).  None when there is nothing to test."""
+    if isinstance(p, pytree.LeafPattern):
+        leaf_match = _compile_leaf(p)
+        return lambda node: leaf_match(node, None)
+    if isinstance(p, pytree.WildcardPattern):
+        if p.content is None or p.min != 1 or p.max != 1:
+            return None
+        tests = []
+        for alt in p.content:
+            if len(alt) != 1:
+                return None
+            t = _pattern_prefilter(alt[0])
+            if t is None:
+                return None
+            tests.append(t)
+
+        def any_alternative(node):
+            return any(t(node) for t in tests)
+
+        return any_alternative
+    if not isinstance(p, pytree.NodePattern):
+        return None
+    ptype = p.type
+    lead: list = []
+    if p.content is not None:
+        content = list(p.content)
+        if (
+            len(content) == 1
+            and isinstance(content[0], pytree.WildcardPattern)
+            and content[0].min == content[0].max == 1
+            and content[0].content is not None
+            and len(content[0].content) == 1
+            and not content[0].name
+        ):
+            content = list(content[0].content[0])
+        for sub in content:
+            one_node = isinstance(sub, (pytree.LeafPattern, pytree.NodePattern)) or (
+                isinstance(sub, pytree.WildcardPattern)
+                and sub.content is not None
+                and sub.min == sub.max == 1
+                and all(
+                    len(alt) == 1 and isinstance(alt[0], (pytree.LeafPattern, pytree.NodePattern))
+                    for alt in sub.content
+                )
+            )
+            if not one_node:  # variable length, or a zero-width ``not`` test
+                break
+            t = _pattern_prefilter(sub)
+            lead.append(t if t is not None else _ANY)
+    if ptype is None and not lead:
+        return None
+    n_lead = len(lead)
+
+    def node_test(node):
+        if ptype is not None and node.type != ptype:
+            return False
+        if n_lead:
+            kids = node.children
+            if len(kids) < n_lead:
+                return False
+            for t, kid in zip(lead, kids):
+                if not t(kid):
+                    return False
+        return True
+
+    return node_test
+
+
+def _ANY(node) -> bool:  # noqa: N802 - a constant-like test
+    return True
+
+
+def _compile_pattern(p):
+    """``p.match(node, results)`` of a fissix pattern as a plain function, for
+    the shapes the rules use (leaves, nodes with fixed children or one
+    ``any*``-style wildcard, single-node alternatives); None for anything
+    else.  Same answers and the same results dict as fissix's matcher, whose
+    wildcard machinery (recursive generators, stderr swapping) dominates the
+    cost of matching a simple pattern."""
+    if isinstance(p, pytree.LeafPattern):
+        return _compile_leaf(p)
+    if isinstance(p, pytree.NodePattern):
+        return _compile_node(p)
+    if isinstance(p, pytree.WildcardPattern):
+        alts = _single_alternatives(p)
+        if alts is None:
+            return None
+        name = p.name
+
+        def match_alternatives(node, results):
+            for alt in alts:
+                r = {}
+                if alt(node, r):
+                    if results is not None:
+                        results.update(r)
+                        if name:
+                            results[name] = [node]
+                    return True
+            return False
+
+        return match_alternatives
+    return None
+
+
+def _single_alternatives(p) -> Optional[list]:
+    """Compiled alternatives of a wildcard that matches exactly one node."""
+    if p.content is None or p.min != 1 or p.max != 1:
+        return None
+    out = []
+    for alt in p.content:
+        if len(alt) != 1:
+            return None
+        sub = _compile_pattern(alt[0])
+        if sub is None:
+            return None
+        out.append(sub)
+    return out
+
+
+def _compile_leaf(p):
+    ptype, content, name = p.type, p.content, p.name
+    leaf_cls = pytree.Leaf
+
+    def match_leaf(node, results):
+        if not isinstance(node, leaf_cls):
+            return False
+        if ptype is not None and node.type != ptype:
+            return False
+        if content is not None and content != node.value:
+            return False
+        if results is not None and name:
+            results[name] = node
+        return True
+
+    return match_leaf
+
+
+def _compile_node(p):
+    ptype, name = p.type, p.name
+    if p.content is None:
+
+        def match_any_child(node, results):
+            if ptype is not None and node.type != ptype:
+                return False
+            if results is not None and name:
+                results[name] = node
+            return True
+
+        return match_any_child
+    # children: fixed one-node patterns around at most one ``any{min,max}``
+    content = list(p.content)
+    if (
+        len(content) == 1
+        and isinstance(content[0], pytree.WildcardPattern)
+        and content[0].min == content[0].max == 1
+        and content[0].content is not None
+        and len(content[0].content) == 1
+        and not content[0].name
+    ):
+        content = list(content[0].content[0])  # the compiler's ( a b c ) group
+    before: list = []
+    after: list = []
+    wild = None
+    for sub in content:
+        if isinstance(sub, pytree.WildcardPattern) and _any_repeat(sub):
+            if wild is not None:
+                return None
+            wild = sub
+            continue
+        if isinstance(sub, pytree.WildcardPattern):
+            alts = _single_alternatives(sub)
+            if alts is None:
+                return None
+            f = _alternatives_in_sequence(alts, sub.name)
+        else:
+            f = _compile_pattern(sub)
+            if f is None:
+                return None
+        (after if wild is not None else before).append(f)
+    n_fixed = len(before) + len(after)
+    if wild is None:
+
+        def match_fixed(node, results):
+            if ptype is not None and node.type != ptype:
+                return False
+            kids = node.children
+            if len(kids) != n_fixed:
+                return False
+            r = {} if results is not None else None
+            for f, kid in zip(before, kids):
+                if not f(kid, r):
+                    return False
+            if r:
+                results.update(r)
+            if results is not None and name:
+                results[name] = node
+            return True
+
+        return match_fixed
+    wmin, wmax, wname = wild.min, wild.max, wild.name
+    nb = len(before)
+
+    def match_wild(node, results):
+        if ptype is not None and node.type != ptype:
+            return False
+        kids = node.children
+        count = len(kids) - n_fixed
+        if count < wmin or count > wmax:
+            return False
+        r: dict = {}
+        for f, kid in zip(before, kids):
+            if not f(kid, r):
+                return False
+        if wname:
+            r[wname] = kids[nb : nb + count]
+        for f, kid in zip(after, kids[nb + count :]):
+            if not f(kid, r):
+                return False
+        if results is not None:
+            if r:
+                results.update(r)
+            if name:
+                results[name] = node
+        return True
+
+    return match_wild
+
+
+def _any_repeat(p) -> bool:
+    """``any*``/``any+``/``any{m,n}``: repeats of one node of any kind."""
+    if p.content is None:
+        return True
+    if len(p.content) != 1 or len(p.content[0]) != 1:
+        return False
+    sub = p.content[0][0]
+    return (
+        type(sub) is pytree.NodePattern
+        and sub.type is None
+        and sub.content is None
+        and not sub.name
+    )
+
+
+def _alternatives_in_sequence(alts: list, name):
+    """A one-node wildcard inside a node's children: binds ``name`` to [node]."""
+
+    def match_alt(node, results):
+        for alt in alts:
+            r = {}
+            if alt(node, r):
+                if results is not None:
+                    results.update(r)
+                    if name:
+                        results[name] = [node]
+                return True
+        return False
+
+    return match_alt
 
 
 def describe_parse_error(exc: BaseException) -> tuple[str, Optional[int]]:
@@ -292,23 +829,26 @@ def parses(text: str) -> bool:
 
 def _leaves(tree) -> list:
     """``list(tree.leaves())`` without recursive generators."""
-    out = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        children = node.children
-        if children:
-            stack.extend(reversed(children))
-        elif isinstance(node, pytree.Leaf):
-            out.append(node)
+    return list(leaves_of(tree))
+
+
+def _span_leaves(cands: list) -> set:
+    """ids of the first and last leaves of the candidates' nodes."""
+    out = set()
+    for cand in cands:
+        first = _first_leaf(cand.node)
+        if first is not None:
+            out.add(id(first))
+            out.add(id(_last_leaf(cand.node)))
     return out
 
 
-def _positions(tree) -> dict:
-    """id(leaf) -> (line, col) for every leaf, computed from the printed text."""
+def _positions(tree, wanted: Optional[set] = None) -> dict:
+    """id(leaf) -> (line, col), computed from the printed text, for every
+    leaf or for the leaves in ``wanted``."""
     pos = {}
     line, col = 1, 0
-    for leaf in _leaves(tree):
+    for leaf in leaves_of(tree):
         prefix = leaf.prefix
         if prefix:
             n = prefix.count("\n")
@@ -317,7 +857,8 @@ def _positions(tree) -> dict:
                 col = len(prefix) - prefix.rfind("\n") - 1
             else:
                 col += len(prefix)
-        pos[id(leaf)] = (line, col)
+        if wanted is None or id(leaf) in wanted:
+            pos[id(leaf)] = (line, col)
         value = leaf.value
         n = value.count("\n")
         if n:
@@ -328,14 +869,44 @@ def _positions(tree) -> dict:
     return pos
 
 
-def _span(node, pos: dict) -> tuple[int, int, int]:
-    leaves = list(node.leaves()) if isinstance(node, pytree.Node) else [node]
-    if not leaves:
+def _first_leaf(node):
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        kids = cur.children
+        if kids:
+            stack.extend(kids[::-1])
+        elif isinstance(cur, pytree.Leaf):
+            return cur
+    return None
+
+
+def _last_leaf(node):
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        kids = cur.children
+        if kids:
+            stack.extend(kids)
+        elif isinstance(cur, pytree.Leaf):
+            return cur
+    return None
+
+
+def _span(node, pos: Optional[dict]) -> tuple[int, int, int]:
+    """(start line, 1-based start col, end line) of ``node``.  ``pos`` is a
+    :func:`_positions` map, or None for a tree as parsed (leaf positions)."""
+    first = _first_leaf(node)
+    if first is None:
         return 1, 1, 1
-    start = pos.get(id(leaves[0]), (1, 0))
-    last = leaves[-1]
-    end_line = pos.get(id(last), start)[0] + last.value.count("\n")
-    return start[0], start[1] + 1, end_line
+    last = _last_leaf(node)
+    if pos is None:
+        start = (first.lineno, first.column)
+        last_line = last.lineno
+    else:
+        start = pos.get(id(first), (1, 0))
+        last_line = pos.get(id(last), start)[0]
+    return start[0], start[1] + 1, last_line + last.value.count("\n")
 
 
 def line_map(old: str, new: str) -> list:
@@ -350,6 +921,66 @@ def line_map(old: str, new: str) -> list:
                 out[k + 1] = i1 + (k - j1) + 1
             else:
                 out[k + 1] = min(i1 + (k - j1), max(i2 - 1, i1)) + 1
+    return out
+
+
+# Layout tokens move with the statements around them (an INDENT belongs to
+# whichever statement is first in its block): they never say where a line
+# came from.
+_LAYOUT = frozenset({token.INDENT, token.DEDENT, token.NEWLINE, token.ENDMARKER})
+
+
+def _edit_line_map(tree, old_lines: list, new_text: str, original: dict) -> list:
+    """For each line of ``new_text`` (the text of ``tree``, 1-based index),
+    its line in the input, from the edit history rather than a text diff: a
+    line that starts with a leaf of the input maps to that leaf's line (so
+    lines that fixes moved or wrapped keep their true origin); a run of lines
+    without one (new lines, blank and comment lines, string continuations)
+    is aligned with the input lines between its neighbours' origins, with
+    difflib's rule for a changed block (equal lines exactly, others in order).
+    Linear in the size of the file: difflib only sees those small gaps.
+    ``original`` holds the ids of every node of the tree as parsed (the
+    pass-0 index, which keeps those nodes alive): a leaf in it is a token of
+    the input and its ``lineno`` is still its input line; clones and new
+    leaves made by fixes are not in it."""
+    b = new_text.split("\n")
+    n_old = len(old_lines)
+    first: dict = {}
+    line = 1
+    for leaf in leaves_of(tree):
+        prefix = leaf.prefix
+        if prefix:
+            line += prefix.count("\n")
+        if line not in first and id(leaf) in original and leaf.value and leaf.type not in _LAYOUT:
+            first[line] = leaf.lineno
+        value = leaf.value
+        if value:
+            line += value.count("\n")
+    n_new = len(b)
+    out = [0] * (n_new + 1)
+    k = 1
+    while k <= n_new:
+        orig = first.get(k)
+        if orig is not None:
+            out[k] = orig
+            k += 1
+            continue
+        j1 = k
+        while k <= n_new and k not in first:
+            k += 1
+        i1 = out[j1 - 1] if j1 > 1 else 0  # 0-based: the input line after the previous origin
+        i2 = first[k] - 1 if k <= n_new else n_old
+        if i2 > i1:
+            sm = difflib.SequenceMatcher(None, old_lines[i1:i2], b[j1 - 1 : k - 1], autojunk=False)
+            for tag, x1, x2, y1, y2 in sm.get_opcodes():
+                for kk in range(y1, y2):
+                    if tag == "equal":
+                        out[j1 + kk] = i1 + x1 + (kk - y1) + 1
+                    else:
+                        out[j1 + kk] = i1 + min(x1 + (kk - y1), max(x2 - 1, x1)) + 1
+        else:
+            for kk in range(j1, k):
+                out[kk] = min(i1 + 1, n_old)
     return out
 
 
@@ -372,7 +1003,26 @@ class _Applied:
     pass_no: int
 
 
-def migrate(
+@contextmanager
+def _no_automatic_gc():
+    """Pause Python's automatic cycle collection while one text is migrated.
+
+    A migration allocates millions of short-lived objects (tree nodes,
+    index tables, analysis answers) and the collector would re-traverse the
+    whole live tree again and again (10-20% of the time).  fissix trees are
+    cyclic (parent links), so they are collected when the next collection
+    runs after the migration -- memory stays bounded by one file's work."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _migrate(
     text: str,
     rules: Iterable[Rule],
     *,
@@ -399,7 +1049,7 @@ def migrate(
     result = FileResult(old=text, new=text)
     if suppressions.skips_file(text):
         return result
-    rules = [r for r in rules if r.wants(text, project)]
+    rules = wanted_rules(rules, text, project)
     if not rules:
         return result
     added_newline = not text.endswith("\n")
@@ -411,23 +1061,35 @@ def migrate(
         msg, line = modern_syntax.describe(work, line) or (msg, line)
         raise MigrationError(msg, line) from None
     result.py2 = py2
-    checker = _Invariants(work, tree, py2, project, rules)
+    checker = _Invariants(work, py2, project, rules)
 
     skip: dict = {}  # site key -> reason it is backed out
     late_notes: list = []  # rules switched off for this file
     disabled: set = set()  # rule ids switched off for this file (last resort)
 
     def run(extra_skip=None, extra_disabled=frozenset()):
-        t = tree if run.first else parse_source(work)[0]
+        first = run.first
+        run.count += 1
+        t = tree if first else parse_source(work)[0]
         run.first = False
         sk = skip if extra_skip is None else {**skip, **extra_skip}
         out = _run(
-            t, work, py2, filename, rules, disabled | extra_disabled, unsafe_fixes, project, sk
+            t,
+            work,
+            py2,
+            filename,
+            rules,
+            disabled | extra_disabled,
+            unsafe_fixes,
+            project,
+            sk,
+            before_fix=checker.prepare if first else None,
         )
-        out["text"] = str(out["tree"])
+        out["text"] = out.pop("final_text")
         return out
 
     run.first = True
+    run.count = 0
     outcome = run()
     for _round in range(MAX_BACKOUT_ROUNDS):
         if outcome["unconverged"]:
@@ -484,16 +1146,35 @@ def migrate(
     result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
     result.suppressed = outcome["suppressed"]
     result.suppressions = outcome["suppressions"]
+    result.passes = outcome["passes"]
+    result.runs = run.count
     result.errors.extend(outcome["errors"])
     if added_newline and new_text.endswith("\n"):
         new_text = new_text[:-1]
     result.new = new_text
     # Lines of remaining findings refer to the new text; map them back.
     if result.findings:
-        lm = line_map(work, new_text if not added_newline else new_text + "\n")
+        lm = outcome["line_map"]
         for f in result.findings:
             f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
     return result
+
+
+def migrate(
+    text: str,
+    rules: Iterable[Rule],
+    *,
+    unsafe_fixes: bool = False,
+    filename: str = "<string>",
+    project=None,
+) -> FileResult:
+    """Run ``rules`` over ``text`` (LF newlines) and return the result.
+
+    See :func:`_migrate` (the engine's steps and invariants).  Raises
+    :class:`MigrationError` when the text does not parse.
+    """
+    with _no_automatic_gc():
+        return _migrate(text, rules, unsafe_fixes=unsafe_fixes, filename=filename, project=project)
 
 
 # --------------------------------------------------------------------------
@@ -509,20 +1190,14 @@ class _Violation:
 
 
 def _compiles(text: str) -> Optional[SyntaxError]:
-    """None when CPython compiles ``text``, else the error."""
-    try:
-        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return None
-    except SyntaxError as exc:
-        return exc
-    except ValueError as exc:  # null bytes
-        return SyntaxError(str(exc))
+    """None when CPython compiles ``text``, else the error (cached per text)."""
+    return compile_error(text)
 
 
 class _Invariants:
     """The engine's output invariants for one file (see :func:`migrate`)."""
 
-    def __init__(self, work: str, tree, py2: bool, project, rules) -> None:
+    def __init__(self, work: str, py2: bool, project, rules) -> None:
         self.work = work
         self.py2 = py2
         self.project = project
@@ -530,9 +1205,17 @@ class _Invariants:
         self.provided = frozenset(getattr(project, "provided_names", ()) or ())
         self.needed = frozenset(getattr(project, "needed_by_others", ()) or ())
         self.stars = frozenset(getattr(project, "resolved_stars", ()) or ())
-        self.before = names.analyse(tree, self.provided, self.stars)
-        self.before_calls = len(names.call_targets(tree))
+        self.before = None
+        self.before_calls = 0
         self._input_compiles: Optional[bool] = None
+
+    def prepare(self, tree) -> None:
+        """Record the input's names and call targets.  Called with the input
+        tree just before the first fix changes it (a file that gets no fix
+        never pays for it)."""
+        if self.before is None:
+            self.before = names.analyse(tree, self.provided, self.stars)
+            self.before_calls = len(names.call_targets(tree))
 
     def input_compiles(self) -> bool:
         if self._input_compiles is None:
@@ -653,7 +1336,7 @@ def _fissix_error_line(text: str) -> int:
 _WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
-def _suspects(v: _Violation, applied: list, work: str, new_text: str) -> tuple:
+def _suspects(v: _Violation, applied: list, lm: list) -> tuple:
     """(primary, all) suspects of a violation among the applied fixes."""
     if v.name is not None:
         binders, readers = [], []
@@ -669,7 +1352,6 @@ def _suspects(v: _Violation, applied: list, work: str, new_text: str) -> tuple:
         return primary, binders + readers
     if not v.line:
         return [], list(applied)
-    lm = line_map(work, new_text)
     orig = lm[v.line] if 0 < v.line < len(lm) else v.line
     near = [
         a
@@ -693,7 +1375,7 @@ def _back_out(violations: list, outcome, run, checker) -> dict:
     primary: dict = {}
     wide: dict = {}
     for v in violations:
-        p, w = _suspects(v, applied, checker.work, outcome["text"])
+        p, w = _suspects(v, applied, outcome["line_map"])
         for a in p:
             primary.setdefault(a.key, a)
             reason_of.setdefault(a.key, v.reason)
@@ -788,37 +1470,66 @@ def _scope_path(node) -> str:
     return ".".join(reversed(parts))
 
 
-def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None, skip=None) -> dict:
+def _pass_triggers(fixers: list, needs: dict, imports: dict, index) -> dict:
+    """Per fixer (by id): its trigger tokens for this pass -- the static ones,
+    import aliases of declared trigger names, and its dynamic triggers."""
+    declared = frozenset().union(
+        *(needs[id(fx)] for fx in fixers if fx.TRIGGERS is not None and needs.get(id(fx)))
+    )
+    aliases = _trigger_aliases(imports, declared) if declared else {}
+    out: dict = {}
+    for fx in fixers:
+        lits = needs.get(id(fx))
+        if lits is None:
+            out[id(fx)] = None
+            continue
+        extra = fx.dynamic_triggers(index) if fx.TRIGGERS is not None else None
+        if fx.TRIGGERS is not None and aliases:
+            for name in lits:
+                more = aliases.get(name)
+                if more:
+                    extra = set(extra or ()) | more
+        out[id(fx)] = lits | frozenset(extra) if extra else lits
+    return out
+
+
+def _check_skipped(fx, match, node) -> None:
+    """Dispatch check: visiting a node the triggers excluded must report nothing."""
+    results = match(node)
+    if not results:
+        return
+    before = len(fx.candidates)
+    try:
+        fx.visit(node, results)
+    except Exception:  # noqa: BLE001 - a crash here is the normal path's business
+        return
+    if len(fx.candidates) != before:
+        del fx.candidates[before:]
+        raise DispatchError(
+            f"{fx.rule_id} ({type(fx).__name__}) reported at a node its triggers exclude: "
+            f"{str(node).strip()[:120]!r}"
+        )
+
+
+def _run(
+    tree,
+    work,
+    py2,
+    filename,
+    rules,
+    disabled,
+    unsafe_fixes,
+    project=None,
+    skip=None,
+    before_fix=None,
+) -> dict:
     """Run the passes on ``tree`` (mutated in place).  ``skip`` maps the keys
     of fix sites to back out to the reason; such sites are reported as
-    ``manual`` findings instead of being applied."""
+    ``manual`` findings instead of being applied.  ``before_fix(tree)`` is
+    called once, just before the first fix changes the tree."""
     skip = skip or {}
-    fixers = []
-    for rule in rules:
-        if rule.id in disabled:
-            continue
-        for cls in rule.fixers:
-            fx = _fixer(cls)
-            fx.rule_id = rule.id
-            fixers.append(fx)
-    by_type: dict = {}
-    whole_file = []
-    anywhere = []
-    for fx in fixers:
-        if fx.pattern is None:
-            whole_file.append(fx)
-            continue
-        types = _head_types(fx.pattern)
-        if types is None:
-            anywhere.append(fx)
-        else:
-            for t in types:
-                by_type.setdefault(t, []).append(fx)
-
-    # Per fixer: its match function and the NAME values a match needs.
-    matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
-    needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
-    all_literals = frozenset().union(*(v for v in needs.values() if v))
+    d = _dispatch(rules, disabled)
+    fixers = d.fixers
 
     applied: list = []  # _Applied
     last_pass: list = []
@@ -828,6 +1539,12 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
     suppressed = 0
     sup = None
     converged = False
+    work_lines = work.split("\n")
+    original = None  # the pass-0 index
+    an = None  # the file's analysis, carried from pass to pass
+    dirty_units: list = []
+    prev_imports: dict = {}
+    unit_text: Optional[dict] = None  # id(top-level statement) -> its text
     for _pass in range(MAX_PASSES):
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
@@ -836,6 +1553,13 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
         if project is not None and getattr(project, "origins", None):
             # names bound through star imports / project re-exports (project model)
             ctx.imports.update(project.origins)
+        tree.__dict__.pop("_tm_plain_imports", None)  # ensure_import's memo, per pass
+        if an is None or _REFERENCE:
+            an = Analysis(ctx)  # (the reference engine starts every pass afresh)
+        else:
+            an.invalidate_units(tree, dirty_units, ctx.imports != prev_imports)
+        an.rebind(ctx)
+        prev_imports = ctx.imports
         broken: set = set()
         for fx in fixers:
             try:
@@ -843,22 +1567,25 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        for fx in whole_file:
+        if _REFERENCE:
+            index = _Index(tree, d.all_types)
+            pass_needs = dict.fromkeys(d.needs)
+        else:
+            index = _Index(tree, d.bucket_types)
+            pass_needs = _pass_triggers(fixers, d.needs, ctx.imports, index)
+        if _pass == 0:
+            original = index  # the tree as parsed (kept alive for the line maps)
+        matchers = d.plain_matchers if _REFERENCE else d.matchers
+        ctx.index = index
+        for fx in d.whole_file:
             try:
                 fx.visit(tree, {"node": tree})
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        index = _LiteralIndex(tree, all_literals) if all_literals else None
-        for node in tree.pre_order():
-            cands = by_type.get(node.type)
-            if cands is None and not anywhere:
-                continue
-            for fx in (cands or []) + anywhere:
+        for node, fxs in d.worklist(index, pass_needs):
+            for fx in fxs:
                 if fx.rule_id in broken:
-                    continue
-                lits = needs[id(fx)]
-                if lits is not None and index is not None and not index.may_match(node, lits):
                     continue
                 results = matchers[id(fx)](node)
                 if not results:
@@ -871,6 +1598,9 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
                     errors.append(
                         f"line {line}: internal error in {fx.rule_id}: {type(exc).__name__}: {exc}"
                     )
+        if CHECK_DISPATCH:
+            d.probe(index, pass_needs, broken)
+        ctx.index = None  # the fixes below change the tree
         cands_all: list = []
         for fx in fixers:
             if fx.rule_id not in broken:
@@ -881,10 +1611,12 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
             sup = None
             converged = True
             break
-        pos = _positions(tree)
+        # pass 0 sees the tree as parsed: fissix's leaf positions are exact;
+        # later passes compute the positions of the candidates' ends only
+        pos = None if _pass == 0 else _positions(tree, _span_leaves(cands_all))
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
-        order = _preorder_ids(tree)
+        order = index.order
         cands_all.sort(key=lambda c: order.get(id(c.node), -1))
         pending: list = []
         suppressed = 0
@@ -915,9 +1647,10 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
             if apply and not is_attached(cand.node, tree):
                 continue  # an enclosing fix replaced it; the next pass sees it again
             before = str(cand.node).strip() if apply else ""
+            if apply and _pass and pass_map is None:
+                # the pass's text (no fix of this pass applied yet) -> the input
+                pass_map = _edit_line_map(tree, work_lines, current, original.order)
             if apply and skip:
-                if _pass and pass_map is None:
-                    pass_map = line_map(work, current)
                 src = _orig_line(start, pass_map)
                 reason = skip.get((finding.rule, src, before))
                 if reason is None and getattr(cand.node, "_tm_backed_out", None):
@@ -935,6 +1668,13 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
                     else frozenset()
                 )
                 scope = _scope_path(cand.node)
+                if unit_text is None:
+                    unit_text = _unit_texts(tree, work) if _pass == 0 else None
+                    if unit_text is None:
+                        unit_text = {id(c): str(c) for c in tree.children}
+                if before_fix is not None:
+                    before_fix(tree)
+                    before_fix = None
                 try:
                     done = cand.fix()
                 except Exception as exc:  # noqa: BLE001
@@ -946,9 +1686,8 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
                 if done is False:
                     continue
                 finding.applied = True
-                finding.source_line = start if _pass == 0 else 0
+                finding.source_line = _orig_line(start, pass_map)
                 rec = _Applied(finding, (), before, binds, scope, _pass)
-                rec.pass_text = current  # type: ignore[attr-defined]
                 applied.append(rec)
                 this_pass.append(rec)
                 applied_any = True
@@ -960,23 +1699,26 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
         if not applied_any:
             converged = True
             break
-        current = str(tree)
+        texts = [str(c) for c in tree.children]
+        current = "".join(texts)
+        dirty_units = []
+        for unit, txt in zip(tree.children, texts):
+            if unit.was_changed or unit_text.get(id(unit)) != txt:
+                dirty_units.append(unit)
+                _clear_changed(unit)
+        tree.was_changed = False
+        unit_text = {id(c): t for c, t in zip(tree.children, texts)}
     unconverged = [] if converged else last_pass
 
-    # applied fixes of later passes: map their lines back to the original text
-    maps: dict = {}
     for rec in applied:
         f = rec.finding
-        text_k = rec.pass_text
-        if text_k is not work and not f.source_line:
-            lm = maps.get(id(text_k))
-            if lm is None:
-                lm = maps[id(text_k)] = line_map(work, text_k)
-            f.source_line = _orig_line(f.line, lm)
-        elif not f.source_line:
-            f.source_line = f.line
-        del rec.pass_text
         rec.key = (f.rule, f.source_line, rec.before)
+    n_lines = len(work_lines)
+    final_map = (
+        list(range(n_lines + 1))
+        if current is work
+        else _edit_line_map(tree, work_lines, current, original.order)
+    )
     return {
         "tree": tree,
         "applied": applied,
@@ -985,7 +1727,46 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
         "errors": errors,
         "suppressed": suppressed,
         "suppressions": sup,
+        "line_map": final_map,
+        "final_text": current,
+        "passes": _pass + 1,
     }
+
+
+def _unit_texts(tree, work: str) -> Optional[dict]:
+    """id(top-level statement) -> its text, for the tree as parsed, cut out of
+    the input by the parser's positions instead of printing the tree (each
+    statement's text starts with its first token's prefix).  None when the
+    cuts do not add up to the input (then the caller prints)."""
+    starts = [0]
+    for line in work.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    cuts = []
+    for unit in tree.children:
+        leaf = _first_leaf(unit)
+        if leaf is None or leaf.lineno - 1 >= len(starts):
+            return None
+        cuts.append(starts[leaf.lineno - 1] + leaf.column - len(leaf.prefix))
+    if not cuts or cuts[0] != 0:
+        return None
+    cuts.append(len(work))
+    out = {}
+    for unit, a, b in zip(tree.children, cuts, cuts[1:]):
+        if b < a:
+            return None
+        out[id(unit)] = work[a:b]
+    return out
+
+
+def _clear_changed(node) -> None:
+    """Reset fissix's ``was_changed`` marks under ``node`` (set along the
+    path to every edit)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.was_changed:
+            cur.was_changed = False
+            stack.extend(cur.children)
 
 
 def _orig_line(line: int, lm: Optional[list]) -> int:

@@ -1,4 +1,7 @@
-"""Local type evidence for the pre-0.4 autograd rules TM001-TM004 and TM007.
+"""The value lattice: what a value is (tensor, batch, number, module, ...).
+
+Used by the pre-0.4 autograd rules TM001-TM004 and TM007 through
+:meth:`codemods.analysis.Analysis.value`.
 
 Every question asked here is "is this *provably* X?": the answer is a
 :class:`Val` when the file itself shows what a value is, and ``None`` when it
@@ -7,8 +10,8 @@ cannot tell.  Rules turn ``None`` into a lower safety class, never a guess.
 The analysis is flow-insensitive and intra-file: a name's value is the join
 of every binding of that name in its scope (function or module), so
 ``x = Variable(x)`` next to ``for x in loader`` gives "plain data" only when
-*all* the bindings are plain data.  It is computed lazily and memoised once
-per engine pass in ``ctx.cache``.
+*all* the bindings are plain data.  It is computed lazily and memoised per node
+by the file's :class:`codemods.analysis.Analysis`.
 
 Values (``Val.kind``):
 
@@ -41,15 +44,27 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
+from codemods.analysis.scopes import (
+    _COMP,
+    _COMP_ALL,
+    _SCOPE_TYPES,
+    Bindings,
+    _target_paths,
+    analysis,
+    collect_bindings,
+    scope_node,
+)
+from codemods.analysis.syntax import chain_of, is_false, is_true, tuple_items
 from codemods.base import (
     FileContext,
     NodeOrLeaf,
     call_args,
-    chain_text,  # noqa: F401 - re-exported for the rule modules
     dotted_name,
     is_attr,
     is_call,
     kwarg,
+    name_leaves,
+    walk,
 )
 from codemods.base import attr_name as attr_of
 from codemods.base import is_subscript as is_index
@@ -88,7 +103,7 @@ NOGRAD = Val("num", num=False)
 CYCLE = Val("cycle")
 
 
-def is_tensor(v: Optional[Val]) -> bool:
+def is_tensor_val(v: Optional[Val]) -> bool:
     """Provably a tensor (a loader batch is not: it may be a tuple)."""
     return v is not None and v.kind == "tensor"
 
@@ -262,19 +277,8 @@ def _other_name(name: str) -> bool:
 
 
 # --------------------------------------------------------------------------
-# Chains
+# Receivers
 # --------------------------------------------------------------------------
-
-
-def chain_of(power: NodeOrLeaf) -> list:
-    if power.type != syms.power:
-        return [power]
-    out = []
-    for child in power.children:
-        if child.type == token.DOUBLESTAR:
-            break
-        out.append(child)
-    return out
 
 
 def receiver_is_other_by_name(chain: list) -> bool:
@@ -288,185 +292,21 @@ def receiver_is_other_by_name(chain: list) -> bool:
 
 
 # --------------------------------------------------------------------------
-# Scopes and bindings
-# --------------------------------------------------------------------------
-_SCOPE_TYPES = (syms.funcdef, syms.classdef, syms.lambdef, syms.file_input)
-_COMP = (syms.comp_for,)
-_COMP_ALL = _COMP + (syms.comp_if,)
-
-
-def scope_node(node: NodeOrLeaf) -> Node:
-    cur = node.parent
-    while cur is not None and cur.type not in _SCOPE_TYPES:
-        cur = cur.parent
-    return cur
-
-
-def _targets(node: NodeOrLeaf, path: tuple, out: list) -> None:
-    """Flatten an assignment/for target into (leaf-or-node, path) pairs."""
-    if node.type == token.NAME:
-        out.append((node, path))
-    elif node.type == syms.atom and node.children[0].value in "([" and len(node.children) == 3:
-        _targets(node.children[1], path, out)
-    elif node.type in (
-        syms.exprlist,
-        syms.testlist_star_expr,
-        syms.testlist_gexp,
-        syms.listmaker,
-        syms.testlist,
-    ):
-        idx = 0
-        for child in node.children:
-            if child.type == token.COMMA:
-                continue
-            _targets(child, path + (idx,), out)
-            idx += 1
-    else:
-        out.append((node, path))  # attribute / subscript / starred target
-
-
-class Bindings:
-    def __init__(self) -> None:
-        self.names: dict = {}  # name -> list of binding tuples
-        self.attrs: list = []  # (target power node, value, path)
-        self.returns: list = []
-        self.yields = False
-        self.global_names: set = set()
-
-    def add(self, name: str, binding: tuple) -> None:
-        self.names.setdefault(name, []).append(binding)
-
-
-def _collect(scope: Node) -> Bindings:
-    b = Bindings()
-    if scope.type == syms.funcdef:
-        params = scope.children[2]
-        _collect_params(scope, params, b)
-        body = scope.children[-1]
-    elif scope.type == syms.classdef:
-        body = scope.children[-1]
-    elif scope.type == syms.lambdef:
-        body = scope.children[-1]
-        for leaf in scope.children[1].leaves() if scope.children[1].type != token.COLON else []:
-            if leaf.type == token.NAME:
-                b.add(leaf.value, ("unknown",))
-    else:
-        body = scope
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if t in (syms.funcdef, syms.classdef):
-            b.add(node.children[1].value, ("def" if t == syms.funcdef else "class", node))
-            continue
-        if t == syms.lambdef or t in _COMP:
-            continue
-        if t == syms.expr_stmt:
-            _collect_expr_stmt(node, b)
-        elif t == syms.for_stmt:
-            pairs: list = []
-            _targets(node.children[1], (), pairs)
-            for tgt, path in pairs:
-                if tgt.type == token.NAME:
-                    b.add(tgt.value, ("for", node.children[3], path))
-        elif t == syms.with_item:
-            pairs = []
-            _targets(node.children[2], (), pairs)
-            for tgt, _path in pairs:
-                if tgt.type == token.NAME:
-                    b.add(tgt.value, ("unknown",))
-        elif t == syms.import_name or t == syms.import_from:
-            for leaf in node.leaves():
-                if leaf.type == token.NAME:
-                    b.add(leaf.value, ("import",))
-        elif t == syms.global_stmt:
-            for leaf in node.children[1:]:
-                if leaf.type == token.NAME:
-                    b.global_names.add(leaf.value)
-        elif t == syms.return_stmt:
-            b.returns.append(node.children[1] if len(node.children) > 1 else None)
-        elif t == syms.yield_expr or (t == token.NAME and node.value == "yield"):
-            b.yields = True
-        elif t == token.NAME and node.parent is not None:
-            p = node.parent
-            # except E as NAME, except E, NAME (Python 2), walrus
-            prev = node.prev_sibling
-            if (
-                p.type == syms.except_clause
-                and isinstance(prev, Leaf)
-                and prev.value in ("as", ",")
-            ):
-                b.add(node.value, ("unknown",))
-            elif p.type == syms.namedexpr_test and p.children[0] is node:
-                b.add(node.value, ("unknown",))
-        if isinstance(node, Node):
-            stack.extend(reversed(node.children))
-    return b
-
-
-def _collect_params(funcdef: Node, params: Node, b: Bindings) -> None:
-    inner = params.children[1] if len(params.children) == 3 else None
-    if inner is None:
-        return
-    items = inner.children if inner.type == syms.typedargslist else [inner]
-    index = 0
-    star = False
-    for item in items:
-        if item.type == token.COMMA:
-            continue
-        if item.type in (token.STAR, token.DOUBLESTAR):
-            star = True
-            continue
-        if item.type == token.EQUAL:
-            continue
-        name = None
-        if item.type == token.NAME:
-            name = item.value
-        elif item.type == syms.tname:
-            name = item.children[0].value
-        if name is None:
-            continue
-        prev = item.prev_sibling
-        if prev is not None and prev.type == token.EQUAL:
-            continue  # a default value, not a parameter
-        if star and prev is not None and prev.type in (token.STAR, token.DOUBLESTAR):
-            b.add(name, ("unknown",))
-        else:
-            b.add(name, ("param", funcdef, index, name))
-        index += 1
-
-
-def _collect_expr_stmt(node: Node, b: Bindings) -> None:
-    kids = node.children
-    if len(kids) >= 3 and kids[1].type == token.EQUAL:
-        value = kids[-1]
-        for tgt_node in kids[:-1:2]:
-            pairs: list = []
-            _targets(tgt_node, (), pairs)
-            for tgt, path in pairs:
-                if tgt.type == token.NAME:
-                    b.add(tgt.value, ("assign", value, path))
-                elif tgt.type == syms.power:
-                    b.attrs.append((tgt, value, path))
-    elif len(kids) == 3 and kids[1].type == syms.annassign:
-        ann = kids[1]
-        if kids[0].type == token.NAME and len(ann.children) >= 4:
-            b.add(kids[0].value, ("assign", ann.children[3], ()))
-    elif len(kids) == 3 and kids[1].type != token.EQUAL and kids[1].value.endswith("="):
-        if kids[0].type == token.NAME:
-            b.add(kids[0].value, ("aug", kids[2], kids[1].value))
-
-
-# --------------------------------------------------------------------------
 # The analysis
 # --------------------------------------------------------------------------
 _BUILTIN_NUM = {"len", "int", "float", "round", "bool", "str", "ord", "abs_num"}
 
 
-class Analysis:
+class ValueInference:
+    """The value questions of :class:`codemods.analysis.Analysis` (its base)."""
+
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        self._bindings: dict = {}
+        self.reset_answers()
+
+    def reset_answers(self) -> None:
+        """Drop every memoised answer (they may read any scope)."""
+        self._taint: dict = {}
         self._names: dict = {}
         self._returns: dict = {}
         self._params: dict = {}
@@ -476,10 +316,8 @@ class Analysis:
 
     # -- scopes ------------------------------------------------------------
     def bindings(self, scope: Node) -> Bindings:
-        b = self._bindings.get(id(scope))
-        if b is None:
-            b = self._bindings[id(scope)] = _collect(scope)
-        return b
+        """The full binding table of ``scope`` (see ``scopes.collect_bindings``)."""
+        return self.scope_table("bindings", scope, collect_bindings)
 
     def resolve(self, leaf: Leaf) -> Optional[Val]:
         """The value of the name ``leaf`` at its use site."""
@@ -537,7 +375,7 @@ class Analysis:
                 while comp is not None and comp.type in _COMP_ALL:
                     if comp.type in _COMP:
                         pairs: list = []
-                        _targets(comp.children[1], (), pairs)
+                        _target_paths(comp.children[1], (), pairs)
                         for tgt, path in pairs:
                             if tgt.type == token.NAME and tgt.value == name:
                                 return self._iter_elem(comp.children[3], path)
@@ -611,7 +449,7 @@ class Analysis:
     def _unpack(self, value: NodeOrLeaf, path: tuple) -> Optional[Val]:
         node = value
         for i in path:
-            inner = _tuple_items(node)
+            inner = tuple_items(node)
             if inner is None:
                 v = self.value(node)
                 for j in path[path.index(i) :]:
@@ -631,10 +469,10 @@ class Analysis:
     def _tainted(self, scope: Node, name: str) -> bool:
         """``x.requires_grad_()``, ``x.requires_grad = True`` or an in-place
         op with a non-plain tensor argument makes a plain name require grad."""
-        key = ("taint", id(scope))
-        table = self._bindings.get(key)
+        key = id(scope)
+        table = self._taint.get(key)
         if table is None:
-            table = self._bindings[key] = self._taint_table(scope)
+            table = self._taint[key] = self._taint_table(scope)
         entry = table.get(name)
         if entry is None:
             return False
@@ -648,7 +486,7 @@ class Analysis:
     def _taint_table(self, scope: Node) -> dict:
         out: dict = {}
         body = scope if scope.type == syms.file_input else scope.children[-1]
-        for node in body.pre_order():
+        for node in walk(body):
             if node.type != syms.power or node.children[0].type != token.NAME:
                 continue
             chain = chain_of(node)
@@ -728,43 +566,16 @@ class Analysis:
     def call_sites(self, fname: str, method: bool) -> list:
         """(call trailer, ok) for every use of a function name: ``ok`` is
         False when the name is used other than by calling it."""
+        key = ("attr" if method else "name", fname)
         if self._refs is None:
+            self._refs = {}
+        hit = self._refs.get(key)
+        if hit is None:
             refs: dict = {}
-            for leaf in self.ctx.tree.leaves():
-                if leaf.type != token.NAME:
-                    continue
-                parent = leaf.parent
-                if parent.type in (syms.funcdef, syms.classdef) and parent.children[1] is leaf:
-                    continue
-                if parent.type == syms.trailer and parent.children[0].value == ".":
-                    power = parent.parent
-                    idx = power.children.index(parent) if power is not None else -1
-                    key = ("attr", leaf.value)
-                    call = (
-                        power.children[idx + 1]
-                        if power is not None and idx + 1 < len(power.children)
-                        else None
-                    )
-                    is_self = (
-                        idx == 1
-                        and power.children[0].type == token.NAME
-                        and power.children[0].value == "self"
-                    )
-                    refs.setdefault(key, []).append(
-                        (call, call is not None and is_call(call) and is_self)
-                    )
-                    continue
-                key = ("name", leaf.value)
-                call = leaf.next_sibling
-                ok = (
-                    parent.type == syms.power
-                    and parent.children[0] is leaf
-                    and call is not None
-                    and is_call(call)
-                )
-                refs.setdefault(key, []).append((call, ok))
-            self._refs = refs
-        return self._refs.get(("attr" if method else "name", fname), [])
+            for leaf in name_leaves(self.ctx, fname):
+                _add_ref(leaf, refs)
+            hit = self._refs[key] = refs.get(key, [])
+        return hit
 
     # -- expressions ---------------------------------------------------------
     def value(self, node: Optional[NodeOrLeaf]) -> Optional[Val]:
@@ -788,14 +599,14 @@ class Analysis:
             if first.type == token.STRING:
                 return NOGRAD
             if first.value == "(" and len(node.children) == 3:
-                items = _tuple_items(node)
+                items = tuple_items(node)
                 if items is not None:
                     return Val("seq", items=tuple(self.value(i) for i in items))
                 return self.value(node.children[1])
             if first.value in "([" and len(node.children) == 2:
                 return NOGRAD
             if first.value == "[":
-                items = _tuple_items(node)
+                items = tuple_items(node)
                 if items is not None:
                     return Val("seq", items=tuple(self.value(i) for i in items))
             return None
@@ -924,7 +735,7 @@ class Analysis:
                 break
         if val is None:
             vals = []
-            for method in cls.pre_order():
+            for method in walk(cls):
                 if method.type != syms.funcdef:
                     continue
                 for tgt, value, path in self.bindings(method).attrs:
@@ -1059,9 +870,9 @@ class Analysis:
                 return CYCLE
             nd = data is not None and (data.kind == "batch" or data.nd)
             scalar = data is not None and data.kind == "tensor" and data.scalar
-            if rg is not None and _is_true(rg.value):
+            if rg is not None and is_true(rg.value):
                 return tensor(grad=True, nd=nd, scalar=scalar)
-            if rg is not None and not _is_false(rg.value):
+            if rg is not None and not is_false(rg.value):
                 return tensor(nd=nd, scalar=scalar)
             return tensor(plain=True, nd=nd, scalar=scalar)
         if q in PARAMETER:
@@ -1069,8 +880,8 @@ class Analysis:
         if q.startswith("torch."):
             rest = q[6:]
             rg = kwarg(args, "requires_grad")
-            grad = rg is not None and _is_true(rg.value)
-            if rg is not None and not grad and not _is_false(rg.value):
+            grad = rg is not None and is_true(rg.value)
+            if rg is not None and not grad and not is_false(rg.value):
                 return tensor()
             if rest in _FACTORIES or (rest.startswith("cuda.") and rest[5:] in _LEGACY_TYPES):
                 nd = (
@@ -1096,7 +907,7 @@ class Analysis:
                 return tensor(plain=is_plain(v), grad=v is not None and v.grad, scalar=True)
             if rest in _TORCH_PAIR_SCALAR and len(pos) == 2 and len(args) == 2:
                 vals = [self.value(a.value) for a in pos]
-                if all(is_tensor(x) for x in vals):
+                if all(is_tensor_val(x) for x in vals):
                     return tensor(plain=all(x.plain for x in vals), scalar=True)
                 return None
             if rest in _TORCH_TENSOR_FUNCS or rest in _TORCH_FULL_REDUCE:
@@ -1163,7 +974,7 @@ class Analysis:
         if any(a.star for a in args) or len(pos) > ntensors:
             return False
         red = kwarg(args, "reduce")
-        if red is not None and not _is_true(red.value):
+        if red is not None and not is_true(red.value):
             return False
         reduction = kwarg(args, "reduction")
         if reduction is not None:
@@ -1201,8 +1012,8 @@ class Analysis:
             )
         if name in _NEW:
             rg = kwarg(args, "requires_grad")
-            g = rg is not None and _is_true(rg.value)
-            if rg is not None and not g and not _is_false(rg.value):
+            g = rg is not None and is_true(rg.value)
+            if rg is not None and not g and not is_false(rg.value):
                 return tensor()
             return tensor(plain=not g, grad=g, nd=bool(args) and name != "new_tensor")
         if name in _REDUCE and not args:
@@ -1315,6 +1126,34 @@ class Analysis:
         return v is not None and v.kind == "num" and v.num
 
 
+def _add_ref(leaf: Leaf, refs: dict) -> None:
+    """File a NAME leaf's use under ("attr"|"name", value): (call, ok)."""
+    parent = leaf.parent
+    if parent.type in (syms.funcdef, syms.classdef) and parent.children[1] is leaf:
+        return
+    if parent.type == syms.trailer and parent.children[0].value == ".":
+        power = parent.parent
+        idx = power.children.index(parent) if power is not None else -1
+        call = (
+            power.children[idx + 1] if power is not None and idx + 1 < len(power.children) else None
+        )
+        is_self = (
+            idx == 1 and power.children[0].type == token.NAME and power.children[0].value == "self"
+        )
+        refs.setdefault(("attr", leaf.value), []).append(
+            (call, call is not None and is_call(call) and is_self)
+        )
+        return
+    call = leaf.next_sibling
+    ok = (
+        parent.type == syms.power
+        and parent.children[0] is leaf
+        and call is not None
+        and is_call(call)
+    )
+    refs.setdefault(("name", leaf.value), []).append((call, ok))
+
+
 def _same(a: Val, b: Val) -> bool:
     return (
         all(
@@ -1350,19 +1189,6 @@ def index_val(v: Optional[Val], i: int) -> Optional[Val]:
     return None
 
 
-def _tuple_items(node: NodeOrLeaf) -> Optional[list]:
-    if node.type == syms.atom and len(node.children) == 3 and node.children[0].value in "([":
-        inner = node.children[1]
-        if inner.type in (syms.testlist_gexp, syms.listmaker):
-            if any(c.type in _COMP for c in inner.children):
-                return None
-            return [c for c in inner.children if c.type != token.COMMA]
-        return None
-    if node.type in (syms.testlist_star_expr, syms.testlist, syms.exprlist, syms.testlist_gexp):
-        return [c for c in node.children if c.type != token.COMMA]
-    return None
-
-
 def _arith(vals: list) -> Optional[Val]:
     if any(v is None for v in vals):
         return None
@@ -1381,21 +1207,6 @@ def _arith(vals: list) -> Optional[Val]:
         scalar=all((v.kind == "tensor" and v.scalar) or (v.kind == "num" and v.num) for v in vals),
         nd=any(v.kind == "batch" or v.nd for v in ts),
     )
-
-
-def _is_true(node: NodeOrLeaf) -> bool:
-    return node.type == token.NAME and node.value == "True"
-
-
-def _is_false(node: NodeOrLeaf) -> bool:
-    return node.type == token.NAME and node.value == "False"
-
-
-def analysis(ctx: FileContext) -> Analysis:
-    an = ctx.cache.get("_autograd_analysis")
-    if an is None:
-        an = ctx.cache["_autograd_analysis"] = Analysis(ctx)
-    return an
 
 
 # --------------------------------------------------------------------------
@@ -1451,9 +1262,6 @@ def is_variable_ref(ctx: FileContext, node: NodeOrLeaf) -> bool:
 
 
 def _rebound(ctx: FileContext, name: str) -> bool:
-    key = ("_autograd_rebound", name)
-    if key not in ctx.cache:
-        an = analysis(ctx)
-        binds = an.bindings(ctx.tree).names.get(name, [])
-        ctx.cache[key] = any(b[0] != "import" for b in binds)
-    return ctx.cache[key]
+    """The module binds ``name`` other than by an import."""
+    binds = analysis(ctx).bindings(ctx.tree).names.get(name, [])
+    return any(b[0] != "import" for b in binds)

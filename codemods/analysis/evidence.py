@@ -1,10 +1,12 @@
-"""Small, conservative type evidence shared by the TM005/TM006/TM008/TM009/
-TM013 rules.
+"""Evidence questions: is this provably a number, a tensor (by a strong
+idiom), a comparison mask, a size, a dict/list/numpy value?
+
+Used by the TM005/TM006/TM008/TM009/TM010/TM013 rules.
 
 Everything here answers "is this *provably* X?" and says False when it cannot
-tell: a rule then picks a lower safety class, never a guess.  The analyses
-are per scope (a function body or the module), computed once per pass and
-kept in ``ctx.cache``.
+tell: a rule then picks a lower safety class, never a guess.  Names are
+looked up in the value-binding view of their scope (``scopes.bindings_of``),
+kept by the file's :class:`codemods.analysis.Analysis`.
 
 A *chain* is the list of children of a fissix ``power`` node up to some
 trailer: ``[head, trailer, trailer, ...]``; ``p.data.add_`` is
@@ -20,243 +22,19 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
+from codemods.analysis.scopes import analysis, bindings_of, scope_of
+from codemods.analysis.syntax import chain_of, chain_qualname, unparen
 from codemods.base import (
     FileContext,
     NodeOrLeaf,
     attr_name,
     call_args,
-    chain_text,  # noqa: F401 - re-exported for the rule modules
     dotted_name,
     is_attr,
     is_call,
     is_subscript,
+    walk,
 )
-
-# --------------------------------------------------------------------------
-# Chains
-# --------------------------------------------------------------------------
-
-
-def chain_of(power: Node) -> list:
-    """The children of a power node that form a call/attribute chain
-    (everything before a ``**`` operator)."""
-    out = []
-    for child in power.children:
-        if child.type == token.DOUBLESTAR:
-            break
-        out.append(child)
-    return out
-
-
-def chain_node(chain: list) -> NodeOrLeaf:
-    """A detached node (clones) for an expression chain."""
-    if len(chain) == 1:
-        new = chain[0].clone()
-    else:
-        new = Node(syms.power, [c.clone() for c in chain])
-    new.prefix = ""
-    return new
-
-
-def chain_qualname(ctx: FileContext, chain: list) -> Optional[str]:
-    """``torch.nn.functional.softmax`` for the chain ``F . softmax`` (dotted
-    names only), resolved through the imports; None when the head is not an
-    imported name."""
-    if not chain or chain[0].type != token.NAME:
-        return None
-    if any(not is_attr(t) for t in chain[1:]):
-        return None
-    if chain[0].value not in ctx.imports:
-        return None
-    if len(chain) == 1:
-        return ctx.qualname(chain[0])
-    return ctx.qualname(Node(syms.power, [c.clone() for c in chain]))
-
-
-def unparen(node: NodeOrLeaf) -> NodeOrLeaf:
-    while (
-        node.type == syms.atom
-        and len(node.children) == 3
-        and node.children[0].value == "("
-        and node.children[1].type not in (syms.testlist_gexp, syms.yield_expr)
-    ):
-        node = node.children[1]
-    return node
-
-
-# --------------------------------------------------------------------------
-# Scopes and bindings
-# --------------------------------------------------------------------------
-_SCOPES = (syms.funcdef, syms.classdef, syms.lambdef)
-
-
-def scope_of(node: NodeOrLeaf) -> Node:
-    cur = node.parent
-    while cur is not None:
-        if cur.type in (syms.funcdef, syms.lambdef):
-            return cur
-        if cur.parent is None:
-            return cur
-        cur = cur.parent
-    return node  # type: ignore[return-value]
-
-
-UNKNOWN = ("unknown", None)
-
-
-def _targets(node: NodeOrLeaf, value: Optional[NodeOrLeaf], out: dict) -> None:
-    """Record the names bound by assignment target ``node`` to ``value``."""
-    node = unparen(node) if node.type == syms.atom else node
-    if node.type == token.NAME:
-        out.setdefault(node.value, []).append(("value", value) if value is not None else UNKNOWN)
-        return
-    if node.type == syms.atom and len(node.children) == 3 and node.children[0].value in "([":
-        node = node.children[1]
-    if node.type in (
-        syms.testlist_star_expr,
-        syms.exprlist,
-        syms.testlist_gexp,
-        syms.listmaker,
-        syms.testlist,
-    ):
-        elems = [c for c in node.children if c.type != token.COMMA]
-        vals = None
-        if value is not None:
-            v = unparen(value)
-            if v.type == syms.atom and len(v.children) == 3 and v.children[0].value in "([":
-                v = v.children[1]
-            if v.type in (
-                syms.testlist_star_expr,
-                syms.testlist_gexp,
-                syms.testlist,
-                syms.exprlist,
-                syms.listmaker,
-            ):
-                cand = [c for c in v.children if c.type != token.COMMA]
-                if len(cand) == len(elems) and not any(c.type == syms.star_expr for c in cand):
-                    vals = cand
-        for i, e in enumerate(elems):
-            _targets(e, vals[i] if vals else None, out)
-        return
-    if node.type == syms.star_expr:
-        _targets(node.children[1], None, out)
-    # attribute / subscript targets bind no name
-
-
-def _params(params: NodeOrLeaf, out: dict) -> None:
-    for leaf in params.leaves():
-        if leaf.type == token.NAME and leaf.parent is not None:
-            p = leaf.parent
-            if p.type == syms.tname and p.children[0] is not leaf:
-                continue  # annotation
-            if p.type in (syms.typedargslist, syms.varargslist, syms.parameters, syms.tname) or (
-                p.type == syms.argument
-            ):
-                out.setdefault(leaf.value, []).append(UNKNOWN)
-
-
-def _collect(scope: Node) -> dict:
-    out: dict = {}
-    if scope.type == syms.funcdef:
-        _params(scope.children[2], out)
-        body = scope.children[-1]
-    elif scope.type == syms.lambdef:
-        for child in scope.children[1:-2]:
-            _params(child, out)
-        body = scope.children[-1]
-    else:
-        body = scope
-
-    def walk(node: NodeOrLeaf) -> None:
-        for child in node.children if isinstance(node, Node) else ():
-            t = child.type
-            if t in (syms.funcdef, syms.classdef):
-                out.setdefault(child.children[1].value, []).append(UNKNOWN)
-                continue
-            if t == syms.lambdef:
-                continue
-            if t == syms.expr_stmt:
-                kids = child.children
-                if len(kids) >= 3 and kids[1].type == token.EQUAL:
-                    value = kids[-1]
-                    for tgt in kids[:-1:2]:
-                        _targets(tgt, value, out)
-                elif len(kids) == 2 and kids[1].type == syms.annassign:
-                    ann = kids[1].children
-                    _targets(kids[0], ann[3] if len(ann) >= 4 else None, out)
-                elif (
-                    len(kids) == 3
-                    and kids[1].type not in (token.EQUAL,)
-                    and kids[0].type == token.NAME
-                ):
-                    out.setdefault(kids[0].value, []).append(("aug", (kids[1].value, kids[2])))
-            elif t == syms.for_stmt:
-                _targets(child.children[1], None, out)
-                tgt = child.children[1]
-                if tgt.type == token.NAME:
-                    out[tgt.value][-1] = ("for", child.children[3])
-            elif t in (syms.with_stmt, syms.with_item, syms.except_clause):
-                kids = child.children
-                for i, k in enumerate(kids):
-                    if k.type == token.NAME and k.value == "as" and i + 1 < len(kids):
-                        _targets(kids[i + 1], None, out)
-            elif t == syms.global_stmt:
-                for k in child.children[1:]:
-                    if k.type == token.NAME:
-                        out.setdefault(k.value, []).append(UNKNOWN)
-            elif t in (syms.import_name, syms.import_from):
-                for leaf in child.leaves():
-                    if leaf.type == token.NAME:
-                        out.setdefault(leaf.value, []).append(UNKNOWN)
-                continue
-            elif t == syms.namedexpr_test:
-                _targets(child.children[0], None, out)
-            elif t == syms.comp_for:
-                _targets(child.children[1], None, out)
-            if isinstance(child, Node):
-                walk(child)
-
-    walk(body)
-    return out
-
-
-def scope_bindings(ctx: FileContext, scope: Node) -> dict:
-    key = ("tm0.bindings", id(scope))
-    res = ctx.cache.get(key)
-    if res is None:
-        res = ctx.cache[key] = _collect(scope)
-    return res
-
-
-def _global_names(ctx: FileContext) -> set:
-    key = "tm0.globals"
-    res = ctx.cache.get(key)
-    if res is None:
-        res = set()
-        for node in ctx.tree.pre_order():
-            if node.type == syms.global_stmt:
-                res.update(k.value for k in node.children[1:] if k.type == token.NAME)
-        ctx.cache[key] = res
-    return res
-
-
-def bindings_of(ctx: FileContext, name: Leaf) -> Optional[list]:
-    """The bindings of ``name`` as seen from where it is used: the enclosing
-    function's when it binds the name, else the module's.  None when nothing
-    in the file binds it."""
-    scope = scope_of(name)
-    seen = 0
-    while True:
-        b = scope_bindings(ctx, scope).get(name.value)
-        if b:
-            if scope.type != syms.file_input and name.value in _global_names(ctx):
-                return None
-            return b
-        if scope.type == syms.file_input or seen > 20:
-            return None
-        scope = scope_of(scope)
-        seen += 1
-
 
 # --------------------------------------------------------------------------
 # Numbers
@@ -405,14 +183,14 @@ def is_size_object(ctx: FileContext, node: NodeOrLeaf) -> bool:
 def argparse_types(ctx: FileContext) -> dict:
     """{(args_name, dest): type_name} for ``p.add_argument('--x', type=int)``
     when ``args_name = p.parse_args()`` binds the namespace in this file."""
-    key = "tm0.argparse"
-    res = ctx.cache.get(key)
+    an = analysis(ctx)
+    res = an.file_memo.get("argparse")
     if res is not None:
         return res
     dests: dict = {}
     ns_names: set = set()
     if "add_argument" in ctx.text:
-        for node in ctx.tree.pre_order():
+        for node in walk(ctx.tree):
             if node.type != syms.power:
                 continue
             chain = chain_of(node)
@@ -429,7 +207,7 @@ def argparse_types(ctx: FileContext) -> dict:
                     ):
                         ns_names.add(stmt.children[0].value)
     res = {(n, d): t for n in ns_names for d, t in dests.items()}
-    ctx.cache[key] = res
+    an.file_memo["argparse"] = res
     return res
 
 
@@ -621,17 +399,18 @@ def _binding_is_tensor(ctx: FileContext, binding: tuple, depth: int) -> bool:
 def backward_called_on(ctx: FileContext, name: Leaf) -> bool:
     """``name.backward(...)`` appears in the scope that binds ``name``."""
     scope = scope_of(name)
-    key = ("tm0.backward", id(scope))
-    names = ctx.cache.get(key)
-    if names is None:
-        names = set()
-        for node in scope.pre_order():
-            if node.type == syms.power and len(node.children) >= 3:
-                k = node.children
-                if k[0].type == token.NAME and is_attr(k[1], "backward") and is_call(k[2]):
-                    names.add(k[0].value)
-        ctx.cache[key] = names
+    names = analysis(ctx).scope_table("backward", scope, _backward_receivers)
     return name.value in names
+
+
+def _backward_receivers(scope: Node) -> set:
+    names = set()
+    for node in walk(scope):
+        if node.type == syms.power and len(node.children) >= 3:
+            k = node.children
+            if k[0].type == token.NAME and is_attr(k[1], "backward") and is_call(k[2]):
+                names.add(k[0].value)
+    return names
 
 
 def is_dict_name(ctx: FileContext, node: NodeOrLeaf) -> bool:

@@ -1,5 +1,6 @@
-"""A deliberately small, conservative tensor-rank inference for TM103 (and
-TM101).
+"""Rank inference: the number of dimensions of a tensor expression, when the
+code proves it.  Used by TM103 (and TM101) through :func:`rank_of` /
+:meth:`codemods.analysis.Analysis.rank`.
 
 ``rank_of(ctx, expr, stmt)`` returns the number of dimensions of ``expr``
 evaluated in statement ``stmt`` when it can be proved from the code in the
@@ -28,7 +29,8 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
 from codemods._tm1common import function_call, is_call_trailer, is_dot_trailer, positional
-from codemods.base import FileContext, call_args, enclosing, enclosing_function
+from codemods.analysis.scopes import analysis, straight_line_assignments, top_statement
+from codemods.base import FileContext, call_args, enclosing, enclosing_function, walk
 
 MAX_DEPTH = 24
 
@@ -246,25 +248,22 @@ class _Infer:
         cls = enclosing(stmt, syms.classdef)
         if cls is None:
             return None
-        key = ("tm_shapes_attrs", id(cls))
-        table = self.ctx.cache.get(key)
-        if table is None:
-            table = self.ctx.cache[key] = _class_attr_modules(self.ctx, cls)
+        ctx = self.ctx
+        table = analysis(ctx).scope_table(
+            "attr_modules", cls, lambda c: _class_attr_modules(ctx, c)
+        )
         return table.get(attr)
 
     def _name(self, name: str, stmt) -> Optional[int]:
         func = enclosing_function(stmt)
         if func is None:
             return None
-        key = ("tm_shapes_assigns", id(func))
-        table = self.ctx.cache.get(key)
-        if table is None:
-            table = self.ctx.cache[key] = _function_assignments(func)
+        table = analysis(self.ctx).scope_table("straight_line", func, straight_line_assignments)
         entry = table.get(name)
         if not entry:
             return None
         body_stmts, assigns = entry
-        top = _top_statement(stmt, func)
+        top = top_statement(stmt, func)
         if top is None:
             return None
         idx = body_stmts.get(id(top))
@@ -279,127 +278,11 @@ class _Infer:
         return self.rank(best[0], best[1])
 
 
-def _body(func):
-    suite = func.children[-1]
-    if suite.type != syms.suite:
-        return [suite]
-    return [c for c in suite.children if c.type not in (token.NEWLINE, token.INDENT, token.DEDENT)]
-
-
-def _top_statement(node, func):
-    cur = node
-    suite = func.children[-1]
-    while cur is not None and cur.parent is not suite and cur.parent is not func:
-        cur = cur.parent
-    return cur
-
-
-def _function_assignments(func) -> dict:
-    """name -> ({id(top stmt): index}, [(index, value, stmt)]) for names bound
-    only by ``name = value`` statements at the top level of the body.  Names
-    bound any other way map to None."""
-    body = _body(func)
-    index = {id(s): i for i, s in enumerate(body)}
-    out: dict = {}
-    bad: set = set()
-    # parameters are bindings without a known value at the start
-    for i, s in enumerate(body):
-        if (
-            s.type == syms.simple_stmt
-            and len(s.children) == 2
-            and s.children[0].type == syms.expr_stmt
-        ):
-            es = s.children[0]
-            kids = es.children
-            if (
-                len(kids) == 3
-                and kids[1].type == token.EQUAL
-                and isinstance(kids[0], Leaf)
-                and kids[0].type == token.NAME
-            ):
-                out.setdefault(kids[0].value, []).append((i, kids[2], s))
-                continue
-    # any other binding of a name (nested, augmented, tuple, for, with, def) -> unknown
-    for node in func.pre_order():
-        if not isinstance(node, Leaf) or node.type != token.NAME:
-            continue
-        parent = node.parent
-        nxt = node.next_sibling
-        bound = False
-        if parent.type == syms.expr_stmt and nxt is not None and nxt.type == syms.annassign:
-            bound = True  # annotated assignment (`x: T = v`)
-        elif (
-            parent.type == syms.expr_stmt
-            and isinstance(nxt, Leaf)
-            and nxt.type != token.EQUAL
-            and nxt.value.endswith("=")
-        ):
-            bound = True  # augmented assignment
-        elif parent.type == syms.expr_stmt and nxt is not None and nxt.type == token.EQUAL:
-            top = parent.parent
-            if not (
-                top.type == syms.simple_stmt
-                and top.parent is func.children[-1]
-                and parent.children[0] is node
-                and len(parent.children) == 3
-            ):
-                bound = True
-        elif parent.type in (
-            syms.exprlist,
-            syms.testlist_star_expr,
-            syms.testlist_gexp,
-        ) and _in_target(parent):
-            bound = True
-        elif parent.type == syms.for_stmt and parent.children[1] is node:
-            bound = True
-        elif (
-            parent.type
-            in (syms.with_stmt, syms.asexpr_test if hasattr(syms, "asexpr_test") else -1)
-            and node.prev_sibling is not None
-            and node.prev_sibling.value == "as"
-        ):
-            bound = True
-        elif (
-            parent.type in (syms.funcdef, syms.classdef)
-            and parent.children[1] is node
-            and parent is not func
-        ):
-            bound = True
-        elif parent.type in (
-            syms.global_stmt,
-            syms.nonlocal_stmt if hasattr(syms, "nonlocal_stmt") else -1,
-        ):
-            bound = True
-        if bound:
-            bad.add(node.value)
-    return {name: (index, assigns) for name, assigns in out.items() if name not in bad}
-
-
-def _in_target(node) -> bool:
-    cur = node
-    while cur.parent is not None and cur.parent.type in (
-        syms.atom,
-        syms.exprlist,
-        syms.testlist_star_expr,
-        syms.testlist_gexp,
-    ):
-        cur = cur.parent
-    parent = cur.parent
-    if parent is None:
-        return False
-    if parent.type == syms.expr_stmt:
-        nxt = cur.next_sibling
-        return nxt is not None and nxt.type == token.EQUAL
-    if parent.type in (syms.for_stmt, syms.comp_for, getattr(syms, "old_comp_for", -1)):
-        return parent.children[1] is cur
-    return False
-
-
 def _class_attr_modules(ctx: FileContext, cls) -> dict:
     """attr -> qualified module class for ``self.attr = Module(...)`` in a class."""
     out: dict = {}
     bad: set = set()
-    for node in cls.pre_order():
+    for node in walk(cls):
         if (
             node.type != syms.expr_stmt
             or len(node.children) != 3

@@ -1,0 +1,126 @@
+"""The analysis front door: one object answers "what is this value?", caches
+per scope, and forgets only what a change can have touched."""
+
+from __future__ import annotations
+
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+
+from codemods import analysis as A
+from codemods.base import FileContext, collect_imports, parse_expr, parse_source
+
+SOURCE = """\
+import torch
+import torch.nn as nn
+from torch.autograd import Variable
+
+model = nn.Linear(3, 2)
+idx = torch.LongTensor([0, 1])
+n = 4
+
+
+def train(loader, optimizer):
+    for data, target in loader:
+        x = Variable(data)
+        out = model(x)
+        loss = out.sum()
+        loss.backward()
+        steps = idx.float()
+        flat = out.view(n, 2)
+    return loss
+
+
+def other():
+    y = torch.zeros(2, 3)
+    return y
+"""
+
+
+def _ctx(text: str = SOURCE) -> FileContext:
+    tree, py2 = parse_source(text)
+    ctx = FileContext(tree=tree, filename="t.py", py2_grammar=py2, text=text)
+    ctx.imports = collect_imports(tree)
+    return ctx
+
+
+def _name(ctx, name: str, nth: int = 0):
+    hits = [leaf for leaf in ctx.tree.leaves() if leaf.type == token.NAME and leaf.value == name]
+    return hits[nth]
+
+
+def _expr(ctx, name: str, nth: int = 0):
+    """The whole expression a NAME starts (its power node when it has one)."""
+    leaf = _name(ctx, name, nth)
+    parent = leaf.parent
+    return parent if parent.type == syms.power and parent.children[0] is leaf else leaf
+
+
+def test_one_object_per_file_context():
+    ctx = _ctx()
+    assert A.analysis(ctx) is A.analysis(ctx)
+    assert isinstance(A.analysis(ctx), A.Analysis)
+
+
+def test_value_questions():
+    ctx = _ctx()
+    an = A.analysis(ctx)
+    # a loader batch wrapped in Variable: a plain (no grad) tensor
+    x = an.value(_name(ctx, "x", 1))
+    assert x is not None and x.kind == "tensor" and x.plain
+    # a model output requires grad; its full reduction is one element
+    loss = an.value(_name(ctx, "loss", 1))
+    assert loss is not None and loss.kind == "tensor" and loss.grad and loss.scalar
+    mod = an.value(_name(ctx, "model", 1))
+    assert mod is not None and mod.kind == "module"
+    assert an.value(_name(ctx, "n", 1)).kind == "num"
+
+
+def test_evidence_dtype_and_rank_questions():
+    ctx = _ctx()
+    an = A.analysis(ctx)
+    assert an.is_number(_name(ctx, "n", 1))
+    assert an.is_int(_name(ctx, "n", 1))
+    assert an.is_tensor(_expr(ctx, "torch", 3))  # torch.LongTensor([0, 1])
+    assert an.dtype(_name(ctx, "idx", 1)) == "int"  # torch.LongTensor
+    assert an.dtype(_expr(ctx, "idx", 1)) == "float"  # idx.float()
+    assert an.dtype(_name(ctx, "data", 1)) is None  # a loader batch: dtype unknown
+    flat_stmt = _name(ctx, "flat").parent
+    assert an.rank(flat_stmt.children[2], flat_stmt) == 2
+    assert an.assignments("n", _name(ctx, "n", 1)) is not None
+    assert an.is_variable_ref(_name(ctx, "Variable", 1))
+
+
+def test_scope_tables_are_cached_and_invalidated_per_scope():
+    ctx = _ctx()
+    an = A.analysis(ctx)
+    train = _name(ctx, "train").parent
+    other = _name(ctx, "other").parent
+    assert train.type == syms.funcdef and other.type == syms.funcdef
+    t_train = an.bindings(train)
+    t_other = an.bindings(other)
+    t_module = an.bindings(ctx.tree)
+    assert an.bindings(train) is t_train  # cached
+    # a change inside train() drops train's and the module's tables only
+    an.invalidate([_name(ctx, "steps")])
+    assert an.bindings(other) is t_other
+    assert an.bindings(train) is not t_train
+    assert an.bindings(ctx.tree) is not t_module
+    # everything else is recomputed on demand and gives the same answers
+    assert an.value(_name(ctx, "x", 1)).plain
+    an.invalidate()
+    assert an.bindings(other) is not t_other
+
+
+def test_answers_are_forgotten_on_invalidate():
+    text = "import torch\nx = torch.zeros(3)\ny = x\n"
+    ctx = _ctx(text)
+    an = A.analysis(ctx)
+    y_use = _name(ctx, "x", 1)
+    assert an.value(y_use).kind == "tensor"
+    # a fix rebinds x to a number: after invalidation the new answer shows
+    assign = _name(ctx, "x", 0).parent
+    repl = parse_expr("3")
+    repl.prefix = " "
+    assign.children[2].replace(repl)
+    an.invalidate([repl])
+    assert an.value(y_use).kind == "num"
