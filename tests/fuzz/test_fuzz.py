@@ -145,12 +145,8 @@ def test_annotated_assignment_in_a_function_is_not_an_internal_error(tmp_path, r
 KNOWN = Path(__file__).parent / "known"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: TM001's import removal is backed out as 'it broke an invariant' although "
-    "nothing in the final output uses Variable; the next run removes it (not idempotent). "
-    "Found by the fuzz campaign; for the engine's owner.",
-)
+# Found by the fuzz campaign: TM001's import removal was backed out although
+# nothing in the final output used Variable, and the next run removed it.
 def test_backed_out_import_removal_is_idempotent(tmp_path, rule_ids):
     raw = (KNOWN / "idempotence_import_backout.py.txt").read_bytes()
     verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, True)
