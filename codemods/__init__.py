@@ -55,6 +55,7 @@ _MODULES = [
     "tm210_deprecations",
     "tm211_torchvision",
     # TM3xx Python 2 -> 3
+    "tm300_py3_compile",
     "tm3xx_py2",
     "tm310_py2_division",
 ]

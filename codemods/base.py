@@ -90,6 +90,10 @@ class Rule:
     fixers: tuple
     tokens: tuple = ()  # substrings; the rule runs only on files containing one
     prefilter: Optional[Callable[[str], bool]] = None
+    # A check of the finished output rather than a fixer: called once per file
+    # as ``post_check(new_text, py2, remaining_findings)`` and returning
+    # ``[(line, col, message)]`` to report as manual findings of this rule.
+    post_check: Optional[Callable[[str, bool, list], list]] = None
 
     @property
     def family(self) -> str:
@@ -152,9 +156,12 @@ class Finding:
     applied: bool = False
     end_line: int = 0
     source_line: int = 0  # line in the original text (filled by the engine)
+    # Applied fixes that must be accepted or declined together share a group
+    # number (e.g. removing an import and unwrapping every use of its name).
+    group: Optional[int] = None
 
     def as_dict(self) -> dict:
-        return {
+        d = {
             "rule": self.rule,
             "line": self.line,
             "col": self.col,
@@ -164,6 +171,9 @@ class Finding:
             "suggestion": self.suggestion,
             "applied": self.applied,
         }
+        if self.group is not None:
+            d["group"] = self.group
+        return d
 
 
 @dataclass

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
@@ -25,6 +26,7 @@ from fissix.pgen2.tokenize import TokenError
 from fissix.pygram import python_symbols as syms
 
 from codemods.base import (
+    MANUAL,
     SAFE,
     UNSAFE,
     FileContext,
@@ -35,7 +37,7 @@ from codemods.base import (
     is_attached,
     parse_source,
 )
-from torchmigrate import suppressions
+from torchmigrate import names, suppressions
 
 MAX_PASSES = 8
 
@@ -349,6 +351,24 @@ def line_map(old: str, new: str) -> list:
 
 
 # --------------------------------------------------------------------------
+# Back-out bookkeeping: a fix site is identified across re-runs by its rule,
+# the line of the original text it maps to and the text it replaced.
+MAX_BACKOUT_ROUNDS = 6
+MAX_MINIMIZE_RUNS = 24
+
+
+@dataclass
+class _Applied:
+    """What the engine remembers about one applied fix (internal)."""
+
+    finding: Finding
+    key: tuple
+    before: str  # the text of the site before the fix
+    binds: frozenset  # names the site bound before the fix (statements only)
+    scope: str  # "f.g": the definitions the site stands in
+    pass_no: int
+
+
 def migrate(
     text: str,
     rules: Iterable[Rule],
@@ -361,6 +381,15 @@ def migrate(
 
     ``project`` holds the project model's facts about this module (see
     ``torchmigrate.project``); rules read it as ``ctx.project``.
+
+    The output keeps three invariants, checked on every output (see
+    :func:`_violations`): it compiles with CPython when the input did (and
+    always parses with one of fissix's grammars), no fix leaves a name
+    undefined that was defined (project-wide, through ``project``), and no
+    assignment/deletion target becomes a call.  Fixes that break one are
+    backed out -- only those: the rest of the file is still migrated, and
+    each backed-out site is reported as a ``manual`` finding saying why.
+    The same happens to sites that keep changing after ``MAX_PASSES``.
 
     Raises :class:`MigrationError` when the text does not parse.
     """
@@ -376,31 +405,82 @@ def migrate(
         msg, line = describe_parse_error(exc)
         raise MigrationError(msg, line) from None
     result.py2 = py2
+    checker = _Invariants(work, tree, py2, project, rules)
 
-    disabled: set = set()
-    while True:
-        outcome = _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project)
-        new_text = str(outcome["tree"])
-        if new_text == work or parses(new_text):
+    skip: dict = {}  # site key -> reason it is backed out
+    late_notes: list = []  # rules switched off for this file
+    disabled: set = set()  # rule ids switched off for this file (last resort)
+
+    def run(extra_skip=None, extra_disabled=frozenset()):
+        t = tree if run.first else parse_source(work)[0]
+        run.first = False
+        sk = skip if extra_skip is None else {**skip, **extra_skip}
+        out = _run(
+            t, work, py2, filename, rules, disabled | extra_disabled, unsafe_fixes, project, sk
+        )
+        out["text"] = str(out["tree"])
+        return out
+
+    run.first = True
+    outcome = run()
+    for _round in range(MAX_BACKOUT_ROUNDS):
+        if outcome["unconverged"]:
+            # Back out the sites still changing in the last pass; keep the rest.
+            for a in outcome["unconverged"]:
+                skip[a.key] = (
+                    f"{a.finding.rule} did not converge (it kept rewriting this site after "
+                    f"{MAX_PASSES} passes)"
+                )
+            outcome = run()
+            continue
+        violations = checker.check(outcome)
+        if not violations:
             break
-        # Find the rule(s) whose output does not parse, drop them, start over.
-        culprits = _culprits(work, rules, disabled, unsafe_fixes, filename, project)
-        if not culprits:
-            culprits = {r.id for r in rules} - disabled
-        for rid in sorted(culprits):
-            result.errors.append(
-                f"{rid} produced code that does not parse; its fixes were not applied to this file"
+        found = _back_out(violations, outcome, run, checker)
+        if found:
+            skip.update(found)
+            outcome = run()
+            continue
+        # Last resort: switch off the rules involved for this file, then every rule.
+        culprits = {v.rule for v in violations if v.rule} or {
+            a.finding.rule for a in outcome["applied"]
+        }
+        for rid in sorted(culprits - disabled):
+            first = min(
+                (a.finding for a in outcome["applied"] if a.finding.rule == rid),
+                key=lambda f: f.source_line,
+            )
+            late_notes.append(
+                Finding(
+                    rule=rid,
+                    line=first.line,
+                    col=first.col,
+                    safety=MANUAL,
+                    message=(
+                        f"{rid} was not applied to this file: its fixes broke an invariant "
+                        f"({violations[0].reason}) and the site could not be isolated"
+                    ),
+                    source_line=first.source_line,
+                )
             )
         disabled |= culprits
-        tree, py2 = parse_source(work)
+        outcome = run()
+    else:
+        if outcome["unconverged"] or checker.check(outcome):
+            disabled |= {r.id for r in rules}
+            result.errors.append("the rules' fixes could not be made to keep the invariants")
+            outcome = run()
 
+    new_text = outcome["text"]
+    result.fixes = [a.finding for a in outcome["applied"]]
+    _assign_groups(outcome["applied"], checker.after_report(outcome))
+    result.fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
+    result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
+    result.suppressed = outcome["suppressed"]
+    result.errors.extend(outcome["errors"])
     if added_newline and new_text.endswith("\n"):
         new_text = new_text[:-1]
     result.new = new_text
-    result.fixes = outcome["fixes"]
-    result.findings = outcome["findings"]
-    result.suppressed = outcome["suppressed"]
-    result.errors.extend(outcome["errors"])
     # Lines of remaining findings refer to the new text; map them back.
     if result.findings:
         lm = line_map(work, new_text if not added_newline else new_text + "\n")
@@ -409,21 +489,303 @@ def migrate(
     return result
 
 
-def _culprits(work, rules, disabled, unsafe_fixes, filename, project=None) -> set:
-    bad = set()
-    for rule in rules:
-        if rule.id in disabled:
+# --------------------------------------------------------------------------
+# Invariants
+# --------------------------------------------------------------------------
+@dataclass
+class _Violation:
+    kind: str  # compile | parse | call-target | undefined | removed-binding
+    reason: str  # one line, for the report
+    line: int = 0  # in the output text (0 = unknown)
+    name: Optional[str] = None
+    rule: Optional[str] = None  # when the violation names its rule already
+
+
+def _compiles(text: str) -> Optional[SyntaxError]:
+    """None when CPython compiles ``text``, else the error."""
+    try:
+        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return None
+    except SyntaxError as exc:
+        return exc
+    except ValueError as exc:  # null bytes
+        return SyntaxError(str(exc))
+
+
+class _Invariants:
+    """The engine's output invariants for one file (see :func:`migrate`)."""
+
+    def __init__(self, work: str, tree, py2: bool, project, rules) -> None:
+        self.work = work
+        self.py2 = py2
+        self.project = project
+        self.post_checks = [r for r in rules if r.post_check is not None]
+        self.provided = frozenset(getattr(project, "provided_names", ()) or ())
+        self.needed = frozenset(getattr(project, "needed_by_others", ()) or ())
+        self.stars = frozenset(getattr(project, "resolved_stars", ()) or ())
+        self.before = names.analyse(tree, self.provided, self.stars)
+        self.before_calls = len(names.call_targets(tree))
+        self._input_compiles: Optional[bool] = None
+
+    def input_compiles(self) -> bool:
+        if self._input_compiles is None:
+            self._input_compiles = _compiles(self.work) is None
+        return self._input_compiles
+
+    def after_report(self, outcome):
+        rep = outcome.get("names")
+        if rep is None:
+            rep = outcome["names"] = names.analyse(outcome["tree"], self.provided, self.stars)
+        return rep
+
+    def check(self, outcome) -> list:
+        text = outcome["text"]
+        if text == self.work:
+            return []
+        out: list = []
+        err = _compiles(text)
+        if err is not None:
+            if self.input_compiles():
+                out.append(
+                    _Violation(
+                        "compile",
+                        f"the output would not compile: {err.msg} (line {err.lineno})",
+                        err.lineno or 0,
+                    )
+                )
+            elif not _fissix_parses(text):
+                out.append(
+                    _Violation(
+                        "parse",
+                        "the output would not parse with any supported grammar",
+                        _fissix_error_line(text),
+                    )
+                )
+        tree = outcome["tree"]
+        calls = names.call_targets(tree)
+        if len(calls) > self.before_calls:
+            for node in calls:
+                out.append(
+                    _Violation(
+                        "call-target",
+                        f"`{str(node).strip()}` would become an assignment or deletion target",
+                        node.get_lineno() or 0,
+                    )
+                )
+        after = self.after_report(outcome)
+        for key in sorted(after.undefined_keys() - self.before.undefined_keys()):
+            scope, name = key
+            leaf = after.undefined[key]
+            where = f" in `{scope}`" if scope else ""
+            out.append(
+                _Violation(
+                    "undefined",
+                    f"`{name}` would be undefined{where}",
+                    leaf.get_lineno() or 0,
+                    name=name,
+                )
+            )
+        removed = self.before.module_bound - after.module_bound
+        for name in sorted(removed):
+            if name in self.needed:
+                out.append(
+                    _Violation(
+                        "removed-binding",
+                        f"`{name}` is imported from this module elsewhere in the project",
+                        0,
+                        name=name,
+                    )
+                )
+            elif after.open and name in after.global_reads:
+                out.append(
+                    _Violation(
+                        "removed-binding",
+                        f"`{name}` is still read but no longer bound",
+                        0,
+                        name=name,
+                    )
+                )
+        return out
+
+    def notes(self, outcome) -> list:
+        """Findings of the rules that check the finished output (``post_check``)."""
+        out = []
+        for rule in self.post_checks:
+            for line, col, message in rule.post_check(
+                outcome["text"], self.py2, outcome["findings"]
+            ):
+                out.append(
+                    Finding(
+                        rule=rule.id,
+                        line=line,
+                        col=col,
+                        safety=MANUAL,
+                        message=message,
+                        end_line=line,
+                    )
+                )
+        return out
+
+
+def _fissix_parses(text: str) -> bool:
+    try:
+        parse_source(text)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _fissix_error_line(text: str) -> int:
+    try:
+        parse_source(text)
+    except Exception as exc:  # noqa: BLE001
+        return describe_parse_error(exc)[1] or 0
+    return 0
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+def _suspects(v: _Violation, applied: list, work: str, new_text: str) -> tuple:
+    """(primary, all) suspects of a violation among the applied fixes."""
+    if v.name is not None:
+        binders, readers = [], []
+        for a in applied:
+            words = set(_WORD.findall(a.before))
+            sugg = a.finding.suggestion or ""
+            if v.name in a.binds:
+                binders.append(a)
+            elif v.name in words or v.name in set(_WORD.findall(sugg)):
+                readers.append(a)
+        introducers = [a for a in readers if v.name not in set(_WORD.findall(a.before))]
+        primary = binders + introducers
+        return primary, binders + readers
+    if not v.line:
+        return [], list(applied)
+    lm = line_map(work, new_text)
+    orig = lm[v.line] if 0 < v.line < len(lm) else v.line
+    near = [
+        a
+        for a in applied
+        if a.finding.source_line
+        <= orig
+        <= a.finding.source_line + max(0, a.finding.end_line - a.finding.line)
+    ]
+    if not near:
+        near = [a for a in applied if abs(a.finding.source_line - orig) <= 2]
+    return near, near or list(applied)
+
+
+def _back_out(violations: list, outcome, run, checker) -> dict:
+    """A small set of applied sites whose backing out removes every
+    violation: {key: reason}, or {} when none was found."""
+    applied = outcome["applied"]
+    if not applied:
+        return {}
+    reason_of: dict = {}
+    primary: dict = {}
+    wide: dict = {}
+    for v in violations:
+        p, w = _suspects(v, applied, checker.work, outcome["text"])
+        for a in p:
+            primary.setdefault(a.key, a)
+            reason_of.setdefault(a.key, v.reason)
+        for a in w:
+            wide.setdefault(a.key, a)
+            reason_of.setdefault(a.key, v.reason)
+    budget = [MAX_MINIMIZE_RUNS]
+
+    def clean(keys) -> bool:
+        budget[0] -= 1
+        out = run({k: reason_of.get(k, "") for k in keys})
+        return not out["unconverged"] and not checker.check(out)
+
+    for group in (primary, wide, {a.key: a for a in applied}):
+        keys = list(group)
+        if not keys or not clean(keys):
             continue
-        tree, py2 = parse_source(work)
-        others = {r.id for r in rules} - {rule.id}
-        out = _run(tree, work, py2, filename, rules, others | disabled, unsafe_fixes, project)
-        new_text = str(out["tree"])
-        if new_text != work and not parses(new_text):
-            bad.add(rule.id)
-    return bad
+        # Minimise: give back every site that is not needed (one at a time).
+        needed = list(keys)
+        for k in list(keys):
+            if budget[0] <= 0 or len(needed) == 1:
+                break
+            trial = [x for x in needed if x != k]
+            if clean(trial):
+                needed = trial
+        return {k: "backed out: " + reason_of.get(k, "it broke an invariant") for k in needed}
+    return {}
 
 
-def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None) -> dict:
+def _assign_groups(applied: list, after) -> None:
+    """Fixes that must travel together get one ``group`` number: a fix that
+    removed a binding (an import) and every fix that removed a read of it."""
+    parent = {id(a): id(a) for a in applied}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    linked = False
+    for a in applied:
+        if not a.binds:
+            continue
+        still = after.scopes.get(a.scope, set()) if a.scope else after.module_bound
+        gone = {n for n in a.binds if n not in still}
+        if not gone:
+            continue
+        for b in applied:
+            if b is a:
+                continue
+            if gone & set(_WORD.findall(b.before)):
+                parent[find(id(b))] = find(id(a))
+                linked = True
+    if not linked:
+        return
+    ids: dict = {}
+    members: dict = {}
+    for a in applied:
+        members.setdefault(find(id(a)), []).append(a)
+    for root, group in members.items():
+        if len(group) < 2:
+            continue
+        gid = ids.setdefault(root, len(ids) + 1)
+        for a in group:
+            a.finding.group = gid
+
+
+_STATEMENTS = frozenset(
+    {
+        syms.import_from,
+        syms.import_name,
+        syms.simple_stmt,
+        syms.expr_stmt,
+        syms.funcdef,
+        syms.classdef,
+        syms.decorated,
+        syms.for_stmt,
+        syms.with_stmt,
+        syms.global_stmt,
+    }
+)
+
+
+def _scope_path(node) -> str:
+    parts = []
+    cur = node.parent
+    while cur is not None:
+        if cur.type in (syms.funcdef, syms.classdef):
+            parts.append(cur.children[1].value)
+        cur = cur.parent
+    return ".".join(reversed(parts))
+
+
+def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None, skip=None) -> dict:
+    """Run the passes on ``tree`` (mutated in place).  ``skip`` maps the keys
+    of fix sites to back out to the reason; such sites are reported as
+    ``manual`` findings instead of being applied."""
+    skip = skip or {}
     fixers = []
     for rule in rules:
         if rule.id in disabled:
@@ -451,11 +813,13 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
     needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
     all_literals = frozenset().union(*(v for v in needs.values() if v))
 
-    fixes: list = []
+    applied: list = []  # _Applied
+    last_pass: list = []
     errors: list = []
     current = work
     findings: list = []
     suppressed = 0
+    converged = False
     for _pass in range(MAX_PASSES):
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
@@ -503,6 +867,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
             fx.candidates = []
         if not cands_all:
             findings = []
+            converged = True
             break
         pos = _positions(tree)
         sup = suppressions.parse(current)
@@ -519,6 +884,8 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
             pending.append((cand, start, col, end))
         applied_any = False
         remaining: list = []
+        this_pass: list = []
+        pass_map: Optional[list] = None
         for cand, start, col, end in reversed(pending):
             apply = cand.fix is not None and (
                 cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)
@@ -532,9 +899,29 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
                 suggestion=cand.suggestion,
                 end_line=end,
             )
+            if apply and not is_attached(cand.node, tree):
+                continue  # an enclosing fix replaced it; the next pass sees it again
+            before = str(cand.node).strip() if apply else ""
+            if apply and skip:
+                if _pass and pass_map is None:
+                    pass_map = line_map(work, current)
+                src = _orig_line(start, pass_map)
+                reason = skip.get((finding.rule, src, before))
+                if reason is None and getattr(cand.node, "_tm_backed_out", None):
+                    reason = cand.node._tm_backed_out
+                if reason is not None:
+                    cand.node._tm_backed_out = reason
+                    finding.safety = MANUAL
+                    finding.message = f"{cand.message} [{reason}]"
+                    remaining.append(finding)
+                    continue
             if apply:
-                if not is_attached(cand.node, tree):
-                    continue  # an enclosing fix replaced it; the next pass sees it again
+                binds = (
+                    frozenset(names.bound_in(cand.node))
+                    if cand.node.type in _STATEMENTS
+                    else frozenset()
+                )
+                scope = _scope_path(cand.node)
                 try:
                     done = cand.fix()
                 except Exception as exc:  # noqa: BLE001
@@ -547,40 +934,52 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None)
                     continue
                 finding.applied = True
                 finding.source_line = start if _pass == 0 else 0
-                finding.pass_text = current  # type: ignore[attr-defined]
-                fixes.append(finding)
+                rec = _Applied(finding, (), before, binds, scope, _pass)
+                rec.pass_text = current  # type: ignore[attr-defined]
+                applied.append(rec)
+                this_pass.append(rec)
                 applied_any = True
             else:
                 remaining.append(finding)
         remaining.reverse()
         findings = remaining
+        last_pass = this_pass
         if not applied_any:
+            converged = True
             break
         current = str(tree)
-    else:
-        errors.append(f"rules did not converge after {MAX_PASSES} passes")
+    unconverged = [] if converged else last_pass
 
     # applied fixes of later passes: map their lines back to the original text
     maps: dict = {}
-    for f in fixes:
-        text_k = getattr(f, "pass_text", work)
+    for rec in applied:
+        f = rec.finding
+        text_k = rec.pass_text
         if text_k is not work and not f.source_line:
             lm = maps.get(id(text_k))
             if lm is None:
                 lm = maps[id(text_k)] = line_map(work, text_k)
-            f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
+            f.source_line = _orig_line(f.line, lm)
         elif not f.source_line:
             f.source_line = f.line
-        if hasattr(f, "pass_text"):
-            del f.pass_text
-    fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
+        del rec.pass_text
+        rec.key = (f.rule, f.source_line, rec.before)
     return {
         "tree": tree,
-        "fixes": fixes,
+        "applied": applied,
+        "unconverged": unconverged,
         "findings": findings,
         "errors": errors,
         "suppressed": suppressed,
     }
+
+
+def _orig_line(line: int, lm: Optional[list]) -> int:
+    """The original line of ``line`` of a pass text (``lm`` from :func:`line_map`;
+    None for the first pass, whose text is the original)."""
+    if lm is None:
+        return line
+    return lm[line] if 0 < line < len(lm) else line
 
 
 __all__ = ["FileResult", "MigrationError", "migrate", "parses", "line_map"]

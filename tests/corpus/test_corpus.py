@@ -146,7 +146,10 @@ def test_modern_program_runs_without_legacy_warnings(name, tmp_path):
 def test_every_rule_is_exercised_by_the_corpus(migrated):
     doc = json.loads((migrated / "report.json").read_text())
     seen = {f["rule"] for file in doc["files"] for f in file["fixes"] + file["findings"]}
-    missing = sorted(r.id for r in all_rules() if r.id not in seen)
+    # A rule that only checks the finished output for code that still does not
+    # compile (TM300) fires exactly when a migrated program cannot run, which
+    # a corpus pair must always do; tests/engine/test_invariants.py covers it.
+    missing = sorted(r.id for r in all_rules() if r.id not in seen and r.post_check is None)
     assert not missing, f"rules exercised by no corpus program: {missing}"
 
 

@@ -1,6 +1,7 @@
 """Property tests of the engine's invariants on files assembled from the
-rules' own examples: the output always parses, a second run changes nothing,
-and a text no rule wants comes back byte-identical."""
+rules' own examples: the output always parses (and compiles when the input
+did), no name becomes undefined, no target becomes a call, a second run
+changes nothing, and a text no rule wants comes back byte-identical."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codemods import all_rules
-from torchmigrate.engine import MigrationError, migrate, parses
+from codemods.base import parse_source
+from torchmigrate import names
+from torchmigrate.engine import MigrationError, _compiles, migrate, parses
 
 SNIPPETS = sorted({ex.before for rule in all_rules() for ex in rule.examples})
 
@@ -29,6 +32,14 @@ def test_output_parses_and_is_a_fixpoint(parts, unsafe, crlf_free_suffix):
     if first.errors:
         assert first.new == first.old  # a failing rule never leaves a half-migrated file
     assert parses(first.new)
+    # the output invariants: compiles when the input did, no new undefined name,
+    # no assignment/deletion target turned into a call
+    if _compiles(text) is None:
+        assert _compiles(first.new) is None, first.new
+    before, after = parse_source(text)[0], parse_source(first.new)[0]
+    new_undefined = set(names.analyse(after).undefined) - set(names.analyse(before).undefined)
+    assert not new_undefined, (new_undefined, first.new)
+    assert len(names.call_targets(after)) <= len(names.call_targets(before))
     second = migrate(first.new, all_rules(), unsafe_fixes=unsafe)
     assert second.new == first.new
     assert not second.fixes

@@ -1,0 +1,293 @@
+"""The engine's output invariants: the output compiles when the input did,
+no fix leaves a name undefined (project-wide facts included), no assignment
+or deletion target becomes a call -- and a fix that would break one is
+backed out alone, reported with the reason, while the rest of the file is
+still migrated.  Rules that keep rewriting a site are backed out the same
+way."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from fissix.pytree import Leaf
+
+from codemods import all_rules, select_rules
+from codemods.base import SAFE, Example, Rule, RuleFixer, parse_expr, parse_source
+from torchmigrate import names
+from torchmigrate.engine import migrate
+
+ALL = all_rules()
+
+
+def _compiles(text: str) -> bool:
+    try:
+        ast.parse(text)
+        return True
+    except SyntaxError:
+        return False
+
+
+def _backed_out(result, rule_id: str) -> list:
+    return [
+        f
+        for f in result.findings
+        if f.rule == rule_id and f.safety == "manual" and "backed out" in f.message
+    ]
+
+
+# --------------------------------------------------------------------------
+# store targets never become calls (TM003 and any rule producing a call)
+# --------------------------------------------------------------------------
+LOSS = (
+    "import torch\nimport torch.nn as nn\n"
+    "criterion = nn.MSELoss()\n"
+    "out = torch.zeros(3, requires_grad=True)\n"
+    "loss = criterion(out, torch.ones(3))\n"
+)
+
+
+def test_assignment_to_data_index_is_not_rewritten_into_a_call():
+    res = migrate(LOSS + "loss.data[0] = 0\nprint(loss.data[0])\n", ALL)
+    assert _compiles(res.new)
+    assert "loss.item() = 0" not in res.new
+    assert "print(loss.item())" in res.new  # the read next to it is still migrated
+    (f,) = _backed_out(res, "TM003")
+    assert "assignment or deletion target" in f.message or "compile" in f.message
+    assert f.source_line == 6
+    assert not res.errors
+
+
+def test_augmented_assignment_and_del_with_unsafe_fixes():
+    src = LOSS + "loss.data[0] += 1\ndel loss.data[0]\ntotal = loss.data[0]\n"
+    res = migrate(src, ALL, unsafe_fixes=True)
+    assert _compiles(res.new)
+    for bad in ("loss.item() += 1", "del loss.item()"):
+        assert bad not in res.new
+    assert "total = loss.item()" in res.new
+    assert not res.errors
+
+
+# --------------------------------------------------------------------------
+# undefined names
+# --------------------------------------------------------------------------
+@dataclass
+class Facts:
+    needed_by_others: frozenset = frozenset()
+    provided_names: frozenset = frozenset()
+    resolved_stars: frozenset = frozenset()
+
+
+MODEL = "import torch\nfrom torch.autograd import Variable\n\nBASE = Variable(torch.zeros(2)) * 2\n"
+
+
+def test_import_needed_by_another_module_is_kept():
+    alone = migrate(MODEL, ALL)
+    assert "from torch.autograd import Variable" not in alone.new
+
+    res = migrate(MODEL, ALL, project=Facts(needed_by_others=frozenset({"Variable"})))
+    assert "from torch.autograd import Variable" in res.new
+    assert "BASE = torch.zeros(2) * 2" in res.new  # the unwrap itself is kept
+    (f,) = _backed_out(res, "TM001")
+    assert "imported from this module elsewhere" in f.message
+    assert _compiles(res.new)
+
+
+def test_names_provided_by_a_resolved_star_import_count_as_defined():
+    src = "from model import *\nimport torch\nx = helper(torch.zeros(2))\n"
+    tree, _ = parse_source(src)
+    closed = names.analyse(tree, {"helper"}, {"model"})
+    assert not closed.undefined and not closed.open
+    unknown = names.analyse(tree)
+    assert unknown.open and not unknown.undefined
+
+
+class _RenameToUndefined(RuleFixer):
+    """Test rule: ``old_api(x)`` -> ``new_api(x)`` although nothing defines it."""
+
+    PATTERN = "power< 'old_api' trailer< '(' any ')' > >"
+
+    def visit(self, node, results):
+        def build():
+            new = node.clone()
+            new.children[0] = Leaf(1, "new_api")
+            new.children[0].parent = new
+            return new
+
+        self.replace(node, build, "rename", SAFE)
+
+
+class _Torchify(RuleFixer):
+    """Test rule: ``legacy_sum(x)`` -> ``x.sum()`` (always fine)."""
+
+    PATTERN = "power< 'legacy_sum' trailer< '(' arg=any ')' > >"
+
+    def visit(self, node, results):
+        arg = results["arg"]
+        self.replace(node, lambda: parse_expr(f"{str(arg).strip()}.sum()"), "sum", SAFE)
+
+
+def _rule(rid: str, fixer) -> Rule:
+    return Rule(
+        id=rid,
+        name=rid.lower(),
+        summary="test rule",
+        why="test",
+        safety=SAFE,
+        doc="test",
+        examples=(Example(before="x = 1\n"),),
+        fixers=(fixer,),
+        prefilter=lambda text: True,
+    )
+
+
+def test_a_fix_that_introduces_an_undefined_name_is_backed_out_alone():
+    rename, torchify = _rule("TM990", _RenameToUndefined), _rule("TM991", _Torchify)
+    src = "import torch\na = old_api(1)\nb = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [rename, torchify])
+    assert res.new == "import torch\na = old_api(1)\nb = torch.ones(2).sum()\n"
+    (f,) = _backed_out(res, "TM990")
+    assert "`new_api` would be undefined" in f.message
+    assert [x.rule for x in res.fixes] == ["TM991"]
+
+
+def test_a_rule_that_defines_the_new_name_is_fine():
+    rename = _rule("TM990", _RenameToUndefined)
+    src = "def new_api(x):\n    return x\na = old_api(1)\n"
+    res = migrate(src, [rename])
+    assert "a = new_api(1)" in res.new and not res.findings
+
+
+# --------------------------------------------------------------------------
+# unparsable output from one site
+# --------------------------------------------------------------------------
+class _Breaker(RuleFixer):
+    """Test rule: ``break_me(x)`` -> ``x +`` (a syntax error), others fine."""
+
+    PATTERN = "power< 'break_me' trailer< '(' arg=any ')' > >"
+
+    def visit(self, node, results):
+        arg = results["arg"]
+        text = str(arg).strip()
+
+        def fix():
+            node.replace(Leaf(1, f"{text} +", prefix=node.prefix))
+
+        self.report(node, "break", SAFE, fix=fix, suggestion=f"{text} +")
+
+
+def test_a_site_producing_unparsable_code_is_backed_out_and_the_rest_applied():
+    breaker, torchify = _rule("TM992", _Breaker), _rule("TM991", _Torchify)
+    src = "import torch\nx = break_me(y)\nz = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [breaker, torchify])
+    assert "z = torch.ones(2).sum()" in res.new
+    assert "x = break_me(y)" in res.new
+    assert _backed_out(res, "TM992")
+    assert not res.errors
+
+
+# --------------------------------------------------------------------------
+# non-convergence
+# --------------------------------------------------------------------------
+class _Flip(RuleFixer):
+    """Test rule that never converges: ``flip(a)`` <-> ``flop(a)``."""
+
+    PATTERN = "power< name=('flip' | 'flop') trailer< '(' any ')' > >"
+
+    def visit(self, node, results):
+        name = results["name"]
+        if isinstance(name, list):
+            name = name[0]
+        other = "flop" if name.value == "flip" else "flip"
+
+        def build():
+            new = node.clone()
+            new.children[0].value = other
+            return new
+
+        self.replace(node, build, "flip", SAFE)
+
+
+def test_an_oscillating_site_is_backed_out_and_named_other_fixes_kept():
+    flip, torchify = _rule("TM993", _Flip), _rule("TM991", _Torchify)
+    src = (
+        "import torch\ndef flip(a):\n    return a\ndef flop(a):\n    return a\n"
+        "x = flip(1)\ny = legacy_sum(torch.ones(2))\n"
+    )
+    res = migrate(src, [flip, torchify])
+    assert "y = torch.ones(2).sum()" in res.new
+    stuck = [f for f in res.findings if f.rule == "TM993" and "did not converge" in f.message]
+    assert stuck, res.findings
+    assert not res.errors
+    again = migrate(res.new, [flip, torchify])
+    assert not again.errors
+
+
+# --------------------------------------------------------------------------
+# dependency groups
+# --------------------------------------------------------------------------
+def test_import_removal_and_the_unwraps_of_its_uses_share_a_group():
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n"
+        "a = Variable(torch.zeros(2))\nb = Variable(torch.ones(2))\nc = torch.zeros(1).sum()\n"
+        "print(c.data[0])\n"
+    )
+    res = migrate(src, select_rules(["TM001", "TM003"]))
+    tm001 = [f for f in res.fixes if f.rule == "TM001"]
+    assert len(tm001) == 3
+    groups = {f.group for f in tm001}
+    assert len(groups) == 1 and None not in groups
+    (tm003,) = [f for f in res.fixes if f.rule == "TM003"]
+    assert tm003.group is None
+    assert tm001[0].as_dict()["group"] == tm001[0].group
+
+
+# --------------------------------------------------------------------------
+# TM300: a Python 2 file that does not compile as Python 3 is reported
+# --------------------------------------------------------------------------
+def test_py2_output_that_does_not_compile_is_reported():
+    src = "def f(x):\n\tif x:\n\t\tprint 'yes'\n        return 1\n"
+    res = migrate(src, ALL)
+    assert "print('yes')" in res.new
+    (f,) = [f for f in res.findings if f.rule == "TM300"]
+    assert "TabError" in f.message or "inconsistent" in f.message
+
+
+# --------------------------------------------------------------------------
+# the name analysis itself
+# --------------------------------------------------------------------------
+def test_name_analysis_scopes():
+    src = (
+        "import os.path as osp\n"
+        "def f(a, b=missing_default, *c, d: int = 1, **e):\n"
+        "    y = [z for z in a if z > w]\n"
+        "    g = lambda q: q + r\n"
+        "    global G\n"
+        "    G = 1\n"
+        "    def inner():\n"
+        "        nonlocal y\n"
+        "        return y + a\n"
+        "    return osp.join(y, g, s.t)\n"
+        "class C:\n"
+        "    attr = 1\n"
+        "    def m(self):\n"
+        "        return attr, C\n"
+        "print(G, f, later)\n"
+        "__all__ = ['f', 'absent']\n"
+    )
+    rep = names.analyse(parse_source(src)[0])
+    assert set(rep.undefined) == {
+        ("", "missing_default"),
+        ("f", "w"),
+        ("f", "r"),
+        ("f", "s"),
+        ("C.m", "attr"),
+        ("", "later"),
+        ("", "absent"),
+    }
+    assert {"osp", "f", "C", "G"} <= rep.module_bound
+
+
+def test_call_targets():
+    tree, _ = parse_source("a.b = 1\nf().x = 2\nx.item() = 0\ndel h.item()\nfor g() in y: pass\n")
+    assert len(names.call_targets(tree)) == 3
