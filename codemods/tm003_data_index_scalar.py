@@ -10,6 +10,7 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
 from codemods import _dotdata as D
+from codemods._stmt import keep_alignment
 from codemods.base import SAFE, UNSAFE, Example, Rule, RuleFixer
 
 
@@ -92,7 +93,9 @@ class DataIndexFixer(RuleFixer):
         def fix() -> None:
             if node.parent is not site.power:
                 return False
+            aligned = keep_alignment(node)
             _rewrite(site, form)
+            aligned()
             return None
 
         self.report(node, msg, safety, fix=fix, suggestion=new)

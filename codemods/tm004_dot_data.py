@@ -9,7 +9,7 @@ from fissix.pytree import Leaf, Node
 
 from codemods import _dotdata as D
 from codemods import analysis as A
-from codemods._stmt import wrap_statements
+from codemods._stmt import drop_self_assignment, keep_alignment, wrap_statements
 from codemods.analysis import values as V
 from codemods.base import (
     MANUAL,
@@ -24,8 +24,9 @@ from codemods.base import (
 from codemods.tm002_volatile import in_no_grad_with
 
 
-def replace_data(trailer: Node, plain: bool) -> None:
-    """``.data`` -> ``.detach()`` (or nothing for plain data)."""
+def replace_data(trailer: Node, plain: bool):
+    """``.data`` -> ``.detach()`` (or nothing for plain data); returns the
+    expression that now stands where the ``.data`` chain was."""
     power = trailer.parent
     if plain:
         trailer.remove()
@@ -35,11 +36,13 @@ def replace_data(trailer: Node, plain: bool) -> None:
             only.remove()
             only.prefix = prefix
             power.replace(only)
-        return
+            return only
+        return power
     idx = power.children.index(trailer)
     trailer.remove()
     power.insert_child(idx, Node(syms.trailer, [Leaf(token.DOT, "."), Leaf(token.NAME, "detach")]))
     power.insert_child(idx + 1, Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")]))
+    return power
 
 
 def _unit_here(ctx, stmt) -> bool:
@@ -131,7 +134,10 @@ class DataReadFixer(RuleFixer):
         def fix() -> None:
             if node.parent is not site.power:
                 return False
-            replace_data(node, plain)
+            aligned = keep_alignment(node)
+            new = replace_data(node, plain)
+            aligned()
+            drop_self_assignment(new)
             return None
 
         self.report(node, msg, safety, fix=fix, suggestion=new)
