@@ -17,7 +17,7 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
 from codemods import analysis as A
-from codemods.base import UNSAFE, Example, Rule, RuleFixer, call_args
+from codemods.base import MANUAL, UNSAFE, Example, Rule, RuleFixer, call_args
 
 _REDUCTIONS = frozenset({"sum", "mean", "prod", "norm", "max", "min", "std", "var", "all", "any"})
 _CASTS = frozenset({"cpu", "cuda", "float", "double", "long", "int", "half", "detach", "squeeze"})
@@ -59,7 +59,11 @@ def scalar_kind(ctx, node) -> Optional[str]:
     if node.type != syms.power:
         return None
     chain = A.chain_of(node)
-    if len(chain) != len(node.children) or not A.is_call(chain[-1]):
+    if len(chain) != len(node.children):
+        # ``p.grad.norm() ** 2``: a power of a one-element value
+        if len(chain) + 2 != len(node.children) or not A.is_number(ctx, node.children[-1]):
+            return None
+    if not A.is_call(chain[-1]):
         return None
     # strip trailing casts: ``.sum().cpu()``, ``.float().mean()``
     end = len(chain)
@@ -152,6 +156,21 @@ def _number_accumulator(ctx, target) -> bool:
     return bool(values) and all(A.is_number(ctx, v) for v in values)
 
 
+def _no_grad_value(ctx, value) -> bool:
+    """A count of a comparison mask or a reduction of a provably plain
+    tensor: 0.3 returned a Python number, and no gradient can flow."""
+    if _is_count(ctx, value):
+        return True
+    v = A.analysis(ctx).value(value)
+    return v is not None and v.kind == "tensor" and v.plain
+
+
+def _breaks_a_number(flow) -> bool:
+    """The deciding read uses the value as a tensor (a method, an index):
+    it would fail on the Python number `.item()` gives."""
+    return flow.why.startswith("`.") or flow.why in ("indexed", "an attribute in an f-string")
+
+
 class AccumulateFixer(RuleFixer):
     PATTERN = "expr_stmt< target=any op=any value=any >"
 
@@ -168,10 +187,29 @@ class AccumulateFixer(RuleFixer):
             return
         acc = target.value
         val = str(value).strip()
+        nograd = _no_grad_value(ctx, value)
+        flow = A.analysis(ctx).flow(target)
+        where = f"line {flow.line}: {flow.why}" if flow.where is not None else ""
+        if flow.verdict == A.GRAD and not (nograd and flow.returned):
+            return  # a loss summed for backward (or returned): a tensor is right
+        if flow.verdict == A.UNKNOWN and (not nograd or _breaks_a_number(flow)):
+            what = "a loss tensor" if kind == "loss" else "a 0-dim tensor"
+            self.report(
+                node,
+                f"`{acc} {op.value} {val}`: `{val}` is {what}, so `{acc}` becomes a tensor"
+                + (" that requires grad and keeps every iteration's graph alive" if not nograd else "")
+                + f"; `{acc}` is not provably read only as a number ({where}), so `.item()` is not "
+                "added: if it is only printed/logged, use `"
+                + f"{acc} {op.value} {_with_item(value)}`"
+                + ("" if not nograd else "; code that uses it as a tensor must change with it"),
+                MANUAL,
+            )
+            return
         if kind == "loss":
             why = (
                 f"`{val}` is a loss tensor: `{acc}` becomes a tensor that requires grad and keeps "
-                "every iteration's autograd graph alive (memory grows each step)"
+                "every iteration's autograd graph alive (memory grows each step); `"
+                f"{acc}` is only read as a number"
             )
         else:
             why = (
@@ -270,6 +308,11 @@ class CountAssignFixer(AccumulateFixer):
         ctx = self.ctx
         target, value = results["target"], results["value"]
         if not _is_count(ctx, value) or _attribute_used(ctx, target):
+            return
+        flow = A.analysis(ctx).flow(target)
+        if flow.verdict == A.GRAD and not flow.returned:
+            return
+        if flow.verdict == A.UNKNOWN and _breaks_a_number(flow):
             return
         val = str(value).strip()
         self._item(
@@ -399,12 +442,36 @@ TorchFix does not detect 0-dim accumulation.
         Example(
             "import torch.nn.functional as F\ndef train(model, loader, opt):\n    total = 0.0\n"
             "    for x, y in loader:\n        loss = F.nll_loss(model(x), y)\n        loss.backward()\n"
-            "        total += loss\n    return total\n",
+            "        total += loss\n    print('mean loss %.4f' % (total / len(loader)))\n",
             "import torch.nn.functional as F\ndef train(model, loader, opt):\n    total = 0.0\n"
             "    for x, y in loader:\n        loss = F.nll_loss(model(x), y)\n        loss.backward()\n"
-            "        total += loss.item()\n    return total\n",
+            "        total += loss.item()\n    print('mean loss %.4f' % (total / len(loader)))\n",
             unsafe_fixes=True,
-            title="loss accumulation keeps graphs alive",
+            title="loss accumulation only printed: keeps graphs alive",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef closure():\n    style_loss = 0\n"
+            "    for f, t in zip(feats, targets):\n        style_loss += F.mse_loss(gram(f), t)\n"
+            "    total = content_loss + style_weight * style_loss\n    total.backward()\n"
+            "    print('style %.4f' % style_loss)\n    return total\n",
+            None,
+            unsafe_fixes=True,
+            title="must not change: the accumulated loss flows into backward()",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef epoch_loss(model, loader):\n    total = 0.0\n"
+            "    for x, y in loader:\n        total += F.nll_loss(model(x), y)\n    return total\n",
+            None,
+            unsafe_fixes=True,
+            title="must not change: a returned loss may be backpropagated by the caller",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef train(model, loader):\n    total = 0.0\n"
+            "    for x, y in loader:\n        total += F.nll_loss(model(x), y)\n    log_metrics(total)\n",
+            None,
+            unsafe_fixes=True,
+            findings=("manual",),
+            title="reported: a loss accumulator passed to an unknown function",
         ),
         Example(
             "def evaluate(out, y):\n    pred = out.data.max(1)[1]\n    correct = pred.eq(y).sum()\n"

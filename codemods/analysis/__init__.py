@@ -35,13 +35,20 @@ the file being migrated):
                                ``at``; None when it is bound another way.
 ``name_bindings(leaf)``        ``[(kind, value)]`` of a name's scope.
 ``is_variable_ref(node)``      ``torch.autograd.Variable`` through imports.
+``flow(leaf)``                 where a name's value goes (:class:`Flow`):
+                               ``GRAD`` (reaches ``backward``/``autograd.grad``
+                               or is returned), ``NUMBER`` (only read as a
+                               number: printed, formatted, logged, compared,
+                               numpy/math) or ``UNKNOWN``; ``flow.where`` is
+                               the deciding read (``flow.py``).
 =============================  ===============================================
 
 The same answers are available as functions taking the file context
 (``is_number(ctx, node)``, ``tensor_kind(ctx, node)``, ``rank_of(ctx, node,
 stmt)``...) for code that has no :class:`Analysis` at hand.
 
-Where the parts live: ``values.py`` (the value lattice), ``evidence.py``
+Where the parts live: ``values.py`` (the value lattice), ``flow.py``
+(where values go), ``evidence.py``
 (numbers, strong tensor idioms, masks, containers, argparse),
 ``dtypes.py`` (dtypes), ``ranks.py`` (ranks), ``scopes.py`` (the binding
 tables every part reads), ``syntax.py`` (chains, parentheses).
@@ -68,7 +75,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from codemods.analysis import dtypes, evidence, ranks, scopes, values
+from codemods.analysis import dtypes, evidence, flow, ranks, scopes, values
 from codemods.analysis.dtypes import tensor_kind
 from codemods.analysis.evidence import (
     COMPARE_METHODS,
@@ -95,6 +102,7 @@ from codemods.analysis.evidence import (
     mask_kind,
     subscript_index,
 )
+from codemods.analysis.flow import GRAD, NUMBER, UNKNOWN, Flow, flow_of
 from codemods.analysis.ranks import rank_of
 from codemods.analysis.scopes import (
     _SCOPE_TYPES,
@@ -230,9 +238,17 @@ class Analysis(ValueInference):
     def is_variable_ref(self, node) -> bool:
         return values.is_variable_ref(self.ctx, node)
 
+    def flow(self, leaf) -> Flow:
+        return flow.flow_of(self.ctx, leaf)
+
 
 __all__ = [
     "Analysis",
+    "Flow",
+    "GRAD",
+    "NUMBER",
+    "UNKNOWN",
+    "flow_of",
     "COMPARE_METHODS",
     "MASK",
     "MASK_TENSOR",

@@ -380,6 +380,9 @@ def _binding_is_tensor(ctx: FileContext, binding: tuple, depth: int) -> bool:
         return is_tensor(ctx, val, depth + 1)
     if kind == "aug":
         return True  # ``x += ...`` keeps a tensor a tensor
+    if kind == "elem":
+        # ``_, pred = out.max(1)`` / ``torch.max(out, 1)``: values and indices
+        return _tuple_of_tensors(ctx, val[0], depth)
     if kind == "for":
         it = unparen(val)
         if it.type == syms.power:
@@ -393,6 +396,33 @@ def _binding_is_tensor(ctx: FileContext, binding: tuple, depth: int) -> bool:
                 return True
         return False
     return False
+
+
+def _tuple_of_tensors(ctx: FileContext, node: NodeOrLeaf, depth: int) -> bool:
+    """A call that returns a tuple of tensors: ``x.max(1)``, ``x.topk(k)``,
+    ``torch.max(x, 1)``, ``torch.sort(x)`` on a provable tensor."""
+    node = unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = chain_of(node)
+    if len(chain) != len(node.children) or len(chain) < 3 or not is_call(chain[-1]):
+        return False
+    args = call_args(chain[-1])
+    q = chain_qualname(ctx, chain[:-1])
+    if q is not None:
+        last = q.rsplit(".", 1)[-1]
+        if q.count(".") != 1 or not q.startswith("torch.") or last not in _TUPLE_METHODS:
+            return False
+        pos = [a for a in args if a.name is None and not a.star]
+        if not pos or (last in ("max", "min", "median", "mode") and len(args) < 2):
+            return False
+        return is_tensor(ctx, pos[0].value, depth + 1)
+    meth = attr_name(chain[-2])
+    if meth not in _TUPLE_METHODS:
+        return False
+    if meth in ("max", "min", "median", "mode") and not args:
+        return False
+    return chain_is_tensor(ctx, chain[:-2], depth + 1)
 
 
 def backward_called_on(ctx: FileContext, name: Leaf) -> bool:
