@@ -197,7 +197,11 @@ class AccumulateFixer(RuleFixer):
             self.report(
                 node,
                 f"`{acc} {op.value} {val}`: `{val}` is {what}, so `{acc}` becomes a tensor"
-                + (" that requires grad and keeps every iteration's graph alive" if not nograd else "")
+                + (
+                    " that requires grad and keeps every iteration's graph alive"
+                    if not nograd
+                    else ""
+                )
                 + f"; `{acc}` is not provably read only as a number ({where}), so `.item()` is not "
                 "added: if it is only printed/logged, use `"
                 + f"{acc} {op.value} {_with_item(value)}`"

@@ -432,6 +432,29 @@ def backward_called_on(ctx: FileContext, name: Leaf) -> bool:
     return name.value in names
 
 
+def backward_without_gradient(ctx: FileContext, name: Leaf) -> bool:
+    """``name.backward()`` (no gradient argument) appears in the scope that
+    binds ``name``: the value has exactly one element (anything else raises
+    ``grad can be implicitly created only for scalar outputs``)."""
+    scope = scope_of(name)
+    names = analysis(ctx).scope_table("backward0", scope, _plain_backward_receivers)
+    return name.value in names
+
+
+def _plain_backward_receivers(scope: Node) -> set:
+    names = set()
+    for node in scope.pre_order():
+        if node.type == syms.power and len(node.children) >= 3:
+            k = node.children
+            if k[0].type == token.NAME and is_attr(k[1], "backward") and is_call(k[2]):
+                args = call_args(k[2])
+                if all(a.name not in (None, "gradient") for a in args) and not any(
+                    a.star for a in args
+                ):
+                    names.add(k[0].value)
+    return names
+
+
 def _backward_receivers(scope: Node) -> set:
     names = set()
     for node in scope.pre_order():

@@ -151,7 +151,9 @@ class _Follow:
                 if res is None:
                     continue
                 verdict, why, returned = res
-                if verdict == GRAD and (self.verdict != GRAD or (self.deciding[2] and not returned)):
+                if verdict == GRAD and (
+                    self.verdict != GRAD or (self.deciding[2] and not returned)
+                ):
                     self.verdict, self.deciding = GRAD, (leaf, why, returned)
                 elif verdict == UNKNOWN and self.verdict == NUMBER:
                     self.verdict, self.deciding = UNKNOWN, (leaf, why, False)

@@ -37,7 +37,9 @@ def run(src: str, legacy: bool) -> object:
         env=env,
     )
     if out.returncode != 0:
-        raise AssertionError(f"{'legacy' if legacy else 'modern'} run failed:\n{out.stderr[-3000:]}")
+        raise AssertionError(
+            f"{'legacy' if legacy else 'modern'} run failed:\n{out.stderr[-3000:]}"
+        )
     line = [x for x in out.stdout.splitlines() if x.startswith("RESULT=")][-1]
     return json.loads(line[len("RESULT=") :])
 
@@ -59,4 +61,6 @@ def pair(src: str, *rule_ids: str) -> tuple:
 def close(a, b, tol=1e-6) -> None:
     import numpy as np
 
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=tol, atol=tol
+    )

@@ -142,7 +142,10 @@ def test_number_reads(name):
 
 UNKNOWN_CASES = {
     "a method of the value": ("total = 0\ntotal += l\nprint(total.item())\n", "`.item` is used"),
-    "passed to a function": ("total = 0\ntotal += l\nlog_metrics(total)\n", "passed to `log_metrics()`"),
+    "passed to a function": (
+        "total = 0\ntotal += l\nlog_metrics(total)\n",
+        "passed to `log_metrics()`",
+    ),
     "stored on self": (
         "class T:\n    def f(self):\n        total = 0\n        total += l\n        self.total = total\n",
         "stored in an attribute",
@@ -152,7 +155,10 @@ UNKNOWN_CASES = {
         "read in the nested function `report`",
     ),
     "indexed (legacy total[0])": ("total = 0\ntotal += l\nprint(total[0])\n", "indexed"),
-    "an attribute in an f-string": ("total = 0\ntotal += l\nprint(f'{total.item()}')\n", "an attribute in an f-string"),
+    "an attribute in an f-string": (
+        "total = 0\ntotal += l\nprint(f'{total.item()}')\n",
+        "an attribute in an f-string",
+    ),
 }
 
 
@@ -165,7 +171,10 @@ def test_unknown_reads(name):
 
 
 def test_returned_is_grad_but_marked_returned():
-    flow = _flow("def f(ls):\n    total = 0\n    for l in ls:\n        total += l\n    return total\n", "total")
+    flow = _flow(
+        "def f(ls):\n    total = 0\n    for l in ls:\n        total += l\n    return total\n",
+        "total",
+    )
     assert flow.verdict == A.GRAD and flow.returned and flow.why == "returned"
     assert flow.line == 5
 

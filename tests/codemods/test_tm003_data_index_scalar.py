@@ -47,11 +47,12 @@ def test_provable_scalars_are_safe(setup, expr):
     [
         "criterion = nn.CrossEntropyLoss(reduce=False)\nloss = criterion(out, y)",
         "loss = F.nll_loss(out, y, reduction='none')",
-        "loss = criterion(out, y)",  # a name heuristic is not a proof
         "loss = out.sum(1)",
     ],
 )
-def test_non_provable_scalars_are_unsafe(setup):
+def test_evidence_of_a_batch_gives_detach_index_never_item(setup):
+    # issue 10 item 2: `.item()` only with positive evidence of one element;
+    # a batch (element-wise losses, a reduction over dim >= 1) gets its first row
     src = (
         "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
         f"{setup}\nprint(loss.data[0])\n"
@@ -59,7 +60,16 @@ def test_non_provable_scalars_are_unsafe(setup):
     res = run(src)
     assert res.new == src and left(res) == ["unsafe"]
     assert "loss.detach()[0]" in res.findings[0].message
-    assert "print(loss.item())" in run(src, unsafe=True).new
+    new = run(src, unsafe=True).new
+    assert "print(loss.detach()[0])" in new and ".item()" not in new
+
+
+def test_a_name_heuristic_is_no_evidence_both_readings_are_reported():
+    src = "import torch\nloss = criterion(out, y)\nprint(loss.data[0])\n"
+    res = run(src, unsafe=True)
+    assert res.new == src and left(res) == ["manual"]
+    msg = res.findings[0].message
+    assert "loss.item()" in msg and "loss.detach()[0]" in msg
 
 
 def test_local_loss_function_returns_a_scalar():
