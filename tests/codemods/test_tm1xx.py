@@ -409,3 +409,34 @@ def test_tm109_closure_and_rebinding_keep_todays_behaviour():
     )
     res = run(other, ["TM109"])
     assert "mask = (src == 0).bool()" in res.new and "mask = x.byte()" in res.new
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 8: legacy reduction attributes, against the 0.3 semantics
+# --------------------------------------------------------------------------
+LOSS_ATTRS = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+x, y = torch.randn(8, 3), torch.randn(8, 3)
+crit = nn.MSELoss()
+crit.size_average = False
+crit2 = nn.L1Loss(size_average=False)
+crit2.reduce = False
+flag = False
+crit3 = nn.SmoothL1Loss()
+crit3.size_average = flag
+RESULT = [crit(x, y).tolist(), crit2(x, y).tolist(), crit3(x, y).tolist()]
+"""
+
+
+def test_tm106_reduction_attributes_keep_the_legacy_reduction():
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(LOSS_ATTRS, "TM106")
+    assert "crit.reduction = 'sum'" in new and "crit2.reduction = 'none'" in new
+    assert "crit3.reduction = 'mean' if flag else 'sum'" in new
+    assert len(legacy[1]) == 8 and len(modern[1]) == 8
+    for a, b in zip(legacy, modern):
+        close(a, b)

@@ -381,3 +381,65 @@ def test_stft_real_layout(legacy):
     new = torch.view_as_real(torch.stft(x, 16, 4, window=w, return_complex=True))
     torch.testing.assert_close(old, new)
     assert old.shape[-1] == 2
+
+
+# ---------------------------------------------------------------------------------------
+# issue 10 (rules on real research code): the 0.3 idioms the TM rules rewrite
+
+
+def test_zero_dim_numpy_and_tolist_are_one_element(legacy):
+    loss = torch.tensor(0.25)
+    assert loss.data.numpy()[0] == 0.25 and loss.detach().cpu().numpy().shape == (1,)
+    assert loss.tolist() == [0.25] and loss.tolist()[0] == 0.25
+    assert torch.ones(2, 3).numpy().shape == (2, 3) and torch.ones(2).tolist() == [1.0, 1.0]
+
+
+def test_loss_attributes_assigned_after_construction(legacy):
+    x, y = torch.ones(4), torch.zeros(4)
+    crit = nn.MSELoss()
+    crit.size_average = False
+    assert crit(x, y).item() == 4.0
+    crit.reduce = False
+    assert crit(x, y).shape == (4,)
+    crit2 = nn.L1Loss()
+    crit2.reduce = True
+    assert crit2(x, y).item() == 1.0
+
+
+def test_loader_iterator_next_and_multinomial_default(legacy):
+    loader = torch.utils.data.DataLoader(torch.arange(4.0), batch_size=2)
+    assert iter(loader).next().tolist() == [0.0, 1.0]
+    probs = torch.tensor([[0.0, 1.0]])
+    assert probs.multinomial().tolist() == [[1]]
+    assert torch.multinomial(probs[0]).tolist() == [1]
+
+
+def test_tensor_dataset_keywords_and_pack_lengths(legacy):
+    import numpy as np
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    ds = torch.utils.data.TensorDataset(data_tensor=torch.zeros(3, 2), target_tensor=torch.ones(3))
+    x, y = ds[1]
+    assert x.shape == (2,) and y.item() == 1.0
+    lengths = np.sort(np.array([2, 3, 1]))[::-1]
+    packed = pack_padded_sequence(torch.zeros(3, 3, 1), lengths)
+    assert packed.batch_sizes.tolist() == [3, 2, 1]
+
+
+def test_issue10_patches_are_undone():
+    import numpy as np
+
+    legacy_runtime.install()
+    legacy_runtime.uninstall()
+    assert torch.tensor(2.0).tolist() == 2.0
+    assert torch.tensor(2.0).numpy().shape == ()
+    assert not hasattr(iter(torch.utils.data.DataLoader([1])), "next")
+    with pytest.raises(TypeError):
+        torch.tensor([0.5, 0.5]).multinomial()
+    with pytest.raises(TypeError):
+        torch.utils.data.TensorDataset(data_tensor=torch.zeros(2))
+    crit = nn.MSELoss()
+    crit.size_average = False
+    assert crit(torch.ones(2), torch.zeros(2)).item() == 1.0
+    with pytest.raises(ValueError):
+        torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(2, 2, 1), np.array([1, 2])[::-1])

@@ -914,6 +914,139 @@ def patch_warnings() -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# 0.3 semantics of the idioms of issue 10 (rules on real research code).  Each patch
+# below gives one legacy idiom that the TM rules rewrite its old meaning, so that the
+# rules' numeric tests and the corpus programs can be verified against it.
+
+
+def patch_zero_dim_conversions() -> None:
+    """``t.numpy()`` / ``t.tolist()`` of a reduced value are 1-element and 1-D.
+
+    Pre-0.4 there were no 0-dim tensors: a loss or a full reduction of a tensor was a
+    1-element 1-D tensor, so ``loss.data.numpy()[0]`` and ``loss.data.tolist()[0]``
+    read its number.  Today they are 0-dim and give a 0-d array / a bare number, which
+    cannot be indexed.  Emulation: ``numpy()`` and ``tolist()`` of a 0-dim tensor
+    return a 1-element 1-D array / list.
+    """
+    orig_numpy = _orig(torch.Tensor, "numpy")
+    orig_tolist = _orig(torch.Tensor, "tolist")
+
+    def numpy(self, *args, **kwargs):
+        out = orig_numpy(self, *args, **kwargs)
+        return out.reshape(1) if self.dim() == 0 else out
+
+    def tolist(self):
+        out = orig_tolist(self)
+        return [out] if self.dim() == 0 else out
+
+    _set(torch.Tensor, "numpy", numpy)
+    _set(torch.Tensor, "tolist", tolist)
+
+
+def patch_loss_attributes() -> None:
+    """``crit.size_average = False`` / ``crit.reduce = False`` after construction.
+
+    Pre-0.4.1 loss modules read ``self.size_average`` and ``self.reduce`` on every
+    call, so assigning them changed the reduction.  Since 0.4.1 only ``reduction`` is
+    read and the assignment is silently ignored.  Emulation: assigning either attribute
+    of a loss module sets ``reduction`` by the legacy mapping (``reduce=False`` ->
+    'none', else ``size_average=False`` -> 'sum', else 'mean'; None means True), using
+    the other attribute's last assigned value.
+    """
+    from torch.nn.modules.loss import _Loss
+
+    orig_setattr = _Loss.__setattr__
+
+    def __setattr__(self, name, value):
+        orig_setattr(self, name, value)
+        if name in ("size_average", "reduce"):
+            sa = self.__dict__.get("size_average")
+            rd = self.__dict__.get("reduce")
+            sa = True if sa is None else sa
+            rd = True if rd is None else rd
+            red = "mean" if sa and rd else ("sum" if rd else "none")
+            orig_setattr(self, "reduction", red)
+
+    _set(_Loss, "__setattr__", __setattr__)
+
+
+def patch_iterator_next() -> None:
+    """``iter(loader).next()``.
+
+    Pre-1.0 ``DataLoaderIter`` defined ``next = __next__`` (Python 2 compatibility), so
+    ``data_iter.next()`` worked under Python 3 as well.  Emulation: the modern loader
+    iterators get ``next`` again.
+    """
+    from torch.utils.data import dataloader
+
+    base = getattr(dataloader, "_BaseDataLoaderIter", None)
+    if base is not None and "next" not in base.__dict__:
+        _set(base, "next", base.__next__)
+
+
+def patch_multinomial_default() -> None:
+    """``probs.multinomial()`` without ``num_samples``.
+
+    Pre-0.4 ``Variable.multinomial(num_samples=1, replacement=False)`` had a default of
+    one sample.  Today ``num_samples`` is required.  Emulation: it defaults to 1.
+    """
+    orig_m = _orig(torch.Tensor, "multinomial")
+    orig_tm = _orig(torch, "multinomial")
+
+    def multinomial(self, num_samples=1, *args, **kwargs):
+        return orig_m(self, num_samples, *args, **kwargs)
+
+    def torch_multinomial(input, num_samples=1, *args, **kwargs):
+        return orig_tm(input, num_samples, *args, **kwargs)
+
+    _set(torch.Tensor, "multinomial", multinomial)
+    _set(torch, "multinomial", torch_multinomial)
+
+
+def patch_tensor_dataset() -> None:
+    """``TensorDataset(data_tensor=x, target_tensor=y)``.
+
+    Pre-0.4 ``TensorDataset(data_tensor, target_tensor)`` took exactly two named
+    tensors; since 0.4 it takes ``*tensors``.  Emulation: the two keywords are accepted
+    and passed positionally, in that order.
+    """
+    from torch.utils.data import TensorDataset
+
+    orig_init = TensorDataset.__dict__["__init__"]
+
+    def __init__(self, *tensors, **kwargs):
+        if "data_tensor" in kwargs or "target_tensor" in kwargs:
+            tensors = tensors + tuple(
+                kwargs.pop(k) for k in ("data_tensor", "target_tensor") if k in kwargs
+            )
+        orig_init(self, *tensors, **kwargs)
+
+    _set(TensorDataset, "__init__", __init__)
+
+
+def patch_pack_lengths() -> None:
+    """``pack_padded_sequence(x, lengths)`` with any sequence of lengths.
+
+    Pre-0.4 ``pack_padded_sequence`` iterated over ``lengths`` (a list, a numpy array
+    -- also a reversed view from ``np.sort(l)[::-1]`` --, a tensor on any device).  Today
+    ``lengths`` must become a CPU int64 tensor, and numpy arrays with negative strides
+    or CUDA tensors raise.  Emulation: the lengths are copied to a CPU list first.
+    """
+    from torch.nn.utils import rnn
+
+    orig_pack = _orig(rnn, "pack_padded_sequence")
+
+    def pack_padded_sequence(input, lengths, *args, **kwargs):
+        if isinstance(lengths, torch.Tensor):
+            lengths = lengths.detach().cpu().tolist()
+        elif not isinstance(lengths, list):
+            lengths = [int(n) for n in lengths]
+        return orig_pack(input, lengths, *args, **kwargs)
+
+    _set(rnn, "pack_padded_sequence", pack_padded_sequence)
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     patch_warnings,
     patch_indexing,
@@ -930,6 +1063,12 @@ PATCHES: tuple[Callable[[], None], ...] = (
     patch_zero_grad,
     patch_torch_load,
     patch_integer_division,
+    patch_zero_dim_conversions,
+    patch_loss_attributes,
+    patch_iterator_next,
+    patch_multinomial_default,
+    patch_tensor_dataset,
+    patch_pack_lengths,
 )
 
 
