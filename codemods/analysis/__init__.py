@@ -27,7 +27,9 @@ the file being migrated):
 ``is_number(node)``            provably a Python int/float; ``is_int(node)``.
 ``is_size(node)``              ``x.size()`` / ``x.shape`` / ``torch.Size(..)``.
 ``mask(node)``                 ``MASK_TENSOR`` (a torch comparison mask),
-                               ``MASK`` (0/1 by construction) or None.
+                               ``MASK`` (0/1 by construction) or None;
+                               ``is_bool_mask(ctx, node)``: provably a bool
+                               tensor today (uint8 before 1.2).
 ``dtype(node)``                ``'int'``/``'bool'``/``'float'``/``'tensor'``
                                (dtype unknown) or None.
 ``rank(node, stmt)``           number of dimensions, or None.
@@ -90,6 +92,7 @@ from codemods.analysis.evidence import (
     backward_without_gradient,
     chain_is_tensor,
     dotted,
+    is_bool_mask,
     is_dict_name,
     is_int,
     is_listish_name,
@@ -282,6 +285,7 @@ __all__ = [
     "index_val",
     "is_attr",
     "is_call",
+    "is_bool_mask",
     "is_dict_name",
     "is_false",
     "is_index",

@@ -22,7 +22,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods.analysis.scopes import analysis, bindings_of, scope_of
+from codemods.analysis.scopes import analysis, bindings_of, scope_bindings, scope_of
 from codemods.analysis.syntax import chain_of, chain_qualname, unparen
 from codemods.base import (
     FileContext,
@@ -663,6 +663,85 @@ def mask_kind(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> Optional[s
             return None
         return MASK_TENSOR if all(k == MASK_TENSOR for k in kinds) else MASK
     return None
+
+
+def is_bool_mask(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """Provably a *bool* tensor today: a comparison of a tensor (``x > 0``,
+    ``x.eq(y)``; uint8 before PyTorch 1.2), ``&``/``|``/``^``/``~`` of such
+    masks, ``.bool()`` of a tensor, ``Variable(m)``/``m.cuda()``... of one,
+    a name bound only to them, or a call of a function of this file that
+    returns only them (``sequence_mask(lengths)``).  ``.byte()`` masks are
+    uint8, not bool."""
+    if _depth > 12:
+        return False
+    node = unparen(node)
+    t = node.type
+    if t == syms.comparison:
+        return mask_kind(ctx, node, _depth + 1) == MASK_TENSOR
+    if t in (syms.and_expr, syms.xor_expr, syms.expr):
+        return all(is_bool_mask(ctx, c, _depth + 1) for c in node.children[::2])
+    if t == syms.factor:
+        return node.children[0].value == "~" and is_bool_mask(ctx, node.children[1], _depth + 1)
+    if t == token.NAME:
+        if node.value in ctx.imports:
+            return False
+        binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+        if not binds or any(k != "value" for k, _ in binds):
+            return False
+        return all(is_bool_mask(ctx, v, _depth + 1) for _, v in binds)
+    if t != syms.power:
+        return False
+    chain = chain_of(node)
+    if len(chain) != len(node.children) or len(chain) < 2 or not is_call(chain[-1]):
+        return False
+    args = call_args(chain[-1])
+    if len(chain) == 2 and chain[0].type == token.NAME:
+        q = chain_qualname(ctx, chain[:1])
+        if q in ("torch.autograd.Variable", "torch.autograd.variable.Variable"):
+            return len(args) == 1 and is_bool_mask(ctx, args[0].value, _depth + 1)
+        return _local_returns_bool(ctx, chain[0], _depth)
+    meth = attr_name(chain[-2])
+    recv = chain[:-2]
+    if meth == "bool" and not args:
+        return chain_is_tensor(ctx, recv, _depth + 1) or mask_chain_kind(ctx, recv) is not None
+    if meth in _MASK_KEEP and not args:
+        return _chain_bool(ctx, recv, _depth)
+    if meth in COMPARE_METHODS:
+        return mask_chain_kind(ctx, chain, _depth + 1) == MASK_TENSOR
+    return False
+
+
+def _chain_bool(ctx: FileContext, chain: list, depth: int) -> bool:
+    if len(chain) == 1:
+        return is_bool_mask(ctx, chain[0], depth + 1)
+    node = Node(syms.power, [c.clone() for c in chain])
+    node.parent = chain[0].parent  # name lookups resolve where the chain is
+    return is_bool_mask(ctx, node, depth + 1)
+
+
+def _local_returns_bool(ctx: FileContext, name: Leaf, depth: int) -> bool:
+    binds = bindings_of(ctx, name)
+    if (
+        not binds
+        or len(binds) != 1
+        or scope_of(name).type != syms.file_input
+        and (name.value in scope_bindings(ctx, scope_of(name)))
+    ):
+        return False  # a local variable or parameter, not one module-level function
+    func = None
+    for node in ctx.tree.children:
+        if node.type == syms.funcdef and node.children[1].value == name.value:
+            if func is not None:
+                return False
+            func = node
+    if func is None:
+        return False
+    returns = [
+        n
+        for n in func.pre_order()
+        if n.type == syms.return_stmt and scope_of(n) is func and len(n.children) == 2
+    ]
+    return bool(returns) and all(is_bool_mask(ctx, r.children[1], depth + 1) for r in returns)
 
 
 def mask_chain_kind(ctx: FileContext, chain: list, _depth: int = 0) -> Optional[str]:

@@ -440,3 +440,42 @@ def test_tm106_reduction_attributes_keep_the_legacy_reduction():
     assert len(legacy[1]) == 8 and len(modern[1]) == 8
     for a, b in zip(legacy, modern):
         close(a, b)
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 10: arithmetic on comparison masks (bool since 1.2)
+# --------------------------------------------------------------------------
+BOOL_MASKS = """
+import torch
+from torch.autograd import Variable
+
+
+def sequence_mask(lengths, max_len):
+    steps = torch.arange(0, max_len).long().unsqueeze(0).expand(lengths.size(0), max_len)
+    return Variable(steps) < lengths.unsqueeze(1)
+
+
+torch.manual_seed(0)
+lengths = torch.LongTensor([3, 1, 2])
+tgt = torch.LongTensor([[5, 0, 0], [7, 2, 0], [1, 1, 1]])
+scores = Variable(torch.randn(3, 3))
+mask = sequence_mask(lengths, 3)
+pad = tgt.eq(0)
+masked = scores.masked_fill(1 - mask, -1e9)
+n_real = (1 - pad).float().sum()
+inv = (1 - pad).byte()
+flags = pad.sub(1)
+neg = -pad
+RESULT = [masked.data.tolist(), float(n_real), inv.tolist(), flags.tolist(), neg.tolist()]
+"""
+
+
+def test_tm109_bool_mask_arithmetic_keeps_0_3_values():
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(BOOL_MASKS, "TM109", "TM001")
+    assert "masked_fill(~mask, -1e9)" in new and "(~pad).float().sum()" in new
+    assert "pad.byte().sub(1)" in new and "-pad.byte()" in new
+    for a, b in zip(legacy, modern):
+        close(a, b)
+    assert modern[3] == [[255, 0, 0], [255, 255, 0], [255, 255, 255]]

@@ -443,3 +443,11 @@ def test_issue10_patches_are_undone():
     assert crit(torch.ones(2), torch.zeros(2)).item() == 1.0
     with pytest.raises(ValueError):
         torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(2, 2, 1), np.array([1, 2])[::-1])
+
+
+def test_bool_mask_subtraction_and_negation(legacy):
+    m = torch.tensor([1.0, -1.0]) > 0
+    assert (1 - m).tolist() == [0, 1] and (1 - m).dtype == torch.uint8
+    assert m.sub(1).tolist() == [0, 255] and (-m).tolist() == [255, 0]
+    assert m.neg().tolist() == [255, 0]
+    assert torch.tensor([2.0]).sub(1).tolist() == [1.0]

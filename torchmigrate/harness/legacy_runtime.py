@@ -1047,6 +1047,28 @@ def patch_pack_lengths() -> None:
     _set(rnn, "pack_padded_sequence", pack_padded_sequence)
 
 
+def patch_bool_mask_methods() -> None:
+    """``mask.sub(1)``, ``mask.neg()`` and ``-mask`` on comparison results.
+
+    Pre-1.2 comparison results were uint8, and these computed on uint8 (wrapping to
+    255).  Today they are bool and raise.  Emulation (with ``patch_masks``, which covers
+    ``1 - mask`` / ``mask - 1``): on a bool tensor they compute on uint8.
+    """
+    for name in ("sub", "neg", "__neg__"):
+        fn = _orig(torch.Tensor, name)
+
+        def make(fn=fn):
+            @functools.wraps(fn)
+            def wrapper(self, *args, **kwargs):
+                if self.dtype == torch.bool:
+                    self = self.to(torch.uint8)
+                return fn(self, *args, **kwargs)
+
+            return wrapper
+
+        _set(torch.Tensor, name, make())
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     patch_warnings,
     patch_indexing,
@@ -1069,6 +1091,7 @@ PATCHES: tuple[Callable[[], None], ...] = (
     patch_multinomial_default,
     patch_tensor_dataset,
     patch_pack_lengths,
+    patch_bool_mask_methods,
 )
 
 
