@@ -58,6 +58,7 @@ _MODULES = [
     "tm300_py3_compile",
     "tm3xx_py2",
     "tm310_py2_division",
+    "tm311_py3_gaps",
 ]
 
 
