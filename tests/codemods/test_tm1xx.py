@@ -479,3 +479,23 @@ def test_tm109_bool_mask_arithmetic_keeps_0_3_values():
     for a, b in zip(legacy, modern):
         close(a, b)
     assert modern[3] == [[255, 0, 0], [255, 255, 0], [255, 255, 255]]
+
+
+def test_tm102_expand_as_of_a_reduction_gets_keepdim_like_0_1_12():
+    torch = pytest.importorskip("torch")
+    src = (
+        "import torch\n"
+        "def l2_normalize(x):\n    norm = x.norm(2, 1).expand_as(x)\n    return x / norm\n"
+    )
+    new = migrate(src, [codemods.get_rule("TM102")], unsafe_fixes=True).new
+    assert "x.norm(2, 1, keepdim=True).expand_as(x)" in new
+    x = torch.randn(5, 3, dtype=torch.float64)
+    ns: dict = {}
+    exec(compile(new, "<migrated>", "exec"), ns)
+    # 0.1.12: norm over dim 1 kept it, (5, 1), then expanded to (5, 3)
+    want = x / torch.sqrt((x * x).sum(1)).view(5, 1).expand(5, 3)
+    assert torch.allclose(ns["l2_normalize"](x), want)
+    old: dict = {}
+    exec(compile(src, "<legacy>", "exec"), old)
+    with pytest.raises(RuntimeError):
+        old["l2_normalize"](x)  # what the unmigrated code does on 2.13
