@@ -42,6 +42,7 @@ _MODULES = [
     "tm107_upsample",
     "tm110_removed_modules",
     "tm111_dotted_module_names",
+    "tm112_removed_signatures",
     "tm108_sigmoid_tanh",
     "tm109_uint8_masks",
     # TM2xx 1.x-2.x deprecations and removals

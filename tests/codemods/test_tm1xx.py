@@ -499,3 +499,32 @@ def test_tm102_expand_as_of_a_reduction_gets_keepdim_like_0_1_12():
     exec(compile(src, "<legacy>", "exec"), old)
     with pytest.raises(RuntimeError):
         old["l2_normalize"](x)  # what the unmigrated code does on 2.13
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 12: 0.3 call signatures (TM112)
+# --------------------------------------------------------------------------
+SIGNATURES = """
+import torch
+import torch.nn.functional as F
+from torch.autograd import Variable
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(3)
+ds = TensorDataset(data_tensor=torch.randn(6, 2), target_tensor=torch.arange(6))
+batches = [(x.tolist(), y.tolist()) for x, y in DataLoader(ds, batch_size=3)]
+logits = Variable(torch.randn(4, 5))
+probs = F.softmax(logits, dim=1)
+action = probs.multinomial()
+other = torch.multinomial(probs[0])
+RESULT = [batches, action.data.tolist(), other.tolist()]
+"""
+
+
+def test_tm112_signatures_draw_the_same_samples_as_0_3():
+    from tests.codemods.legacy_exec import pair
+
+    legacy, modern, new = pair(SIGNATURES, "TM112", "TM001", "TM004")
+    assert "TensorDataset(torch.randn(6, 2), torch.arange(6))" in new
+    assert "probs.multinomial(num_samples=1)" in new
+    assert legacy == modern
