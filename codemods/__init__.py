@@ -55,6 +55,7 @@ _MODULES = [
     "tm209_fft",
     "tm210_deprecations",
     "tm211_torchvision",
+    "tm212_pack_lengths",
     # TM3xx Python 2 -> 3
     "tm300_py3_compile",
     "tm3xx_py2",

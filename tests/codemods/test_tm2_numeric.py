@@ -408,3 +408,32 @@ def test_tm210_meshgrid_and_checkpoint_keep_results():
     old = run(src, a=a, b=b)
     new = run(migrated(src, "TM210"), a=a, b=b)
     assert torch.equal(old["gx"], new["gx"]) and torch.equal(old["gy"], new["gy"])
+
+
+# --------------------------------------------------------------------------
+# TM212: pack_padded_sequence lengths (issue 10 item 12)
+# --------------------------------------------------------------------------
+PACK = """
+import numpy as np
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+torch.manual_seed(0)
+lengths = [2, 5, 3]
+order = np.argsort(lengths)[::-1].copy()
+sorted_lengths = np.sort(np.array(lengths))[::-1]
+emb = torch.randn(3, 5, 4)[torch.from_numpy(order)]
+packed = pack_padded_sequence(emb, sorted_lengths, batch_first=True)
+out, lens = pad_packed_sequence(packed, batch_first=True)
+RESULT = [packed.data.tolist(), packed.batch_sizes.tolist(), out.tolist(), lens.tolist()]
+"""
+
+
+def test_tm212_reversed_numpy_lengths_pack_like_0_3():
+    from tests.codemods.legacy_exec import pair
+
+    legacy, modern, new = pair(PACK, "TM212")
+    assert "sorted_lengths = np.sort(np.array(lengths))[::-1].copy()" in new
+    assert legacy == modern
+    with pytest.raises(ValueError):
+        run(PACK)  # what the unmigrated code does on 2.13
