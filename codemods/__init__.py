@@ -30,6 +30,7 @@ _MODULES = [
     "tm010_cuda_async",
     "tm011_retain_variables",
     "tm013_removed_autograd_attrs",
+    "tm014_step_between_backwards",
     # TM012 legacy autograd.Function
     "tm012_legacy_function",
     # TM1xx 0.2-1.0 API changes
