@@ -437,3 +437,103 @@ def test_tm212_reversed_numpy_lengths_pack_like_0_3():
     assert legacy == modern
     with pytest.raises(ValueError):
         run(PACK)  # what the unmigrated code does on 2.13
+
+
+# --------------------------------------------------------------------------
+# TM201 against the legacy (pre-1.1) scheduler semantics of the harness's
+# legacy runtime (issue 10 item 3)
+# --------------------------------------------------------------------------
+TWO_SCHEDULERS = """
+import torch
+from torch.autograd import Variable
+from torch.optim import lr_scheduler
+
+w = torch.nn.Parameter(torch.zeros(1))
+v = torch.nn.Parameter(torch.zeros(1))
+optG = torch.optim.SGD([w], lr=1.0)
+optD = torch.optim.SGD([v], lr=0.5)
+schedG = lr_scheduler.StepLR(optG, step_size=1, gamma=0.5)
+schedD = lr_scheduler.ExponentialLR(optD, gamma=0.9)
+seen = []
+for epoch in range(5):
+    {start}
+    for it in range(2):
+        loss = (Variable(torch.ones(1)) * w).sum() + (v * 2).sum()
+        loss.backward()
+        optG.step()
+        optD.step()
+        seen.append((optG.param_groups[0]['lr'], optD.param_groups[0]['lr']))
+    {end}
+RESULT = seen
+"""
+
+
+def _program(at_start: bool) -> str:
+    steps = "schedG.step()\n    schedD.step()"
+    src = TWO_SCHEDULERS.replace("{start}", steps if at_start else "pass")
+    return src.replace("{end}", "pass" if at_start else steps)
+
+
+def test_tm201_two_schedulers_at_the_top_move_together_and_keep_pre_1_1_lrs():
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(_program(True), "TM201")
+    assert "    pass\n    schedG.step()\n    schedD.step()\nRESULT = seen" in new
+    close(legacy, modern)
+
+
+def test_tm201_consecutive_steps_after_training_converge_and_report_the_lag():
+    from tests.codemods.legacy_exec import close, migrated, run
+
+    src = _program(False)
+    res = migrate(src, [codemods.get_rule("TM201")], unsafe_fixes=True)
+    assert res.new == src and not res.errors
+    assert [f.safety for f in res.findings] == ["manual", "manual"]
+    assert all("lagged one step" in f.message for f in res.findings)
+    assert not any("did not converge" in f.message for f in res.findings)
+    assert migrated(src, "TM201") == src
+    # the finding's claim, numerically: pre-1.1 trained epochs 0 and 1 with the
+    # initial LRs; today the unchanged loop does not, and skipping the first
+    # step() reproduces pre-1.1 exactly
+    legacy, today = run(src, legacy=True), run(src, legacy=False)
+    assert legacy[0] == legacy[2] == [1.0, 0.5] and today[2] == [0.5, 0.45]
+    skip = src.replace(
+        "    schedG.step()\n    schedD.step()",
+        "    if epoch > 0:\n        schedG.step()\n        schedD.step()",
+    )
+    close(legacy, run(skip, legacy=False))
+
+
+def test_tm201_step_at_the_top_of_a_train_function_moves_before_its_return():
+    from tests.codemods.legacy_exec import close, pair
+
+    src = """
+import torch
+from torch.optim import lr_scheduler
+
+w = torch.nn.Parameter(torch.zeros(1))
+opt = torch.optim.SGD([w], lr=1.0)
+scheduler = lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.1)
+seen = []
+
+
+def train(epoch):
+    scheduler.step()
+    for it in range(3):
+        opt.zero_grad()
+        (w * 3).sum().backward()
+        opt.step()
+        seen.append(opt.param_groups[0]['lr'])
+    return len(seen)
+
+
+for epoch in range(5):
+    n = train(epoch)
+RESULT = seen
+"""
+    legacy, modern, new = pair(src, "TM201")
+    assert (
+        "        seen.append(opt.param_groups[0]['lr'])\n    scheduler.step()\n    return len(seen)\n"
+        in new
+    )
+    close(legacy, modern)

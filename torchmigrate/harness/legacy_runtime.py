@@ -770,8 +770,24 @@ def patch_lr_scheduler() -> None:
         orig_init(self, optimizer, last_epoch, *args, **kwargs)
         if last_epoch == -1 and type(self).__name__ in _PRE_1_1_SCHEDULERS:
             self.last_epoch = -1
+            self._tm_legacy_first = True
 
     _set(base, "__init__", __init__)
+
+    # The first step() after the reset must compute epoch 0's LR, which the
+    # constructor already set: run it as torch runs its own initial step (the
+    # chainable ExponentialLR/CosineAnnealingLR would otherwise already decay).
+    orig_step = base.__dict__["step"]
+    initial_mode = getattr(lr_scheduler, "_initial_mode", None)
+
+    def step(self, *args, **kwargs):
+        if self.__dict__.pop("_tm_legacy_first", False) and not args and not kwargs:
+            if initial_mode is not None:
+                with initial_mode(self):
+                    return orig_step(self)
+        return orig_step(self, *args, **kwargs)
+
+    _set(base, "step", step)
 
 
 def patch_zero_grad() -> None:
