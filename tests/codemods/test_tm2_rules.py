@@ -3,6 +3,8 @@ unknown type, and all rules running together."""
 
 from __future__ import annotations
 
+import pytest
+
 import codemods
 from torchmigrate.engine import migrate
 
@@ -171,3 +173,25 @@ def test_all_rules_together_idempotent():
     assert "torch.arange(0, 4 + 1, dtype=torch.get_default_dtype())" in once.new
     assert "weights_only=False" in once.new
     assert once.new.rstrip().endswith("ckpt = torch.load(path, weights_only=False)")
+
+
+def test_tm210_cuda_default_tensor_type_is_reported_because_no_rewrite_is_equivalent():
+    import threading
+
+    torch = pytest.importorskip("torch")
+    src = "import torch\ntorch.set_default_tensor_type('torch.cuda.FloatTensor')\n"
+    res = migrate(src, [codemods.get_rule("TM210")], unsafe_fixes=True)
+    assert res.new == src and [f.safety for f in res.findings] == ["manual"]
+    # the message's claims, on 2.13 (the meta device stands in for CUDA)
+    torch.set_default_device("meta")
+    try:
+        assert torch.zeros(2).device.type == "meta"
+        assert torch.Tensor(2).device.type == "cpu"  # legacy constructors stay on the CPU
+        assert torch.FloatTensor(2).device.type == "cpu"
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(torch.zeros(1).device.type))
+        t.start()
+        t.join()
+        assert seen == ["cpu"]  # thread-local
+    finally:
+        torch.set_default_device(None)
