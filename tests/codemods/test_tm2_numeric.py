@@ -537,3 +537,44 @@ RESULT = seen
         in new
     )
     close(legacy, modern)
+
+
+# --------------------------------------------------------------------------
+# TM208: weights_only=False exactly where the checkpoint needs it (item 5)
+# --------------------------------------------------------------------------
+CHECKPOINTS = """
+import argparse
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--lr', type=float, default=0.1)
+args = parser.parse_args([])
+model = nn.Linear(3, 2)
+torch.save(model, model_path)
+torch.save({'epoch': 3, 'args': args, 'state_dict': model.state_dict()}, ckpt_path)
+torch.save(model.state_dict(), weights_path)
+restored = torch.load(model_path)
+ckpt = torch.load(ckpt_path)
+fresh = nn.Linear(3, 2)
+fresh.load_state_dict(torch.load(weights_path))
+result = [restored.weight.sum().item(), ckpt['epoch'], ckpt['args'].lr, fresh.bias.sum().item()]
+"""
+
+
+def test_tm208_loads_that_need_full_unpickling_get_it_the_rest_stay_secure(tmp_path):
+    paths = {k: str(tmp_path / f"{k}.pth") for k in ("model_path", "ckpt_path", "weights_path")}
+    new = migrated(CHECKPOINTS, "TM208")
+    assert "restored = torch.load(model_path, weights_only=False)" in new
+    assert "ckpt = torch.load(ckpt_path, weights_only=False)" in new
+    assert "fresh.load_state_dict(torch.load(weights_path))" in new  # the secure default
+    ns = run(new, **paths)
+    model = ns["model"]
+    assert ns["result"] == [
+        model.weight.sum().item(),
+        3,
+        0.1,
+        model.bias.sum().item(),
+    ]
+    with pytest.raises(Exception, match="Weights only load failed"):
+        run(CHECKPOINTS, **paths)  # what 2.13 does with the unmigrated loads
