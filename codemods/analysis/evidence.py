@@ -499,7 +499,8 @@ def is_dict_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
 
 
 def is_listish_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
-    """A name bound only to list/tuple displays, comprehensions or ``list(...)``."""
+    """A name bound only to list/tuple displays, comprehensions, ``list(...)``
+    or repetitions/concatenations of those (``n * [0]``)."""
     node = unparen(node)
     if node.type != token.NAME:
         return False
@@ -507,11 +508,104 @@ def is_listish_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
     if not binds:
         return False
     for kind, val in binds:
-        if kind == "aug" and val[0] == "+=" and is_sequence_display(val[1]):
+        if kind == "aug" and val[0] == "+=" and is_list_expr(ctx, val[1]):
             continue
-        if kind != "value" or not (is_sequence_display(val) or _is_list_call(ctx, val)):
+        if kind != "value" or not is_list_expr(ctx, val):
             return False
     return True
+
+
+def is_list_expr(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """A list/tuple value by construction: a display, ``list(...)``,
+    ``n * [0]`` / ``[0] * n``, ``a + b`` of such values, or a name bound
+    only to them."""
+    node = unparen(node)
+    if is_sequence_display(node) or _is_list_call(ctx, node):
+        return True
+    if _depth > 6:
+        return False
+    if node.type == syms.term and len(node.children) == 3 and node.children[1].value == "*":
+        # ``n * [0]``: a list repetition (or, were ``n`` an array, an array of
+        # the same values): values either way, never a size
+        left, right = node.children[0], node.children[2]
+        return is_list_expr(ctx, left, _depth + 1) or is_list_expr(ctx, right, _depth + 1)
+    if node.type == syms.arith_expr and all(op.value == "+" for op in node.children[1::2]):
+        return all(is_list_expr(ctx, c, _depth + 1) for c in node.children[::2])
+    if node.type == token.NAME:
+        return is_listish_name(ctx, node)
+    return False
+
+
+def int_parameter(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """A parameter of a function of this file that every call passes a
+    provable int (or that keeps an int default), the function being used only
+    by calling it."""
+    node = unparen(node)
+    if node.type != token.NAME:
+        return False
+    binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+    if not binds or any(b != ("unknown", None) for b in binds):
+        return False
+    func = scope_of(node)
+    if func.type != syms.funcdef:
+        return False
+    params = [p for p in _param_list(func) if p[0] is not None]
+    names = [p[0] for p in params]
+    if node.value not in names:
+        return False
+    index = names.index(node.value)
+    default = params[index][1]
+    if func.parent is not None and func.parent.type == syms.classdef:
+        return False  # methods: ``self`` shifts positions; keep it simple
+    from codemods.analysis.scopes import analysis as _an
+
+    sites = _an(ctx).call_sites(func.children[1].value, False)
+    if not sites and default is None:
+        return False
+    if default is not None and not is_int(ctx, default):
+        return False
+    for trailer, ok in sites:
+        if not ok or trailer is None:
+            return False
+        args = call_args(trailer)
+        if any(a.star for a in args):
+            return False
+        pos = [a for a in args if a.name is None]
+        kw = next((a for a in args if a.name == node.value), None)
+        value = kw.value if kw is not None else (pos[index].value if index < len(pos) else None)
+        if value is None:
+            if default is None:
+                return False
+            continue
+        if not is_int(ctx, value):
+            return False
+    return True
+
+
+def _param_list(func: Node) -> list:
+    """[(name, default node or None)] of a function's plain parameters."""
+    params = func.children[2]
+    inner = params.children[1] if len(params.children) == 3 else None
+    if inner is None:
+        return []
+    items = inner.children if inner.type == syms.typedargslist else [inner]
+    out = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item.type == token.NAME:
+            default = None
+            if i + 2 < len(items) and items[i + 1].type == token.EQUAL:
+                default = items[i + 2]
+                i += 2
+            out.append((item.value, default))
+        elif item.type in (token.STAR, token.DOUBLESTAR):
+            out.append((None, None))
+            i += 1
+        elif item.type == syms.tname:
+            out.append((item.children[0].value, None))
+        i += 1
+    return out
 
 
 def _earlier(use: NodeOrLeaf, binds: Optional[list]) -> Optional[list]:
