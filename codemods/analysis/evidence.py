@@ -154,6 +154,65 @@ def _num(ctx: FileContext, node: NodeOrLeaf, seen: set, ints_only: bool) -> bool
     return False
 
 
+# numpy calls whose result is a float array (or float scalar) whatever the arguments
+_NUMPY_FLOAT = frozenset(
+    """zeros ones empty full_like zeros_like ones_like linspace logspace mean std var
+    sqrt exp log log10 log2 sin cos tanh random.rand random.randn random.random
+    random.uniform random.normal random.random_sample random.standard_normal
+    random.beta random.gamma random.exponential eye identity""".split()
+)
+
+
+def is_float_value(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """Provably a float: a Python float (literal, ``float(...)``, arithmetic
+    with one, a name bound only to such), a numpy float array
+    (``np.zeros(3)``, ``np.random.randn(..)``, ``a.astype(np.float32)``) or a
+    floating-point tensor -- so ``/`` was already true division in Python 2."""
+    if _depth > 12:
+        return False
+    node = unparen(node)
+    t = node.type
+    if t == token.NUMBER:
+        return _literal_kind(node) == "float"  # type: ignore[arg-type]
+    if t == syms.factor and node.children[0].value in ("-", "+"):
+        return is_float_value(ctx, node.children[1], _depth + 1)
+    if t in (syms.arith_expr, syms.term):
+        ops = node.children[1::2]
+        if all(o.value in ("+", "-", "*") for o in ops):
+            return any(is_float_value(ctx, c, _depth + 1) for c in node.children[::2])
+        return False
+    if t == token.NAME:
+        if node.value in ("True", "False", "None") or node.value in ctx.imports:
+            return False
+        binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+        if not binds or any(k not in ("value", "aug") for k, _ in binds):
+            return False
+        values = [v if k == "value" else v[1] for k, v in binds]
+        return all(is_float_value(ctx, v, _depth + 1) for v in values)
+    if t == syms.power:
+        chain = chain_of(node)
+        if len(chain) != len(node.children) or not is_call(chain[-1]):
+            return False
+        if len(chain) == 2 and chain[0].type == token.NAME and _builtin(ctx, chain[0], {"float"}):
+            return True
+        q = chain_qualname(ctx, chain[:-1])
+        if q and q.startswith("numpy."):
+            if q[len("numpy.") :] in _NUMPY_FLOAT:
+                args = call_args(chain[-1])
+                return not any(a.name == "dtype" for a in args)
+            return False
+        if q and q.startswith("math.") and q not in ("math.floor", "math.ceil", "math.factorial"):
+            return True
+        meth = attr_name(chain[-2]) if len(chain) >= 3 else None
+        if meth == "astype":
+            args = call_args(chain[-1])
+            return bool(args) and "float" in str(args[0].value)
+        from codemods.analysis.dtypes import tensor_kind
+
+        return tensor_kind(ctx, node) == "float"
+    return False
+
+
 def subscript_index(trailer: Node) -> NodeOrLeaf:
     return trailer.children[1]
 
