@@ -481,11 +481,22 @@ def migrate(
     if added_newline and new_text.endswith("\n"):
         new_text = new_text[:-1]
     result.new = new_text
-    # Lines of remaining findings refer to the new text; map them back.
+    # One coordinate system for every finding: ``line`` (and ``end_line``) in
+    # the output text, ``source_line`` in the input.  Remaining findings were
+    # located in the output: map them back.  Applied fixes were located in the
+    # text of their pass (``source_line`` already holds the input line): map
+    # them forward.
+    out_text = new_text if not added_newline else new_text + "\n"
     if result.findings:
-        lm = line_map(work, new_text if not added_newline else new_text + "\n")
+        lm = line_map(work, out_text)
         for f in result.findings:
             f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
+    if result.fixes and out_text != work:
+        fwd = line_map(out_text, work)
+        for f in result.fixes:
+            new_line = fwd[f.source_line] if 0 < f.source_line < len(fwd) else f.source_line
+            f.end_line = new_line + max(0, f.end_line - f.line)
+            f.line = new_line
     return result
 
 

@@ -90,9 +90,7 @@ def finding_lines(report: RunReport, include_fixes: bool) -> list:
         items.sort(key=lambda t: (t[0].get("cell") or 0, t[0].get("source_line") or t[0]["line"]))
         for f, fixed in items:
             state = "fixed" if (fixed and report.wrote) else ("fixable" if fixed else f["safety"])
-            line = (
-                f"{_loc(o.path, f, new_lines and not fixed)}: {f['rule']} [{state}] {f['message']}"
-            )
+            line = f"{_loc(o.path, f, new_lines)}: {f['rule']} [{state}] {f['message']}"
             if not fixed and f.get("suggestion") and f["safety"] != "manual":
                 line += f" (suggested: {f['suggestion']})"
             out.append(line)
