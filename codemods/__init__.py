@@ -13,7 +13,18 @@ from functools import cache
 
 from codemods.base import FAMILIES, MANUAL, SAFE, UNSAFE, Example, Rule
 
-__all__ = ["all_rules", "get_rule", "select_rules", "Rule", "Example", "SAFE", "UNSAFE", "MANUAL"]
+__all__ = [
+    "all_rules",
+    "builtin_rules",
+    "get_rule",
+    "select_rules",
+    "unknown_selectors",
+    "Rule",
+    "Example",
+    "SAFE",
+    "UNSAFE",
+    "MANUAL",
+]
 
 _MODULES = [
     # TM0xx pre-0.4 autograd: TM001-TM004, TM007
@@ -66,42 +77,74 @@ _MODULES = [
 
 
 @cache
-def all_rules() -> tuple:
+def builtin_rules() -> tuple:
+    """The rules shipped with torchmigrate (TM001-TM310)."""
     rules = []
     for name in _MODULES:
         mod = importlib.import_module(f"codemods.{name}")
         found = getattr(mod, "RULES", None) or (mod.RULE,)
         rules.extend(found)
     rules.sort(key=lambda r: r.id)
+    _check_unique(rules)
+    return tuple(rules)
+
+
+@cache
+def all_rules() -> tuple:
+    """Built-in rules followed by user rules (``--rules-from`` files and the
+    ``torchmigrate.rules`` entry point group; see ``torchmigrate.user_rules``)."""
+    from torchmigrate import user_rules
+
+    rules = list(builtin_rules()) + sorted(user_rules.load_configured(), key=lambda r: r.id)
+    _check_unique(rules)
+    return tuple(rules)
+
+
+def _check_unique(rules) -> None:
     ids = [r.id for r in rules]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise RuntimeError(f"duplicate rule ids: {sorted(dupes)}")
-    return tuple(rules)
+    names = [r.name for r in rules]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise RuntimeError(f"duplicate rule names: {sorted(dupes)}")
 
 
 def get_rule(rule_id: str) -> Rule:
+    """A rule by id (any case) or by name (``variable-wrap``)."""
+    key = rule_id.strip()
     for rule in all_rules():
-        if rule.id == rule_id.upper():
+        if rule.id == key.upper() or rule.name == key.lower():
             return rule
     raise KeyError(rule_id)
 
 
+def _selects(rule: Rule, pattern: str) -> bool:
+    """One selector: ``ALL``, an id or id prefix (``TM0``, ``TM103``) or a rule
+    name (``variable-wrap``)."""
+    p = pattern.strip()
+    if not p:
+        return False
+    if p.upper() == "ALL":
+        return True
+    return rule.id.startswith(p.upper()) or rule.name == p.lower()
+
+
 def _matches(rule: Rule, patterns: Iterable[str]) -> bool:
-    return any(rule.id.startswith(p.strip().upper()) for p in patterns if p.strip())
+    return any(_selects(rule, p) for p in patterns)
 
 
 def unknown_selectors(patterns: Iterable[str]) -> list:
-    """Selectors that match no rule id (reported as usage errors)."""
-    ids = [r.id for r in all_rules()]
-    return [
-        p for p in patterns if p.strip() and not any(i.startswith(p.strip().upper()) for i in ids)
-    ]
+    """Selectors that match no rule (reported as usage errors)."""
+    rules = all_rules()
+    return [p for p in patterns if p.strip() and not any(_selects(r, p) for r in rules)]
 
 
 def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = (), py2: bool = True) -> tuple:
-    """Rules whose id starts with one of ``select`` (all when empty) and with
-    none of ``ignore``.  ``py2=False`` drops the TM3xx family."""
+    """Rules matched by one of ``select`` (all when empty) and by none of
+    ``ignore`` (ids, id prefixes, names or ``ALL``).  ``py2=False`` drops the
+    TM3xx family."""
     select = [s for s in select if s.strip()]
     out = []
     for rule in all_rules():
@@ -116,4 +159,6 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = (), py2: bo
 
 
 def family_name(prefix: str) -> str:
+    if prefix == "user":
+        return "user rules"
     return FAMILIES.get(prefix, prefix)

@@ -90,6 +90,9 @@ class Rule:
     fixers: tuple
     tokens: tuple = ()  # substrings; the rule runs only on files containing one
     prefilter: Optional[Callable[[str], bool]] = None
+    # One line (about 70 characters) for the concise report of every finding of
+    # this rule; findings may carry their own (``RuleFixer.report(short=...)``).
+    short: str = ""
     # A check of the finished output rather than a fixer: called once per file
     # as ``post_check(new_text, py2, remaining_findings)`` and returning
     # ``[(line, col, message)]`` to report as manual findings of this rule.
@@ -98,6 +101,11 @@ class Rule:
     @property
     def family(self) -> str:
         return self.id[:3]
+
+    @property
+    def short_text(self) -> str:
+        """``short``, or the first sentence of ``summary`` when a rule has none."""
+        return self.short or first_sentence(self.summary)
 
     def wants(self, text: str) -> bool:
         """The cheap textual pre-filter: can this rule find anything in ``text``?
@@ -142,6 +150,15 @@ class Rule:
         return "\n".join(out).rstrip() + "\n"
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` without its full stop (a default short message)."""
+    text = " ".join(text.split())
+    m = re.search(r"\.(\s|$)", text)
+    if m:
+        text = text[: m.start()]
+    return text.rstrip(".")
+
+
 # --------------------------------------------------------------------------
 # Findings
 # --------------------------------------------------------------------------
@@ -156,6 +173,7 @@ class Finding:
     applied: bool = False
     end_line: int = 0
     source_line: int = 0  # line in the original text (filled by the engine)
+    short: Optional[str] = None  # one line; None = the rule's short text
     # Applied fixes that must be accepted or declined together share a group
     # number (e.g. removing an import and unwrapping every use of its name).
     group: Optional[int] = None
@@ -171,6 +189,8 @@ class Finding:
             "suggestion": self.suggestion,
             "applied": self.applied,
         }
+        if self.short:
+            d["short"] = self.short
         if self.group is not None:
             d["group"] = self.group
         return d
@@ -184,6 +204,7 @@ class Candidate:
     message: str
     fix: Optional[Callable[[], Any]]
     suggestion: Optional[str]
+    short: Optional[str] = None
 
 
 @dataclass
@@ -252,11 +273,15 @@ class RuleFixer(BaseFix):
         safety: str = MANUAL,
         fix: Optional[Callable[[], Any]] = None,
         suggestion: Optional[str] = None,
+        short: Optional[str] = None,
     ) -> None:
+        """Report a site.  ``message`` is the full explanation (``--output-format
+        full``, JSON, SARIF); ``short`` an optional one-line text for this site
+        (the concise report falls back to the rule's ``short``)."""
         assert safety in SAFETIES, safety
         if safety == MANUAL:
             fix = None
-        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion))
+        self.candidates.append(Candidate(self, node, safety, message, fix, suggestion, short))
 
     def replace(
         self,
@@ -264,6 +289,7 @@ class RuleFixer(BaseFix):
         build: Callable[[], NodeOrLeaf],
         message: str,
         safety: str = SAFE,
+        short: Optional[str] = None,
     ) -> None:
         """Report a replacement of ``node`` by ``build()``.
 
@@ -282,7 +308,7 @@ class RuleFixer(BaseFix):
             node.replace(repl)
             aligned()
 
-        self.report(node, message, safety, fix, suggestion)
+        self.report(node, message, safety, fix, suggestion, short)
 
 
 # --------------------------------------------------------------------------
@@ -744,6 +770,29 @@ def _is_docstring_or_future(node: NodeOrLeaf) -> bool:
     return first.type == token.STRING or (
         first.type == syms.import_from and str(first.children[1]).strip() == "__future__"
     )
+
+
+# Bowler 0.9.0's ``Query().select_method(name)`` pattern, verbatim (Bowler is an
+# optional dependency, for user rules; tests check the two stay identical).
+_SELECT_METHOD = (
+    "( decorated=decorated< decorators=decorators function_def=funcdef< 'def' "
+    "function_name='{name}' function_parameters=parameters< '(' function_arguments="
+    "typedargslist< ( 'self' | 'cls' ) any* >* ')' > any* > > | function_def=funcdef< "
+    "'def' function_name='{name}' function_parameters=parameters< '(' "
+    "function_arguments=typedargslist< ( 'self' | 'cls' ) any* >* ')' > any* > | "
+    "function_call=power< any* trailer< any* >* trailer< '.' function_name='{name}' > "
+    "function_parameters=trailer< '(' function_arguments=any* ')' > any* > | "
+    "function_import=import_from< 'from' module_name=any 'import' ['('] ( import_as_names< "
+    "any* function_name='{name}' any* > | any* function_name='{name}' any* ) [')'] > )"
+)
+
+
+def select_method_pattern(name: str) -> str:
+    """The fissix pattern that Bowler's ``Query().select_method(name)`` compiles
+    to: definitions of, calls of and imports of a method ``name``."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        raise ValueError(f"not a method name: {name!r}")
+    return _SELECT_METHOD.replace("{name}", name)
 
 
 def bowler_pattern(query: Any) -> str:

@@ -474,6 +474,7 @@ argument that may require grad without flagging it.
 RULE = Rule(
     id="TM001",
     name="variable-wrap",
+    short="`Variable(...)` is a no-op wrapper since PyTorch 0.4",
     summary="Unwrap deprecated `Variable(...)` calls (tensors are Variables since PyTorch 0.4).",
     why=_WHY,
     safety=SAFE,

@@ -528,6 +528,7 @@ APIs); we add the `no_grad` region the flag used to provide.
 RULE = Rule(
     id="TM002",
     name="volatile",
+    short="`volatile=True` has no effect since PyTorch 0.4: a graph is built",
     summary="Replace removed `volatile=True` with a `torch.no_grad()` region.",
     why=_WHY,
     safety=SAFE,

@@ -290,6 +290,7 @@ base is provably one element.
 RULE = Rule(
     id="TM003",
     name="data-index-scalar",
+    short="`.data[0]` indexes through `.data`; on a 0-dim tensor it raises since 0.5",
     summary="Replace `loss.data[0]` with `loss.item()` (raises IndexError since PyTorch 0.5).",
     why=_WHY,
     safety=SAFE,

@@ -349,6 +349,7 @@ PackedSequence.
 RULE = Rule(
     id="TM004",
     name="dot-data",
+    short="`.data` hides the value from autograd: `.detach()` or `torch.no_grad()`",
     summary="Replace `.data` with `.detach()` for reads and `torch.no_grad()` for in-place updates.",
     why=_WHY,
     safety=SAFE,

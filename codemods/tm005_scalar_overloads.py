@@ -176,6 +176,7 @@ def _item_text(kw: Optional[str], value) -> str:
 RULE = Rule(
     id="TM005",
     name="deprecated-scalar-overloads",
+    short="deprecated scalar-first overload (warns since PyTorch 1.5)",
     summary="Move the leading scalar of `add_(a, t)`, `addcmul_(v, t1, t2)`, `addmm(beta, M, alpha, a, b)` into `alpha=`/`value=`/`beta=`.",
     why="""
 PyTorch before 0.4 spelled scaled updates with the scalar first:

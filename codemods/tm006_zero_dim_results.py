@@ -386,6 +386,7 @@ class KeyAndJsonFixer(AccumulateFixer):
 RULE = Rule(
     id="TM006",
     name="zero-dim-results",
+    short="a 0-dim tensor is used as a Python number (a number before 0.4): `.item()`",
     summary="Add `.item()` where a 0-dim tensor (a full reduction or a loss) is accumulated into a "
     "Python number, used as a dict key or passed to `json`.",
     why="""

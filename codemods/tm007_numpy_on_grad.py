@@ -163,6 +163,7 @@ require grad.
 RULE = Rule(
     id="TM007",
     name="numpy-on-grad-tensor",
+    short="`.numpy()` through `.data` (raises on tensors that require grad)",
     summary="Use `x.detach().numpy()` instead of `x.data.numpy()` / `numpy()` on tensors that require grad.",
     why=_WHY,
     safety=SAFE,

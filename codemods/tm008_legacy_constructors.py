@@ -358,6 +358,7 @@ class TypeAsValueFixer(RuleFixer):
 RULE = Rule(
     id="TM008",
     name="legacy-constructors",
+    short="legacy tensor constructor: `torch.empty`/`torch.tensor` with an explicit dtype",
     summary="Replace `torch.FloatTensor(...)`, `torch.cuda.LongTensor(...)` and `x.new(...)` with "
     "`torch.empty`/`torch.tensor`/`new_empty`/`new_tensor` and an explicit dtype.",
     why="""

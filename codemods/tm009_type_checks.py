@@ -485,6 +485,7 @@ class TypeConvertFixer(RuleFixer):
 RULE = Rule(
     id="TM009",
     name="type-checks",
+    short="type check whose meaning changed when Variable and Tensor merged (0.4)",
     summary="Fix `type(x) == torch.FloatTensor` (always False), `isinstance(x, Variable)` (always "
     "True) and `x.type(torch.cuda.FloatTensor)`.",
     why="""

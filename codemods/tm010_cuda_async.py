@@ -86,6 +86,7 @@ class AsyncNameFixer(RuleFixer):
 RULE = Rule(
     id="TM010",
     name="cuda-async",
+    short="`async=` is a SyntaxError since Python 3.7: `non_blocking=`",
     summary="Rename the `async=` keyword (a SyntaxError since Python 3.7) to `non_blocking=`.",
     why="""
 PyTorch 0.4 renamed the `async=` keyword of `Tensor.cuda`, `Tensor.type`

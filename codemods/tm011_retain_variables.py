@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from bowler import Query
 from fissix.pgen2 import token
 from fissix.pytree import Leaf
 
-from codemods.base import MANUAL, SAFE, Example, Rule, RuleFixer, bowler_pattern, call_args, kwarg
+from codemods.base import (
+    MANUAL,
+    SAFE,
+    Example,
+    Rule,
+    RuleFixer,
+    call_args,
+    kwarg,
+    select_method_pattern,
+)
 
 
 def _rename(leaf: Leaf):
@@ -19,7 +27,7 @@ def _rename(leaf: Leaf):
 class RetainVariablesFixer(RuleFixer):
     # any ``<expr>.backward(...)``: Tensor.backward, torch.autograd.backward,
     # autograd.backward
-    PATTERN = bowler_pattern(Query().select_method("backward"))
+    PATTERN = select_method_pattern("backward")
 
     def visit(self, node, results) -> None:
         if "function_call" not in results:
@@ -70,6 +78,7 @@ class BackwardFunctionFixer(RetainVariablesFixer):
 RULE = Rule(
     id="TM011",
     name="retain-variables",
+    short="`retain_variables=` was removed in PyTorch 0.4: `retain_graph=`",
     summary="Rename `backward(retain_variables=...)` to `retain_graph=`.",
     why="""
 `retain_variables=` of `Tensor.backward` and `torch.autograd.backward` was

@@ -539,6 +539,7 @@ class LegacyFunctionFixer(RuleFixer):
 RULE = Rule(
     id="TM012",
     name="legacy-autograd-function",
+    short="old-style autograd.Function (non-static forward raises since 1.5)",
     summary="Convert old-style autograd.Function classes to static forward/backward with `.apply`",
     why=(
         "New-style autograd Functions (static `forward(ctx, ...)`/`backward(ctx, ...)`, called "

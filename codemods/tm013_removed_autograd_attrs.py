@@ -115,6 +115,7 @@ class RemovedAttrFixer(RuleFixer):
 RULE = Rule(
     id="TM013",
     name="removed-autograd-attrs",
+    short="removed autograd attribute (`.creator`, `.previous_functions`, `.reinforce()`)",
     summary="`.creator` -> `.grad_fn`, `.previous_functions` -> `.next_functions`; flag `.reinforce()`.",
     why="""
 PyTorch 0.2 renamed the autograd graph attributes `Variable.creator` to

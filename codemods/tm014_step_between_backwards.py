@@ -240,6 +240,7 @@ def _detached_chain(chain, start: int) -> bool:
 RULE = Rule(
     id="TM014",
     name="step-between-backwards",
+    short="backward() through a graph whose parameters an optimizer step already changed",
     summary="Report `backward()` through a graph whose parameters an `optimizer.step()` "
     "updated after the graph was built.",
     why="""

@@ -55,6 +55,7 @@ class BroadcastLossFixer(RuleFixer):
 RULE = Rule(
     id="TM101",
     name="broadcasting",
+    short="element-wise loss on tensors of different ranks broadcasts since 0.2",
     summary="Report element-wise losses on tensors of provably different ranks",
     why=(
         "0.2.0 introduced NumPy-style broadcasting. Before it, point-wise operations on "

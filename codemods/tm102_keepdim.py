@@ -136,6 +136,7 @@ class ExpandKeepdimFixer(RuleFixer):
 RULE = Rule(
     id="TM102",
     name="keepdim-default",
+    short="reduction without `keepdim` broadcast back against its input (changed in 0.2)",
     summary="Report reductions broadcast back against their input without keepdim; add "
     "keepdim=True where a reduction is expanded back to its input's shape",
     why=(

@@ -179,6 +179,7 @@ def _args(trailer):
 RULE = Rule(
     id="TM103",
     name="softmax-implicit-dim",
+    short="softmax without `dim=`: the implicit dim is deprecated and rank-dependent",
     summary="Pass `dim` to softmax/log_softmax/softmin (the implicit choice is deprecated)",
     why=(
         "0.3.0 deprecated calling `F.softmax`, `F.log_softmax`, `F.softmin` and constructing "

@@ -68,6 +68,7 @@ class InitImportFixer(ImportRename, RuleFixer):
 RULE = Rule(
     id="TM104",
     name="nn-init-underscore",
+    short="deprecated `nn.init` name: the in-place `*_` initializer is the same",
     summary="Use the in-place `nn.init.*_` initializers instead of the deprecated names",
     why=(
         "PyTorch 0.4.0 renamed the `torch.nn.init` functions to their in-place `_` "

@@ -51,6 +51,7 @@ class ClipImportFixer(ImportRename, RuleFixer):
 RULE = Rule(
     id="TM105",
     name="clip-grad-norm",
+    short="`clip_grad_norm` is deprecated: `clip_grad_norm_` is the same clipping",
     summary="Use `clip_grad_norm_` instead of the deprecated `clip_grad_norm`",
     why=(
         "PyTorch 0.4.0 renamed `torch.nn.utils.clip_grad_norm` to the in-place spelling "

@@ -366,6 +366,7 @@ class ReductionAttrFixer(RuleFixer):
 RULE = Rule(
     id="TM106",
     name="size-average-reduce",
+    short="`size_average=`/`reduce=` are deprecated (and ignored as attributes): `reduction=`",
     summary="Replace the legacy `size_average=`/`reduce=` loss arguments and attributes by "
     "`reduction=`",
     why=(

@@ -201,6 +201,7 @@ class UpsampleFixer(RuleFixer):
 RULE = Rule(
     id="TM107",
     name="upsample-align-corners",
+    short="`upsample` is deprecated and `align_corners` changed its default in 0.4",
     summary="Use `F.interpolate` and keep the legacy `align_corners` behaviour explicit",
     why=(
         "`F.upsample`, `F.upsample_bilinear` and `F.upsample_nearest` were deprecated in "

@@ -41,6 +41,7 @@ class SigmoidTanhFixer(RuleFixer):
 RULE = Rule(
     id="TM108",
     name="functional-sigmoid-tanh",
+    short="`F.sigmoid`/`F.tanh` are deprecated: `torch.sigmoid`/`torch.tanh`",
     summary="Use `torch.sigmoid`/`torch.tanh` instead of `F.sigmoid`/`F.tanh`",
     why=(
         "`torch.nn.functional.sigmoid` and `torch.nn.functional.tanh` were deprecated in "

@@ -755,6 +755,7 @@ def _is_aug_target(node) -> bool:
 RULE = Rule(
     id="TM109",
     name="uint8-masks",
+    short="uint8 mask or arithmetic on a bool mask: masks are bool since PyTorch 1.2",
     summary="Use bool masks instead of uint8 (`.byte()`, `ByteTensor`) masks, and fix "
     "arithmetic on comparison masks (bool since 1.2)",
     why=(

@@ -106,6 +106,7 @@ def _imported_modules(tree) -> set:
 RULE = Rule(
     id="TM110",
     name="removed-modules",
+    short="module removed in PyTorch 1.0",
     summary="Report uses of modules removed in PyTorch 1.0",
     why=(
         "PyTorch 1.0 removed `torch.utils.serialization` (`load_lua`), `torch.legacy`, "

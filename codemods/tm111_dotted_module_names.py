@@ -38,6 +38,7 @@ class DottedNameFixer(RuleFixer):
 RULE = Rule(
     id="TM111",
     name="dotted-module-names",
+    short="module/parameter/buffer name containing '.' is rejected since 0.4",
     summary="Report module/buffer/parameter names that contain a dot",
     why=(
         "Since 0.4.0 `Module.add_module`, `register_buffer` and `register_parameter` reject "

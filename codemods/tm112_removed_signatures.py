@@ -152,6 +152,7 @@ class InternalsFixer(RuleFixer):
 RULE = Rule(
     id="TM112",
     name="removed-signatures",
+    short="0.3 call signature removed in 0.4 (`multinomial()`, `TensorDataset(data_tensor=)`)",
     summary="Calls whose 0.3 signature is gone: `multinomial()` without `num_samples`, "
     "`TensorDataset(data_tensor=, target_tensor=)`, `module._backend`/`._execution_engine`.",
     why="""

@@ -498,6 +498,7 @@ class GetLrFixer(RuleFixer):
 RULE = Rule(
     id="TM201",
     name="lr-scheduler-order",
+    short="lr scheduler stepped before the optimizer / `get_lr()` (changed in 1.1 and 1.4)",
     summary="Call `scheduler.step()` after the epoch's optimizer steps, and use `get_last_lr()`",
     why=(
         "PyTorch 1.1.0 changed learning-rate schedulers: the constructor applies the "

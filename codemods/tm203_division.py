@@ -398,6 +398,7 @@ RULES = (
     Rule(
         id="TM202",
         name="type-promotion",
+        short="integer tensor with a float scalar: integer result before 1.3, float since",
         summary="Integer tensor mixed with a float scalar: integer result before 1.3, float since",
         why=(
             "PyTorch 1.3 introduced type promotion: `int_tensor * 0.5` used to stay integer with "
@@ -431,6 +432,7 @@ RULES = (
     Rule(
         id="TM203",
         name="integer-division",
+        short="`/` on integer tensors truncated before 1.5 and divides since 1.7",
         summary="`/` on integer tensors truncated before 1.5: use `torch.div(..., rounding_mode='trunc')`",
         why=(
             "Integer tensor division with `/` and `div` truncated until PyTorch 1.5 (warning), "
@@ -474,6 +476,7 @@ RULES = (
     Rule(
         id="TM204",
         name="floor-divide-semantics",
+        short="`//` on tensors truncated before 1.13 and floors since",
         summary="`//` / `floor_divide` on tensors truncated before 1.13 and floors since",
         why=(
             "PyTorch 1.13 changed `torch.floor_divide` and `//` on tensors from truncation to "

@@ -585,6 +585,7 @@ class LinalgFixer(RuleFixer):
 RULE = Rule(
     id="TM205",
     name="linalg",
+    short="removed or deprecated linear-algebra function: its `torch.linalg` form",
     summary="Replace removed/deprecated linear-algebra functions with their exact `torch.linalg` forms",
     why=(
         "`gesv`, `potrf`, `potrs`, `potri`, `pstrf`, `trtrs`, `btrifact`, `btrisolve` were removed "

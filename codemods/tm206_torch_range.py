@@ -106,6 +106,7 @@ class RangeFixer(RuleFixer):
 RULE = Rule(
     id="TM206",
     name="torch-range",
+    short="`torch.range` is deprecated (inclusive end, default float dtype)",
     summary="Replace `torch.range` (inclusive end, float) with `torch.arange(..., end + step, dtype=...)`",
     why=(
         "`torch.range` is deprecated (2.13: `UserWarning: torch.range is deprecated and will be "

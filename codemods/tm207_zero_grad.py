@@ -5,7 +5,6 @@ Output style: only ``set_to_none=False`` is appended to the call.
 
 from __future__ import annotations
 
-from bowler import Query
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
@@ -19,9 +18,9 @@ from codemods.base import (
     Rule,
     RuleFixer,
     add_kwarg,
-    bowler_pattern,
     dotted_name,
     enclosing,
+    select_method_pattern,
 )
 
 _KEEP_SELF = {
@@ -178,7 +177,7 @@ def name_kind(ctx, name: str, at, depth: int = 0) -> str:
 
 
 class ZeroGradFixer(RuleFixer):
-    PATTERN = bowler_pattern(Query().select_method("zero_grad"))
+    PATTERN = select_method_pattern("zero_grad")
 
     def visit(self, node, results) -> None:
         if "function_call" not in results or node.type != syms.power:
@@ -234,6 +233,7 @@ class ZeroGradFixer(RuleFixer):
 RULE = Rule(
     id="TM207",
     name="zero-grad-set-to-none",
+    short="`zero_grad()` sets gradients to None since PyTorch 2.0",
     summary="Pass `set_to_none=False` to `zero_grad()` to keep pre-2.0 zero-filled gradients",
     why=(
         "PyTorch 2.0 changed the default of `Optimizer.zero_grad` and `Module.zero_grad` to "

@@ -277,6 +277,7 @@ class TorchLoadFixer(RuleFixer):
 RULE = Rule(
     id="TM208",
     name="torch-load-weights-only",
+    short="`torch.load` defaults to weights_only=True since PyTorch 2.6",
     summary="Pass `weights_only=False` to `torch.load` where the checkpoint holds pickled "
     "objects; keep the secure default for weights",
     why=(

@@ -201,6 +201,7 @@ class StftFixer(RuleFixer):
 RULE = Rule(
     id="TM209",
     name="fft-stft",
+    short="`torch.fft/rfft/irfft/stft` old signature, removed in PyTorch 1.8",
     summary="Port `torch.fft/ifft/rfft/irfft(x, signal_ndim)` and real-valued `torch.stft` to `torch.fft` / complex tensors",
     why=(
         "The pre-1.8 functions `torch.fft`, `torch.ifft`, `torch.rfft`, `torch.irfft` (complex "

@@ -8,7 +8,6 @@ call (``torch.amp.autocast('cuda', ...)``, ``torch.sparse_coo_tensor(...)``).
 
 from __future__ import annotations
 
-from bowler import Query
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 
@@ -30,10 +29,10 @@ from codemods.base import (
     Rule,
     RuleFixer,
     add_kwarg,
-    bowler_pattern,
     dotted_name,
     ensure_import,
     parse_stmts,
+    select_method_pattern,
 )
 
 DEFAULT_TYPES = {
@@ -232,7 +231,7 @@ class WeightNormFixer(_Base):
 
 
 class BackwardHookFixer(RuleFixer):
-    PATTERN = bowler_pattern(Query().select_method("register_backward_hook"))
+    PATTERN = select_method_pattern("register_backward_hook")
 
     def visit(self, node, results) -> None:
         if "function_call" not in results:
@@ -472,6 +471,7 @@ def _imported_names(names) -> list:
 RULE = Rule(
     id="TM210",
     name="deprecated-2x-apis",
+    short="API deprecated or removed in PyTorch 1.x-2.x",
     summary="Replace other 1.x-2.x deprecated APIs (default tensor type, cuda.amp, weight_norm, checkpoint, meshgrid, ...)",
     why=(
         "Each of these warns on 2.13: `set_default_tensor_type` (deprecated 2.1), "

@@ -239,6 +239,7 @@ class TransformImportFixer(RuleFixer):
 RULE = Rule(
     id="TM211",
     name="torchvision-pretrained",
+    short="torchvision `pretrained=` / renamed transform (deprecated since 0.13)",
     summary="Use `weights=<Model>_Weights.IMAGENET1K_V1` instead of `pretrained=True`; renamed transforms",
     why=(
         "torchvision 0.13 deprecated `pretrained=`/`pretrained_backbone=` in favour of weight "

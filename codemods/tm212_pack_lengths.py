@@ -145,6 +145,7 @@ class PackLengthsFixer(RuleFixer):
 RULE = Rule(
     id="TM212",
     name="pack-lengths",
+    short="`pack_padded_sequence` lengths torch refuses today (reversed numpy view, CUDA)",
     summary="Lengths that `pack_padded_sequence` refuses today: reversed numpy views and "
     "CUDA tensors",
     why="""

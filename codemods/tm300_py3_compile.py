@@ -45,6 +45,7 @@ def py3_compile_check(text: str, py2: bool, remaining: list) -> list:
 RULE = Rule(
     id="TM300",
     name="py3-compile",
+    short="the migrated Python 2 file still does not compile as Python 3",
     summary="Report a Python 2 file that still does not compile as Python 3 after migration.",
     why="""
 Python 3 refuses code that Python 2 accepted: `print` statements, `exec`

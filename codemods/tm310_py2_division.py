@@ -264,6 +264,7 @@ class IntDivisionFixer(RuleFixer):
 RULE = Rule(
     id="TM310",
     name="python2-integer-division",
+    short="`/` between ints floors in Python 2 and is true division in Python 3",
     summary="`/` between ints floored in Python 2 and is true division in Python 3; report each `/` and `/=` of a Python 2 file.",
     why=(
         "Python 2 reached end of life in 2020 and torch 2.13 needs Python >= 3.10. In Python 2, `a / b` "

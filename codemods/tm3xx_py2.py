@@ -830,6 +830,7 @@ shims).  `--no-py2` turns the whole TM3xx family off.
 TM301 = Rule(
     id="TM301",
     name="print-statement",
+    short="`print` statement is a SyntaxError in Python 3",
     summary="`print x` statements become `print(x)` calls (fissix fix_print).",
     why=_WHY_PY2 + "`print x` is a SyntaxError in Python 3, so the whole file fails to import.",
     safety=SAFE,
@@ -874,6 +875,7 @@ it again on its output (which parses as Python 3) changes nothing.
 TM302 = Rule(
     id="TM302",
     name="xrange",
+    short="`xrange` does not exist in Python 3",
     summary="`xrange(...)` becomes `range(...)`; a list-valued `range(...)` becomes `list(range(...))` (fissix fix_xrange).",
     why=_WHY_PY2
     + "`xrange` is a NameError in Python 3, and `range` returns a lazy range object instead of a list.",
@@ -920,6 +922,7 @@ is never wrapped in `list()`.  Files that define their own `xrange`/`range`
 TM303 = Rule(
     id="TM303",
     name="dict-methods",
+    short="Python 2 dict method (`iteritems`, `has_key`, list-valued `keys()`)",
     summary="`d.iteritems()`/`iterkeys`/`itervalues`/`view*`, list-valued `d.keys()`/`items()`/`values()` and `d.has_key(k)` (fissix fix_dict, fix_has_key).",
     why=_WHY_PY2
     + "`iteritems`/`iterkeys`/`itervalues`/`has_key` raise AttributeError in Python 3; `keys()`/`items()`/`values()` return views, not lists (`d.keys()[0]` raises TypeError).",
@@ -975,6 +978,7 @@ TorchFix has no Python 2 rules.
 TM304 = Rule(
     id="TM304",
     name="renamed-stdlib-modules",
+    short="standard-library module renamed in Python 3",
     summary="`cPickle`, `cStringIO`, `StringIO`, `Queue`, `ConfigParser`, `urllib2`, `urlparse`, ... become their Python 3 modules (fissix fix_imports, fix_imports2, fix_urllib).",
     why=_WHY_PY2
     + "These modules were renamed or merged in Python 3; importing them raises ImportError.",
@@ -1028,6 +1032,7 @@ silently); Python 2 pickles need `pickle.load(f, encoding='latin1')`.
 TM305 = Rule(
     id="TM305",
     name="string-and-number-types",
+    short="Python 2 string/number type (`unicode`, `basestring`, `long`)",
     summary="`unicode` -> `str`, `unichr` -> `chr`, `basestring` -> `str`, `long` -> `int`, `ur''` and `\\u` in byte strings (fissix fix_unicode, fix_basestring, fix_long).",
     why=_WHY_PY2
     + "`unicode`, `unichr`, `basestring` and `long` are NameErrors in Python 3; `ur''` is a SyntaxError; `'\\u00e9'` was six characters in Python 2 and is one in Python 3.",
@@ -1079,6 +1084,7 @@ value is bytes.
 TM306 = Rule(
     id="TM306",
     name="removed-builtins",
+    short="builtin removed or changed in Python 3",
     summary="`raw_input`, `input`, `reduce`, `intern`, `apply`, `execfile` (fissix fix_raw_input, fix_input, fix_reduce, fix_intern, fix_apply, fix_execfile).",
     why=_WHY_PY2
     + "`raw_input`, `reduce`, `intern`, `apply` and `execfile` are NameErrors in Python 3; `input()` no longer evaluates what is typed.",
@@ -1126,6 +1132,7 @@ text is a hazard.  Names the file defines itself are left alone.
 TM307 = Rule(
     id="TM307",
     name="python2-syntax",
+    short="Python 2 syntax (a SyntaxError in Python 3)",
     summary="`except E, e`, `raise E, v`, `<>`, backticks, `0777`/`10L`, `exec` statements, tuple parameters, `gen.throw(E, v)` (fissix fix_except, fix_raise, fix_ne, fix_repr, fix_numliterals, fix_exec, fix_tuple_params, fix_throw).",
     why=_WHY_PY2 + "Each of these is a SyntaxError in Python 3: the whole file fails to import.",
     safety=SAFE,
@@ -1185,6 +1192,7 @@ method.
 TM308 = Rule(
     id="TM308",
     name="iterators",
+    short="Python 2 iterator idiom (`.next()`, list-valued `map`/`filter`/`zip`)",
     summary="`it.next()` -> `next(it)`, list-valued `map`/`filter`/`zip` -> `list(...)`, `itertools.imap/izip/ifilter` (fissix fix_next, fix_map, fix_filter, fix_zip, fix_itertools, fix_itertools_imports).",
     why=_WHY_PY2
     + "Iterators' `.next()` became `__next__` (AttributeError: `iter(loader).next()`); `map`/`filter`/`zip` return one-shot iterators (`map(..)[0]` raises TypeError, `len(filter(..))` too, and a side-effect-only `map(f, xs)` silently does nothing); `itertools.imap` etc. were removed.",
@@ -1235,6 +1243,7 @@ for-loop.
 TM309 = Rule(
     id="TM309",
     name="python2-renames",
+    short="name renamed in Python 3",
     summary="`sys.maxint`, `__nonzero__`, `__metaclass__`, `f.func_name`/`m.im_self`, `StandardError`, `os.getcwdu`, `sys.exc_type`, `types.*Type`, `f.xreadlines()` (fissix fix_renames, fix_nonzero, fix_metaclass, fix_funcattrs, fix_methodattrs, fix_standarderror, fix_getcwdu, fix_sys_exc, fix_types, fix_xreadlines).",
     why=_WHY_PY2
     + "These names were removed or renamed in Python 3 (AttributeError/NameError), and two are silently ignored: `__nonzero__` and a `__metaclass__` class attribute.",

@@ -1,17 +1,26 @@
 """The command line: flags in, rendering out.  Thin on purpose.
 
 Exit codes: 0 = nothing left to do / verification matched; 1 = findings
-remain (``check``), a file could not be migrated, or verification diverged;
-2 = usage or internal error.
+remain (``check``), changes are pending (``upgrade --diff``), a file could not
+be migrated, or verification diverged; 2 = usage or internal error.
+``--exit-zero`` turns "findings remain" and "changes pending" into 0 (files
+that could not be migrated still give 1).
+
+Output: stdout carries the result in ``--output-format`` (or the diff with
+``--diff``); the summary table, progress, errors and next steps go to stderr.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import os
+import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
@@ -22,7 +31,18 @@ from rich.table import Table
 from rich.text import Text
 
 from torchmigrate import __version__
-from torchmigrate.report import FORMATS, FileOutcome, RunReport, render
+from torchmigrate.report import (
+    FORMATS,
+    TEXT_FORMATS,
+    FileOutcome,
+    Locator,
+    RunReport,
+    fill_short,
+    finding_lines,
+    format_for_path,
+    render,
+    statistics,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -37,16 +57,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Arguments after a bare "--" on `upgrade` (for --verify), split off in main().
 _EXTRA_ARGS: list = []
 
+VERIFY_EXTRA = "pip install 'torchmigrate[verify]'"
+
 
 class UsageError(Exception):
     pass
-
-
-def _split_csv(values: Optional[List[str]]) -> list:
-    items: list = []
-    for v in values or []:
-        items += [x.strip() for x in v.split(",") if x.strip()]
-    return items
 
 
 def _version_callback(value: bool) -> None:
@@ -66,32 +81,88 @@ def _root(
 
 
 # --------------------------------------------------------------------------
-# shared machinery of upgrade/check
+# options of upgrade/check, resolved against the configuration
 # --------------------------------------------------------------------------
-def _resolve_options(paths, select, ignore, exclude, unsafe_fixes, py2):
+@dataclass
+class Settings:
+    cfg: object
+    select: list
+    ignore: list
+    exclude: list
+    force_exclude: bool
+    unsafe_fixes: bool
+    py2: bool
+    jobs: int
+    output_format: str
+    rules: tuple = ()  # the rules selected for files without per-file ignores
+    rule_sets: dict = field(default_factory=dict)  # extra ignores tuple -> rule ids
+
+
+def _resolve(paths, cli: dict) -> Settings:
+    """CLI flags over ``[tool.torchmigrate]``; selectors checked; user rules loaded."""
     from codemods import select_rules, unknown_selectors
-    from torchmigrate.processing import load_config
+    from torchmigrate import user_rules
+    from torchmigrate.config import ConfigError, load_config, split_selectors
+    from torchmigrate.processing import default_jobs
 
     try:
-        cfg, cfg_path = load_config(Path(paths[0]) if paths else Path.cwd())
-    except ValueError as exc:
+        cfg = load_config(Path(paths[0]) if paths else Path.cwd())
+    except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    select = _split_csv(select) or list(cfg.get("select", []))
-    ignore = _split_csv(ignore) or list(cfg.get("ignore", []))
-    exclude = list(exclude or []) + list(cfg.get("exclude", []))
-    if unsafe_fixes is None:
-        unsafe_fixes = bool(cfg.get("unsafe-fixes", False))
+    rule_files = [str(Path(p).resolve()) for p in cli["rules_from"] or []] + list(cfg.rules_from)
+    try:
+        user_rules.configure(rule_files)
+        from codemods import all_rules
+
+        all_rules()
+    except user_rules.UserRuleError as exc:
+        raise UsageError(str(exc)) from None
+    except RuntimeError as exc:  # duplicate ids/names between rule sources
+        raise UsageError(f"user rules: {exc}") from None
+
+    select = split_selectors(cli["select"]) or list(cfg.select)
+    ignore = split_selectors(cli["ignore"]) or list(cfg.ignore)
+    exclude = list(cli["exclude"]) if cli["exclude"] else list(cfg.exclude)
+    exclude += list(cli["extend_exclude"] or []) + list(cfg.extend_exclude)
+    force = cli["force_exclude"]
+    if force is None:
+        force = bool(cfg.force_exclude)
+    unsafe = cli["unsafe_fixes"]
+    if unsafe is None:
+        unsafe = bool(cfg.unsafe_fixes)
+    py2 = cli["py2"]
     if py2 is None:
-        py2 = bool(cfg.get("py2", True))
-    bad = unknown_selectors(select + ignore)
+        py2 = True if cfg.py2 is None else cfg.py2
+    jobs = cli["jobs"] or cfg.jobs or default_jobs()
+    fmt = cli["output_format"] or cfg.output_format or "concise"
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
+    pfi = [s for ids in cfg.per_file_ignores.values() for s in ids]
+    bad = unknown_selectors(select + ignore + pfi)
     if bad:
         raise UsageError(f"unknown rule id or prefix: {', '.join(bad)} (see `torchmigrate rules`)")
-    rules = select_rules(select, ignore, py2=py2)
-    return rules, exclude, unsafe_fixes
+    settings = Settings(cfg, select, ignore, exclude, force, unsafe, py2, jobs, fmt)
+    settings.rules = select_rules(select, ignore, py2=py2)
+    return settings
 
 
-def _collect(paths: list, exclude: list, resume_done: set):
+def _rule_ids_for(path: Path, s: Settings) -> tuple:
+    from codemods import select_rules
+    from torchmigrate.config import per_file_ignores
+
+    extra = tuple(per_file_ignores(path, s.cfg))
+    if not extra:
+        return tuple(r.id for r in s.rules)
+    if extra not in s.rule_sets:
+        s.rule_sets[extra] = tuple(
+            r.id for r in select_rules(s.select, s.ignore + list(extra), py2=s.py2)
+        )
+    return s.rule_sets[extra]
+
+
+def _collect(paths: list, s: Settings, resume_done: set):
     """[(path, repo, display)], errors, skipped repos."""
+    from torchmigrate.config import force_excluded
     from torchmigrate.sources import discover
 
     items = []
@@ -103,18 +174,36 @@ def _collect(paths: list, exclude: list, resume_done: set):
         if repo in resume_done:
             skipped.append(repo)
             continue
-        files, errs = discover([root], exclude)
+        if s.force_exclude and root.exists() and force_excluded(root, s.exclude, s.cfg):
+            continue
+        files, errs = discover([root], s.exclude)
         errors += errs
         for f in files:
             items.append((f, repo, str(f)))
     return items, errors, skipped
 
 
-def _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet):
+def _progress_run(items, s: Settings, quiet: bool) -> list:
+    """Run the pool over ``items``, one pool run per distinct rule set
+    (per-file-ignores), outcomes in the order of ``items``."""
     from torchmigrate.processing import run_pool
 
+    groups: dict = {}
+    for i, item in enumerate(items):
+        groups.setdefault(_rule_ids_for(Path(item[0]), s), []).append(i)
+    results: list = [None] * len(items)
+
+    def run_all(on_done=None) -> None:
+        for rule_ids, idx in groups.items():
+            got = run_pool(
+                [items[i] for i in idx], rule_ids, s.unsafe_fixes, s.jobs, on_done=on_done
+            )
+            for i, o in zip(idx, got):
+                results[i] = o
+
     if quiet or not err.is_terminal or len(items) < 2:
-        return run_pool(items, rule_ids, unsafe_fixes, jobs)
+        run_all()
+        return results
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -135,41 +224,107 @@ def _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet):
         transient=True,
     ) as prog:
         task = prog.add_task("files", total=len(items))
-        return run_pool(items, rule_ids, unsafe_fixes, jobs, on_done=lambda _o: prog.advance(task))
+        run_all(on_done=lambda _o: prog.advance(task))
+    return results
 
 
-def _print_diff(o: FileOutcome) -> None:
-    if o.old is None or o.new is None:
-        return
+# --------------------------------------------------------------------------
+# rendering
+# --------------------------------------------------------------------------
+def _diff_lines(o: FileOutcome) -> list:
     a, b = o.old.splitlines(keepends=True), o.new.splitlines(keepends=True)
     old_name, new_name = (
         (o.path, o.path) if Path(o.path).is_absolute() else (f"a/{o.path}", f"b/{o.path}")
     )
+    out = []
     for line in difflib.unified_diff(a, b, old_name, new_name):
         if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return out
+
+
+def _print_diff(o: FileOutcome) -> None:
+    """The unified diff of one file on stdout: coloured by rich's diff lexer on
+    a terminal, plain text otherwise (pipes, files, ``git apply``)."""
+    if o.old is None or o.new is None:
+        return
+    text = "".join(_diff_lines(o))
+    if out.is_terminal and not out.is_dumb_terminal:
+        from rich.syntax import Syntax
+
+        out.print(Syntax(text.rstrip("\n"), "diff", theme="ansi_dark", background_color="default"))
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _read_text(path: str) -> Optional[str]:
+    """A file's text as the reports show it (LF newlines), or None."""
+    from torchmigrate.sources import SourceError, read_source
+
+    try:
+        if path.endswith(".ipynb"):
+            return Path(path).read_bytes().decode("utf-8").replace("\r\n", "\n")
+        return read_source(Path(path)).text
+    except (OSError, UnicodeDecodeError, SourceError):
+        return None
+
+
+def _repo_root() -> str:
+    """The SARIF %SRCROOT%: the git work tree around the working directory, or it."""
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30
+        )
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return os.getcwd()
+
+
+def _render(report: RunReport, fmt: str, rules) -> str:
+    root = _repo_root() if fmt == "sarif" else None
+    return render(report, fmt, rules, Locator(report, _read_text), root)
+
+
+def _emit_findings(console: Console, report: RunReport, rules, fmt: str, opts: dict) -> None:
+    """The findings in a text format, styled by safety."""
+    include_fixes = report.command == "check"
+    loc = Locator(report, _read_text)
+    if opts.get("statistics"):
+        for line in statistics(report, rules, include_fixes=True):
+            console.print(Text(line))
+        return
+    for entry in finding_lines(report, include_fixes, fmt, loc, opts.get("show_source", False)):
         style = None
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        elif line.startswith("@@"):
-            style = "cyan"
-        out.print(Text(line.rstrip("\n"), style=style))
-
-
-def _print_findings(report: RunReport, include_fixes: bool) -> None:
-    from torchmigrate.report import finding_lines
-
-    for line in finding_lines(report, include_fixes):
-        style = None
-        if "[manual]" in line:
+        head = entry.split("\n", 1)[0]
+        if "[manual]" in head:
             style = "yellow"
-        elif "[unsafe]" in line:
+        elif "[unsafe]" in head:
             style = "magenta"
-        out.print(Text(line, style=style))
+        console.print(Text(entry, style=style))
+
+
+def _emit_statistics_json(report: RunReport, rules) -> str:
+    by_id = {r.id: r for r in rules}
+    rows: dict = {}
+    for o in report.outcomes:
+        for f, fixed in [(f, True) for f in o.fixes] + [(f, False) for f in o.findings]:
+            row = rows.setdefault(
+                f["rule"],
+                {
+                    "code": f["rule"],
+                    "name": by_id[f["rule"]].name if f["rule"] in by_id else "",
+                    "count": 0,
+                    "fixed" if report.wrote else "fixable": 0,
+                },
+            )
+            row["count"] += 1
+            if fixed:
+                row["fixed" if report.wrote else "fixable"] += 1
+    return json.dumps(sorted(rows.values(), key=lambda r: (-r["count"], r["code"])), indent=2)
 
 
 def _print_summary(report: RunReport, verb: str) -> None:
@@ -207,10 +362,103 @@ def _print_summary(report: RunReport, verb: str) -> None:
         )
 
 
-def _write_report(report: RunReport, path: Optional[Path], fmt: str, rules) -> None:
-    if path is None:
+def _torch_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _next_steps(report: RunReport, paths: list, out_dir: Optional[Path], diff: bool) -> list:
+    """What the user should do after the run: where the files are, how to
+    review them, what is left, how to verify."""
+    q = shlex.quote
+    changed = [o for o in report.outcomes if o.status == "changed"]
+    rem = report.remaining_by_safety()
+    left = sum(rem.values())
+    srcs = " ".join(q(str(p)) for p in paths)
+    lines = []
+    if report.command == "check":
+        if report.fixes_by_rule():
+            lines.append(f"preview the fixes: torchmigrate upgrade --diff {srcs}")
+        if left:
+            lines.append(
+                f"why a rule reports what it does: torchmigrate explain {_top_rule(report)}"
+            )
+        return lines
+    if diff:
+        if changed:
+            lines.append(f"apply them: torchmigrate upgrade {srcs}  (or --out DIR for a copy)")
+        return lines
+    if not changed:
+        return lines
+    verify_hint = "" if _torch_available() else f" (needs {VERIFY_EXTRA})"
+    first = changed[0].path
+    if out_dir is not None:
+        multi = len(paths) > 1
+        lines.append(
+            f"the migrated copy is in {out_dir}/ ({len(changed)} file(s) changed, every other "
+            "file copied); the sources are untouched"
+        )
+        for root in paths[:3]:
+            dest = _out_root(out_dir, Path(root), multi) if Path(root).is_dir() else out_dir
+            lines.append(f"review: diff -ru {q(str(root))} {q(str(dest))}")
+        new_first = _out_path(first, paths, out_dir)
+        lines.append(f"what is left ({left} finding(s)): torchmigrate check {q(str(out_dir))}")
+        if new_first is not None and first.endswith(".py"):
+            lines.append(
+                f"prove a training script still trains the same: torchmigrate verify "
+                f"{q(first)} {q(str(new_first))}{verify_hint}"
+            )
+    else:
+        lines.append(f"{len(changed)} file(s) rewritten in place")
+        lines.append(
+            "review: git diff  (torchmigrate upgrade --diff shows a change before writing)"
+        )
+        lines.append(f"what is left ({left} finding(s)): torchmigrate check {srcs}")
+        example = ""
+        if first.endswith(".py") and not Path(first).is_absolute():
+            example = f" (the old one from git: git show HEAD:./{first} > old.py)"
+        lines.append(
+            "prove a training script still trains the same: torchmigrate verify OLD.py NEW.py"
+            f"{example}{verify_hint}"
+        )
+    if left:
+        lines.append(f"why a rule reports what it does: torchmigrate explain {_top_rule(report)}")
+    return lines
+
+
+def _top_rule(report: RunReport) -> str:
+    from collections import Counter
+
+    c = Counter(f["rule"] for o in report.outcomes for f in o.findings)
+    return c.most_common(1)[0][0] if c else "TM001"
+
+
+def _out_path(path: str, paths: list, out_dir: Path) -> Optional[Path]:
+    p = Path(path).resolve()
+    multi = len(paths) > 1
+    for root in paths:
+        root = Path(root)
+        if root.is_file() and root.resolve() == p:
+            return out_dir / root.name
+        if root.is_dir():
+            try:
+                return _out_root(out_dir, root, multi) / p.relative_to(root.resolve())
+            except ValueError:
+                continue
+    return None
+
+
+def _write_report(report: RunReport, target: str, fmt: str, rules) -> None:
+    text = _render(report, fmt, rules)
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
         return
-    text = render(report, fmt, rules)
+    path = Path(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -244,39 +492,35 @@ def _state_save(path: Path, done: set) -> None:
     write_atomic(path, (json.dumps({"done": sorted(done)}, indent=2) + "\n").encode())
 
 
-def _run_upgrade(
-    command: str,
-    paths: List[Path],
-    diff: bool,
-    out_dir: Optional[Path],
-    select,
-    ignore,
-    exclude,
-    unsafe_fixes,
-    py2,
-    report_path,
-    fmt,
-    jobs,
-    quiet,
-    from_file,
-    summary_path,
-    resume,
-    interactive,
-    allow_dirty,
-    verify_script,
-    verify_opts,
-) -> int:
-    from torchmigrate.processing import default_jobs, dirty_files
-    from torchmigrate.sources import SourceError, read_source, write_atomic
+def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
+    from torchmigrate.processing import dirty_files
 
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown --format {fmt!r}; choose from {', '.join(FORMATS)}")
+    diff = cli.get("diff", False)
+    out_dir = cli.get("out_dir")
+    interactive = cli.get("interactive", False)
+    reports = list(cli.get("report") or [])
+    legacy_fmt = cli.get("legacy_format")
+    if legacy_fmt is not None:
+        err.print(
+            Text(
+                "warning: --format is deprecated: use --output-format FMT (stdout) or a --report "
+                "file whose extension names the format (.json, .sarif, .md, .txt)",
+                style="yellow",
+            )
+        )
+        if legacy_fmt not in FORMATS:
+            raise UsageError(f"unknown --format {legacy_fmt!r}; choose from {', '.join(FORMATS)}")
+        if not reports and not cli.get("output_format"):
+            cli["output_format"] = legacy_fmt
     paths = list(paths or [])
+    from_file = cli.get("from_file")
     if from_file is not None:
         try:
             lines = from_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise UsageError(f"{from_file}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{from_file}: not a UTF-8 text file of paths") from None
         paths += [Path(x.strip()) for x in lines if x.strip() and not x.strip().startswith("#")]
     if not paths:
         raise UsageError("no paths given")
@@ -284,17 +528,38 @@ def _run_upgrade(
         raise UsageError("--out cannot be combined with --diff or --interactive")
     if diff and interactive:
         raise UsageError("--diff and --interactive are exclusive")
-    rules, exclude, unsafe_fixes = _resolve_options(
-        paths, select, ignore, exclude, unsafe_fixes, py2
-    )
-    rule_ids = tuple(r.id for r in rules)
-    jobs = jobs or default_jobs()
+    s = _resolve(paths, cli)
+    fmt = s.output_format
+    if (diff or interactive) and fmt not in TEXT_FORMATS:
+        raise UsageError(
+            f"--output-format {fmt} cannot share stdout with the "
+            f"{'diff' if diff else 'review'}; write it to a file with --report FILE"
+        )
+    if (diff or interactive) and "-" in reports:
+        raise UsageError("--report - cannot share stdout with --diff/--interactive")
+    rules = s.rules
     writing = command == "upgrade" and not diff
+    quiet = cli.get("quiet", False)
 
     state_path = Path(".torchmigrate-state.json")
+    resume = cli.get("resume", False)
     done = _state_load(state_path) if resume else set()
-    items, errors, skipped = _collect(paths, exclude, done)
+    items, errors, skipped = _collect(paths, s, done)
 
+    # The dirty-tree refusal comes before any work: nothing is processed when
+    # a file it could rewrite has uncommitted changes.
+    if writing and out_dir is None and not cli.get("allow_dirty") and items:
+        dirty = dirty_files([Path(i[0]) for i in items])
+        if dirty:
+            names = "\n  ".join(str(d) for d in dirty[:20])
+            if len(dirty) > 20:
+                names += f"\n  ... and {len(dirty) - 20} more"
+            raise UsageError(
+                "refusing to rewrite files with uncommitted changes (commit or stash them, "
+                f"or pass --allow-dirty):\n  {names}"
+            )
+
+    verify_script = cli.get("verify")
     verify_snapshot = None
     if verify_script is not None:
         if not verify_script.is_file():
@@ -302,78 +567,68 @@ def _run_upgrade(
         verify_snapshot = Path(tempfile.mkdtemp(prefix="torchmigrate-old-"))
         _copy_tree(verify_script.resolve().parent, verify_snapshot / "tree", [])
 
-    outcomes = _progress_run(items, rule_ids, unsafe_fixes, jobs, quiet)
+    outcomes = _progress_run(items, s, quiet)
     for e in errors:
         outcomes.append(
             FileOutcome(path=str(e.path), repo=str(e.path), status="failed", errors=[str(e)])
         )
 
-    report = RunReport(command=command, outcomes=outcomes, wrote=False, skipped_repos=skipped)
+    report = RunReport(
+        command=command,
+        outcomes=outcomes,
+        wrote=False,
+        skipped_repos=skipped,
+        show_warnings=bool(cli.get("warn_suppressions")),
+    )
+    fill_short(report, _all_rules())
     changed = [o for o in outcomes if o.status == "changed"]
+    emit_opts = {"statistics": cli.get("statistics"), "show_source": cli.get("show_source")}
+    stdout_report = "-" in reports
+    reports = [r for r in reports if r != "-"]
 
-    if command == "check":
-        _print_findings(report, include_fixes=True)
-    elif diff:
+    review_summary = None
+    if diff:
         for o in changed:
             _print_diff(o)
-        _print_findings(report, include_fixes=False)
     elif writing:
-        if out_dir is None and not allow_dirty and changed:
-            dirty = dirty_files([Path(o.path) for o in changed])
-            if dirty:
-                names = "\n  ".join(str(d) for d in dirty)
-                raise UsageError(
-                    "refusing to rewrite files with uncommitted changes (commit or stash them, "
-                    f"or pass --allow-dirty):\n  {names}"
-                )
-        auto_rules: set = set()
-        quit_now = False
-        for o in changed:
-            data = o.new_bytes
-            if interactive:
-                if quit_now:
-                    o.status = "unchanged"
-                    continue
-                from torchmigrate.review import review_file
-
-                text, quit_now = review_file(
-                    o.path,
-                    o.old,
-                    o.new,
-                    o.fixes,
-                    _ask,
-                    lambda s: out.print(Text(s.rstrip("\n"))),
-                    auto_rules,
-                )
-                if text is None:
-                    o.status = "unchanged"
-                    continue
-                if o.path.endswith(".ipynb"):
-                    data = text.encode("utf-8")
-                else:
-                    data = read_source(Path(o.path)).render(text)
-            try:
-                if out_dir is None:
-                    write_atomic(Path(o.path), data)
-                    o.written = True
-            except SourceError as exc:
-                o.status = "failed"
-                o.errors.append(str(exc))
-            except OSError as exc:
-                o.status = "failed"
-                o.errors.append(f"{o.path}: cannot write: {exc.strerror or exc}")
+        if interactive:
+            review_summary = _interactive(changed, out_dir)
+        else:
+            for o in changed:
+                _write_one(o, out_dir)
         if out_dir is not None:
             _write_out_tree(paths, out_dir, outcomes)
         report.wrote = True
-        _print_findings(report, include_fixes=False)
+
+    # stdout: the diff (above), or the result in the output format
+    if diff:
+        _emit_findings(err, report, _all_rules(), fmt, emit_opts)
+    elif stdout_report:
+        _write_report(report, "-", fmt, rules)
+    elif fmt in TEXT_FORMATS:
+        _emit_findings(out, report, _all_rules(), fmt, emit_opts)
+    elif cli.get("statistics") and fmt == "json":
+        sys.stdout.write(_emit_statistics_json(report, _all_rules()) + "\n")
+    else:
+        sys.stdout.write(_render(report, fmt, rules))
+        sys.stdout.flush()
 
     for e in report.errors():
         err.print(Text(e, style="red"))
+    if report.show_warnings:
+        for w in report.warnings():
+            err.print(Text(w, style="yellow"))
 
     if verify_script is not None:
         try:
             report.verification = _verify_after(
-                verify_script, verify_snapshot, out_dir, paths, outcomes, writing, verify_opts
+                verify_script,
+                verify_snapshot,
+                out_dir,
+                paths,
+                outcomes,
+                writing,
+                cli.get("verify_opts") or {},
             )
         finally:
             shutil.rmtree(verify_snapshot, ignore_errors=True)
@@ -384,28 +639,119 @@ def _run_upgrade(
         _state_save(state_path, (done | finished) - failed_repos)
 
     if not quiet:
-        _print_summary(
-            report, "check" if command == "check" else ("upgrade --diff" if diff else "upgrade")
-        )
-    _write_report(report, report_path, fmt, rules)
+        verb = "check" if command == "check" else ("upgrade --diff" if diff else "upgrade")
+        _print_summary(report, verb)
+        if review_summary is not None:
+            err.print(review_summary)
+        for line in _next_steps(report, paths, out_dir, diff):
+            err.print(Text("next: " + line))
+    for target in reports:
+        # the deprecated --format names the report's format, as it did in 0.1
+        _write_report(report, target, legacy_fmt or format_for_path(target, fmt), rules)
+    summary_path = cli.get("summary")
     if summary_path is not None:
-        _write_report(report, summary_path, "markdown", rules)
+        _write_report(report, str(summary_path), "markdown", rules)
 
     failed = report.count("failed") > 0
+    exit_zero = cli.get("exit_zero", False)
     if command == "check":
         left = any(o.fixes or o.findings for o in outcomes)
-        return 1 if (failed or left) else 0
+        return 1 if (failed or (left and not exit_zero)) else 0
     if report.verification is not None and report.verification.get("verdict") != "match":
+        return 1
+    if diff and changed and not exit_zero:
         return 1
     return 1 if failed else 0
 
 
-def _ask(prompt: str) -> str:
-    out.print(prompt, end="", markup=False)
+def _all_rules() -> tuple:
+    from codemods import all_rules
+
+    return all_rules()
+
+
+def _write_one(o: FileOutcome, out_dir: Optional[Path], data: Optional[bytes] = None) -> None:
+    """Write one changed file in place (``--out`` copies are written later)."""
+    from torchmigrate.sources import SourceError, write_atomic
+
+    if out_dir is not None:
+        return
     try:
-        return input()
-    except EOFError:
-        return "q"
+        write_atomic(Path(o.path), o.new_bytes if data is None else data)
+        o.written = True
+    except SourceError as exc:
+        o.status = "failed"
+        o.errors.append(str(exc))
+    except OSError as exc:
+        o.status = "failed"
+        o.errors.append(f"{o.path}: cannot write: {exc.strerror or exc}")
+
+
+def _interactive(changed: list, out_dir: Optional[Path]) -> str:
+    """Review every hunk; write what was accepted; make the outcomes say what
+    was really applied.  Returns the review's summary line."""
+    from rich.syntax import Syntax
+
+    from torchmigrate.review import Review, Terminal
+
+    colour = out.is_terminal and not out.is_dumb_terminal
+
+    def show(text: str) -> None:
+        if colour and text.startswith("---"):
+            out.print(
+                Syntax(text.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
+            )
+        else:
+            out.print(Text(text.rstrip("\n")))
+
+    files = [(o.path, o.old, o.new, o.fixes) for o in changed]
+    term = Terminal(console=out)
+    review = Review(files, term, show, colour)
+    by_path = {o.path: o for o in changed}
+    with term:
+        for decision in review.run():
+            _settle_review(by_path[decision.path], decision, out_dir)
+    sm = review.summary
+    text = (
+        f"review: {sm.accepted} of {sm.units} change(s) applied, {sm.declined} declined"
+        + (f", {sm.unreviewed} not reviewed" if sm.unreviewed else "")
+        + (f"; {len(sm.refused_files)} file(s) not written (see above)" if sm.refused_files else "")
+    )
+    if sm.end_of_input:
+        text += "; input ended, review stopped"
+    elif sm.quit:
+        text += "; review stopped (q)"
+    return text
+
+
+def _settle_review(o: FileOutcome, decision, out_dir: Optional[Path]) -> None:
+    """Write a reviewed file and make its outcome say what was really applied."""
+    from torchmigrate.review import old_to_new_lines
+    from torchmigrate.sources import read_source
+
+    fixes = o.fixes
+    keep = [fixes[k] for k in decision.accepted_fixes]
+    left = [fixes[k] for k in sorted(set(decision.declined_fixes) | set(decision.unreviewed_fixes))]
+    if decision.text is None:
+        o.status = "unchanged"
+        o.new = o.old
+        o.new_bytes = None
+        new_line = None
+    else:
+        text = decision.text
+        o.new = text
+        if o.path.endswith(".ipynb"):
+            o.new_bytes = text.encode("utf-8")
+        else:
+            o.new_bytes = read_source(Path(o.path)).render(text)
+        new_line = old_to_new_lines(o.old, text)
+        _write_one(o, out_dir)
+    o.fixes = keep
+    for f in left:  # not applied: still in the file, reported as what it is
+        g = dict(f, applied=False, declined=True)
+        line = int(f.get("source_line") or f["line"])
+        g["line"] = new_line(line) if (new_line and not f.get("cell")) else line
+        o.findings.append(g)
 
 
 def _out_root(out_dir: Path, root: Path, multi: bool) -> Path:
@@ -504,13 +850,48 @@ def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> 
 # --------------------------------------------------------------------------
 # commands
 # --------------------------------------------------------------------------
-_SELECT = typer.Option(None, "--select", help="Rule ids or prefixes to run (e.g. TM0,TM103).")
-_IGNORE = typer.Option(None, "--ignore", help="Rule ids or prefixes to skip.")
-_EXCLUDE = typer.Option(None, "--exclude", help="Glob of paths to skip (repeatable).")
+_SELECT = typer.Option(
+    None, "--select", help="Rule ids, prefixes or names to run (e.g. TM0,TM103,variable-wrap)."
+)
+_IGNORE = typer.Option(None, "--ignore", help="Rule ids, prefixes or names to skip.")
+_EXCLUDE = typer.Option(
+    None, "--exclude", help="Glob of paths to skip (repeatable; replaces the config's exclude)."
+)
+_EXTEND_EXCLUDE = typer.Option(
+    None, "--extend-exclude", help="Glob of paths to skip, on top of exclude (repeatable)."
+)
+_FORCE_EXCLUDE = typer.Option(
+    None,
+    "--force-exclude/--no-force-exclude",
+    help="Apply the excludes to files named on the command line too (as pre-commit passes them).",
+)
 _UNSAFE = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply unsafe rewrites.")
 _PY2 = typer.Option(None, "--py2/--no-py2", help="Python 2 -> 3 rules (TM3xx) for Python 2 files.")
-_REPORT = typer.Option(None, "--report", help="Write a report to FILE.")
-_FORMAT = typer.Option("text", "--format", help="Report format: text, json, sarif or markdown.")
+_OUTPUT_FORMAT = typer.Option(
+    None,
+    "--output-format",
+    help="stdout format: concise (default), full, json, sarif, github, markdown (text = concise).",
+)
+_REPORT = typer.Option(
+    None,
+    "--report",
+    help="Also write the report to FILE (repeatable; format from the extension .json/.sarif/.md/"
+    ".txt, else --output-format; '-' = stdout).",
+)
+_LEGACY_FORMAT = typer.Option(None, "--format", hidden=True, help="Deprecated: --output-format.")
+_STATISTICS = typer.Option(False, "--statistics", help="Counts per rule instead of the findings.")
+_SHOW_SOURCE = typer.Option(False, "--show-source", help="Show each finding's line with a caret.")
+_EXIT_ZERO = typer.Option(
+    False, "--exit-zero", help="Exit 0 even when findings remain or changes are pending."
+)
+_WARN_SUPPRESSIONS = typer.Option(
+    False,
+    "--warn-suppressions",
+    help="Warn about unknown rule ids in suppression comments and suppressions that silenced nothing.",
+)
+_RULES_FROM = typer.Option(
+    None, "--rules-from", help="A Python file of user rules (Bowler queries; repeatable)."
+)
 _JOBS = typer.Option(0, "--jobs", "-j", help="Worker processes (default: number of cores).")
 _QUIET = typer.Option(False, "--quiet", "-q", help="No summary.")
 
@@ -520,17 +901,27 @@ def upgrade(
     paths: Optional[List[Path]] = typer.Argument(
         None, help="Files or directories (each one a repo)."
     ),
-    diff: bool = typer.Option(False, "--diff", help="Dry run: show a unified diff, write nothing."),
+    diff: bool = typer.Option(
+        False, "--diff", help="Dry run: the unified diff on stdout, exit 1 if any change."
+    ),
     out_dir: Optional[Path] = typer.Option(
         None, "--out", help="Write a migrated copy of the tree to DIR."
     ),
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
     exclude: Optional[List[str]] = _EXCLUDE,
+    extend_exclude: Optional[List[str]] = _EXTEND_EXCLUDE,
+    force_exclude: Optional[bool] = _FORCE_EXCLUDE,
     unsafe_fixes: Optional[bool] = _UNSAFE,
     py2: Optional[bool] = _PY2,
-    report: Optional[Path] = _REPORT,
-    fmt: str = _FORMAT,
+    output_format: Optional[str] = _OUTPUT_FORMAT,
+    report: Optional[List[str]] = _REPORT,
+    legacy_format: Optional[str] = _LEGACY_FORMAT,
+    statistics_: bool = _STATISTICS,
+    show_source: bool = _SHOW_SOURCE,
+    exit_zero: bool = _EXIT_ZERO,
+    warn_suppressions: bool = _WARN_SUPPRESSIONS,
+    rules_from: Optional[List[Path]] = _RULES_FROM,
     jobs: int = _JOBS,
     quiet: bool = _QUIET,
     from_file: Optional[Path] = typer.Option(
@@ -540,7 +931,9 @@ def upgrade(
         None, "--summary", help="Write a Markdown per-repo summary."
     ),
     resume: bool = typer.Option(False, "--resume", help="Skip repos finished by a previous run."),
-    interactive: bool = typer.Option(False, "--interactive", "-i", help="Review each hunk."),
+    interactive: bool = typer.Option(
+        False, "--interactive", "-i", help="Review each change (single keys; ? for help)."
+    ),
     allow_dirty: bool = typer.Option(
         False, "--allow-dirty", help="Rewrite files with uncommitted changes."
     ),
@@ -552,31 +945,10 @@ def upgrade(
     timeout: float = typer.Option(300.0, "--timeout", help="--verify timeout per side, seconds."),
 ) -> None:
     """Rewrite legacy PyTorch idioms in place (or --diff / --out DIR)."""
-    opts = {"steps": steps, "device": device, "timeout": timeout}
-    _exit(
-        lambda: _run_upgrade(
-            "upgrade",
-            paths,
-            diff,
-            out_dir,
-            select,
-            ignore,
-            exclude,
-            unsafe_fixes,
-            py2,
-            report,
-            fmt,
-            jobs,
-            quiet,
-            from_file,
-            summary,
-            resume,
-            interactive,
-            allow_dirty,
-            verify,
-            opts,
-        )
-    )
+    cli = dict(locals())
+    cli["statistics"] = cli.pop("statistics_")
+    cli["verify_opts"] = {"steps": steps, "device": device, "timeout": timeout}
+    _exit(lambda: _run_upgrade("upgrade", paths, cli))
 
 
 @app.command()
@@ -585,47 +957,56 @@ def check(
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
     exclude: Optional[List[str]] = _EXCLUDE,
+    extend_exclude: Optional[List[str]] = _EXTEND_EXCLUDE,
+    force_exclude: Optional[bool] = _FORCE_EXCLUDE,
     unsafe_fixes: Optional[bool] = _UNSAFE,
     py2: Optional[bool] = _PY2,
-    report: Optional[Path] = _REPORT,
-    fmt: str = _FORMAT,
+    output_format: Optional[str] = _OUTPUT_FORMAT,
+    report: Optional[List[str]] = _REPORT,
+    legacy_format: Optional[str] = _LEGACY_FORMAT,
+    statistics_: bool = _STATISTICS,
+    show_source: bool = _SHOW_SOURCE,
+    exit_zero: bool = _EXIT_ZERO,
+    warn_suppressions: bool = _WARN_SUPPRESSIONS,
+    rules_from: Optional[List[Path]] = _RULES_FROM,
     jobs: int = _JOBS,
     quiet: bool = _QUIET,
 ) -> None:
     """List every legacy site without writing; exit 1 if any remain."""
-    _exit(
-        lambda: _run_upgrade(
-            "check",
-            paths,
-            False,
-            None,
-            select,
-            ignore,
-            exclude,
-            unsafe_fixes,
-            py2,
-            report,
-            fmt,
-            jobs,
-            quiet,
-            None,
-            None,
-            False,
-            False,
-            True,
-            None,
-            {},
-        )
-    )
+    cli = dict(locals())
+    cli["statistics"] = cli.pop("statistics_")
+    _exit(lambda: _run_upgrade("check", paths, cli))
+
+
+def _load_user_rules(rules_from: Optional[List[Path]]) -> None:
+    from torchmigrate import user_rules
+    from torchmigrate.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(Path.cwd())
+    except ConfigError as exc:
+        err.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from None
+    files = [str(p.resolve()) for p in rules_from or []] + list(cfg.rules_from)
+    try:
+        user_rules.configure(files)
+        from codemods import all_rules
+
+        all_rules()
+    except (user_rules.UserRuleError, RuntimeError) as exc:
+        err.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from None
 
 
 @app.command("rules")
 def rules_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable list."),
+    rules_from: Optional[List[Path]] = _RULES_FROM,
 ) -> None:
     """List the rules: id, name, safety, summary, grouped by family."""
     from codemods import all_rules, family_name
 
+    _load_user_rules(rules_from)
     rules = all_rules()
     if as_json:
         out.print_json(
@@ -637,6 +1018,8 @@ def rules_cmd(
                         "safety": r.safety,
                         "family": r.family,
                         "summary": r.summary,
+                        "short": r.short_text,
+                        **({"origin": r.origin} if getattr(r, "origin", "") else {}),
                     }
                     for r in rules
                 ]
@@ -647,8 +1030,9 @@ def rules_cmd(
     for r in rules:
         families.setdefault(r.family, []).append(r)
     for fam, members in families.items():
+        label = family_name(fam) if fam == "user" else f"{fam}xx {family_name(fam)}"
         table = Table(
-            title=f"{fam}xx {family_name(fam)} ({len(members)} rules)",
+            title=f"{label} ({len(members)} rules)",
             title_justify="left",
             show_lines=False,
         )
@@ -663,15 +1047,21 @@ def rules_cmd(
 
 
 @app.command()
-def explain(rule_id: str = typer.Argument(..., help="A rule id, e.g. TM003.")) -> None:
+def explain(
+    rule_id: str = typer.Argument(..., help="A rule id or name, e.g. TM003 or variable-wrap."),
+    rules_from: Optional[List[Path]] = _RULES_FROM,
+) -> None:
     """Print a rule's full documentation with its examples."""
     from codemods import all_rules, get_rule
 
+    _load_user_rules(rules_from)
     try:
         rule = get_rule(rule_id)
     except KeyError:
-        ids = [r.id for r in all_rules()]
-        close = difflib.get_close_matches(rule_id.upper(), ids, n=3)
+        keys = [r.id for r in all_rules()] + [r.name for r in all_rules()]
+        close = difflib.get_close_matches(rule_id.upper(), keys, n=3) or difflib.get_close_matches(
+            rule_id.lower(), keys, n=3
+        )
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         err.print(f"error: unknown rule {rule_id!r}{hint}; see `torchmigrate rules`")
         raise typer.Exit(2) from None
@@ -694,14 +1084,66 @@ def _exit(fn) -> None:
     raise typer.Exit(code)
 
 
-def _register_harness() -> None:
-    """Add `verify` and `run` (the differential harness) to the app."""
-    try:
-        from torchmigrate.harness.commands import run_command, verify_command
-    except ImportError:  # pragma: no cover - harness package missing
+# --------------------------------------------------------------------------
+# verify / run: listed always; loaded (with torch) only when asked for
+# --------------------------------------------------------------------------
+_HARNESS_HELP = {
+    "verify": "Run OLD under a legacy (pre-0.4) runtime and NEW under today's torch; show that "
+    "every training step's loss, gradients and parameters match.",
+    "run": "Run SCRIPT as __main__, optionally under the legacy runtime (unmigrated code on "
+    "today's torch).",
+}
+
+
+def _harness_stub(name: str, reason: Optional[str]) -> None:
+    """A placeholder for ``verify``/``run``: listed in the help; when run, says
+    what to install."""
+    from rich.markup import escape
+
+    help_text = _HARNESS_HELP[name]
+    if reason is not None or not _torch_available():
+        help_text += f" Needs torch: {VERIFY_EXTRA}."
+    help_text = escape(help_text)  # the help is rendered as rich markup: keep "[verify]"
+
+    def stub(ctx: typer.Context) -> None:
+        why = f" ({reason})" if reason else ""
+        err.print(
+            Text(
+                f"error: `torchmigrate {name}` needs PyTorch, which is not installed{why}; "
+                f"install it with: {VERIFY_EXTRA}",
+                style="red",
+            )
+        )
+        raise typer.Exit(2)
+
+    stub.__doc__ = help_text
+    app.command(
+        name,
+        help=help_text,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=reason is None,
+    )(stub)
+
+
+def _register_harness(load: bool) -> None:
+    """Add `verify` and `run`.  With ``load`` the real commands are imported
+    (they need torch); otherwise, or when torch is missing, placeholders that
+    keep them in the help and say how to install them."""
+    if load:
+        try:
+            from torchmigrate.harness.commands import run_command, verify_command
+        except ImportError as exc:
+            name = getattr(exc, "name", "") or ""
+            missing = name.split(".")[0] in ("torch", "numpy")
+            reason = f"cannot import {name}" if missing else f"{type(exc).__name__}: {exc}"
+            _harness_stub("verify", reason)
+            _harness_stub("run", reason)
+            return
+        app.command("verify")(verify_command)
+        app.command("run")(run_command)
         return
-    app.command("verify")(verify_command)
-    app.command("run")(run_command)
+    _harness_stub("verify", None)
+    _harness_stub("run", None)
 
 
 def main(argv: Optional[list] = None) -> None:
@@ -710,10 +1152,9 @@ def main(argv: Optional[list] = None) -> None:
         i = argv.index("--")
         _EXTRA_ARGS[:] = argv[i + 1 :]
         argv = argv[:i]
-    # The harness needs torch; only load it when its commands (or the help) are asked for,
-    # so `upgrade` and `check` never import torch.
-    if not argv or argv[0] in ("verify", "run", "--help", "-h"):
-        _register_harness()
+    # The harness needs torch: it is imported only for `verify`/`run` themselves,
+    # so `upgrade`, `check` and the help never import torch.
+    _register_harness(load=bool(argv) and argv[0] in ("verify", "run"))
     try:
         app(args=argv, prog_name="torchmigrate")
     except SystemExit:

@@ -37,7 +37,7 @@ from codemods.base import (
     is_attached,
     parse_source,
 )
-from torchmigrate import names, suppressions
+from torchmigrate import modern_syntax, names, suppressions
 
 MAX_PASSES = 8
 
@@ -54,6 +54,9 @@ class FileResult:
     py2: bool = False
     suppressed: int = 0
     parsed: bool = True
+    # The suppression comments of the last pass, with the ones that silenced a
+    # finding marked (``suppressions.problems``); None when nothing was suppressible.
+    suppressions: Optional[suppressions.Suppressions] = None
 
     @property
     def changed(self) -> bool:
@@ -393,8 +396,10 @@ def migrate(
 
     Raises :class:`MigrationError` when the text does not parse.
     """
-    rules = [r for r in rules if r.wants(text)]
     result = FileResult(old=text, new=text)
+    if suppressions.skips_file(text):
+        return result
+    rules = [r for r in rules if r.wants(text)]
     if not rules:
         return result
     added_newline = not text.endswith("\n")
@@ -403,6 +408,7 @@ def migrate(
         tree, py2 = parse_source(work)
     except Exception as exc:  # noqa: BLE001 - fissix raises several types
         msg, line = describe_parse_error(exc)
+        msg, line = modern_syntax.describe(work, line) or (msg, line)
         raise MigrationError(msg, line) from None
     result.py2 = py2
     checker = _Invariants(work, tree, py2, project, rules)
@@ -477,6 +483,7 @@ def migrate(
     result.fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
     result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
     result.suppressed = outcome["suppressed"]
+    result.suppressions = outcome["suppressions"]
     result.errors.extend(outcome["errors"])
     if added_newline and new_text.endswith("\n"):
         new_text = new_text[:-1]
@@ -830,6 +837,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
     current = work
     findings: list = []
     suppressed = 0
+    sup = None
     converged = False
     for _pass in range(MAX_PASSES):
         ctx = FileContext(
@@ -878,6 +886,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
             fx.candidates = []
         if not cands_all:
             findings = []
+            sup = None
             converged = True
             break
         pos = _positions(tree)
@@ -909,6 +918,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
                 message=cand.message,
                 suggestion=cand.suggestion,
                 end_line=end,
+                short=cand.short,
             )
             if apply and not is_attached(cand.node, tree):
                 continue  # an enclosing fix replaced it; the next pass sees it again
@@ -982,6 +992,7 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
         "findings": findings,
         "errors": errors,
         "suppressed": suppressed,
+        "suppressions": sup,
     }
 
 

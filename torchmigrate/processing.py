@@ -1,5 +1,5 @@
 """Running the engine over many files: the per-file worker (safe to run in a
-process pool), the pool itself, configuration and git-awareness."""
+process pool), the pool itself and git-awareness (configuration: ``config.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
+from torchmigrate import suppressions
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
 from torchmigrate.sources import SourceError, read_source
@@ -83,6 +84,7 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
     out.fixes = _with_cell(res.fixes)
     out.findings = _with_cell(res.findings)
     out.suppressed = res.suppressed
+    out.warnings = suppressions.warnings_for(res, rules)
     _settle(out, display, res, src.render)
 
 
@@ -138,46 +140,6 @@ def run_pool(
             if on_done:
                 on_done(results[i])
     return results
-
-
-# --------------------------------------------------------------------------
-# Configuration: [tool.torchmigrate] in the nearest pyproject.toml
-# --------------------------------------------------------------------------
-CONFIG_KEYS = {"select", "ignore", "exclude", "unsafe-fixes", "py2", "jobs"}
-
-
-def find_pyproject(start: Path) -> Optional[Path]:
-    start = start.resolve()
-    if start.is_file():
-        start = start.parent
-    for d in [start, *start.parents]:
-        cand = d / "pyproject.toml"
-        if cand.is_file():
-            return cand
-    return None
-
-
-def load_config(start: Path) -> tuple[dict, Optional[Path]]:
-    """Read ``[tool.torchmigrate]``; returns (config, path)."""
-    path = find_pyproject(start)
-    if path is None:
-        return {}, None
-    try:
-        import tomllib  # type: ignore[import-not-found]
-    except ModuleNotFoundError:  # Python < 3.11
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            return {}, None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001
-        raise ValueError(f"{path}: invalid TOML: {exc}") from None
-    cfg = data.get("tool", {}).get("torchmigrate", {})
-    unknown = set(cfg) - CONFIG_KEYS
-    if unknown:
-        raise ValueError(f"{path}: unknown [tool.torchmigrate] keys: {', '.join(sorted(unknown))}")
-    return cfg, path
 
 
 # --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_diff_then_verify_writes_nothing(tmp_path):
     r = tm(
         "upgrade", "--diff", "--unsafe-fixes", "--verify", repo / "train.py", "--steps", "2", repo
     )
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.returncode == 1, r.stdout + r.stderr  # --diff: changes are pending
     assert (repo / "train.py").read_bytes() == before
     assert "verification" in r.stderr and "match" in r.stderr
 
