@@ -147,13 +147,53 @@ def _with_item(node) -> Node:
 
 
 def _number_accumulator(ctx, target) -> bool:
+    """A name that starts as a Python number: every plain binding is a number,
+    or a numeric re-expression of the name itself (``total_norm =
+    np.sqrt(total_norm)``, ``t = t ** 0.5``, ``t = t / n``)."""
     if target.type != token.NAME:
         return False
     binds = A.bindings_of(ctx, target)
     if not binds:
         return False
     values = [v for k, v in binds if k == "value"]
-    return bool(values) and all(A.is_number(ctx, v) for v in values)
+    return bool(values) and any(A.is_number(ctx, v) for v in values) and all(
+        A.is_number(ctx, v) or _re_expression(ctx, v, target.value) for v in values
+    )
+
+
+def _re_expression(ctx, node, name: str) -> bool:
+    """``np.sqrt(name)`` / ``math.sqrt(name)`` / ``name ** k`` / ``name / n``:
+    the accumulator itself, put through a numeric function."""
+    node = A.unparen(node)
+    names = {leaf.value for leaf in node.leaves() if leaf.type == token.NAME}
+    if name not in names:
+        return False
+    if node.type in (syms.term, syms.arith_expr):
+        return all(
+            A.is_number(ctx, c) or _re_expression(ctx, c, name) for c in node.children[::2]
+        )
+    if node.type == token.NAME:
+        return node.value == name
+    if node.type != syms.power:
+        return False
+    if any(c.type == token.DOUBLESTAR for c in node.children):
+        base = A.unparen(node.children[0])
+        return (
+            len(node.children) == 3
+            and base.type == token.NAME
+            and base.value == name
+            and A.is_number(ctx, node.children[-1])
+        )
+    chain = A.chain_of(node)
+    if len(chain) < 2 or not A.is_call(chain[-1]):
+        return False
+    q = A.chain_qualname(ctx, chain[:-1]) or ""
+    args = call_args(chain[-1])
+    return (
+        q.startswith(("numpy.", "math."))
+        and len(args) == 1
+        and _re_expression(ctx, args[0].value, name)
+    )
 
 
 def _no_grad_value(ctx, value) -> bool:

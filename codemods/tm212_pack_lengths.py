@@ -142,6 +142,70 @@ class PackLengthsFixer(RuleFixer):
                 )
 
 
+class ReversedViewFixer(RuleFixer):
+    """``sorted_lengths = np.sort(lens)[::-1]`` passed on to other code (a model
+    whose ``forward`` packs the batch) in a file that packs sequences."""
+
+    PATTERN = "expr_stmt< target=NAME '=' value=power >"
+
+    def visit(self, node, results) -> None:
+        ctx = self.ctx
+        if "pack_padded_sequence" not in ctx.text:
+            return
+        target, value = results["target"], results["value"]
+        if not _reversed_numpy(ctx, value):
+            return
+        binds = A.bindings_of(ctx, target)
+        if not binds or len(binds) != 1:
+            return
+        passed = self._passed_on(ctx, target)
+        if passed is None:
+            return
+        new = f"{text(value)}.copy()"
+
+        def fix(value=value, new=new):
+            if text(value).endswith(".copy()"):
+                return False
+            repl = parse_expr(new)
+            repl.prefix = value.prefix
+            value.replace(repl)
+
+        self.report(
+            value,
+            f"`{target.value} = {text(value)}` is a reversed numpy view (negative strides) and is "
+            f"passed to `{passed}(...)` in a file that packs sequences: if it reaches "
+            "`pack_padded_sequence` (or any conversion to a tensor), torch refuses it since 0.4 "
+            f"(`ValueError: At least one stride in the given numpy array is negative`); `{new}` "
+            "holds the same values in contiguous memory",
+            SAFE,
+            fix=fix,
+            suggestion=new,
+        )
+
+    @staticmethod
+    def _passed_on(ctx, target):
+        """The callee of a non-numpy call ``target`` is an argument of."""
+        scope = A.scope_of(target)
+        for leaf in scope.leaves():
+            if leaf.type != token.NAME or leaf.value != target.value or leaf is target:
+                continue
+            p = leaf.parent
+            trailer = p if p.type == syms.trailer else (p.parent if p.type == syms.arglist else None)
+            if trailer is None or trailer.type != syms.trailer or trailer.children[0].value != "(":
+                continue
+            power = trailer.parent
+            idx = power.children.index(trailer)
+            callee = power.children[:idx]
+            q = A.chain_qualname(ctx, callee) or ""
+            if q.startswith("numpy.") or q in ("int", "len", "float"):
+                continue
+            name = "".join(str(c) for c in callee).strip()
+            if name in ("int", "len", "float", "print", "list"):
+                continue
+            return name
+        return None
+
+
 RULE = Rule(
     id="TM212",
     name="pack-lengths",
@@ -164,7 +228,10 @@ For the `lengths` argument of `torch.nn.utils.rnn.pack_padded_sequence`
 - a reversed numpy view (`np.sort(l)[::-1]`, `arr[::-1]` of a numpy array)
   -> `np.sort(l)[::-1].copy()` at the place the view is made;
 - a tensor moved with `.cuda()` -> `lengths.cpu()` at the call.
-Other `[::-1]` lengths that are not provably numpy are reported.
+Other `[::-1]` lengths that are not provably numpy are reported.  In a file
+that calls `pack_padded_sequence`, a reversed numpy view bound to a name and
+passed to other code (typically `model(x, sorted_lengths)`, whose `forward`
+packs the batch) gets `.copy()` where it is made, too.
 
 ## Fix safety
 **Safe**: `.copy()` of a numpy array holds the same values (nothing else
@@ -213,6 +280,29 @@ TorchFix has no rule for these arguments.
         ),
         Example(
             before=(
+                "import numpy as np\n"
+                "from torch.nn.utils.rnn import pack_padded_sequence\n"
+                "class Encoder(object):\n"
+                "    def forward(self, emb, lengths):\n"
+                "        return pack_padded_sequence(emb, lengths, batch_first=True)\n"
+                "def step(model, x, lens):\n"
+                "    sorted_lengths = np.sort(lens)[::-1]\n"
+                "    return model(x, sorted_lengths)\n"
+            ),
+            after=(
+                "import numpy as np\n"
+                "from torch.nn.utils.rnn import pack_padded_sequence\n"
+                "class Encoder(object):\n"
+                "    def forward(self, emb, lengths):\n"
+                "        return pack_padded_sequence(emb, lengths, batch_first=True)\n"
+                "def step(model, x, lens):\n"
+                "    sorted_lengths = np.sort(lens)[::-1].copy()\n"
+                "    return model(x, sorted_lengths)\n"
+            ),
+            title="a reversed view handed to a model that packs",
+        ),
+        Example(
+            before=(
                 "import torch\n"
                 "from torch.nn.utils.rnn import pack_padded_sequence\n"
                 "def encode(emb, lengths):\n"
@@ -221,6 +311,6 @@ TorchFix has no rule for these arguments.
             title="must not change: a list of lengths",
         ),
     ),
-    fixers=(PackLengthsFixer,),
+    fixers=(PackLengthsFixer, ReversedViewFixer),
     tokens=("pack_padded_sequence",),
 )

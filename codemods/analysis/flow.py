@@ -291,7 +291,7 @@ class _Follow:
                 if holder is not None and holder.type == syms.trailer:
                     return self._in_trailer(holder, p)
                 return UNKNOWN, "used in an unknown way", False
-            if t in (syms.for_stmt, syms.comp_for, syms.old_comp_for):
+            if t in (syms.for_stmt, syms.comp_for, getattr(syms, "old_comp_for", -1)):
                 # iterating the value (a list of numbers): follow the elements
                 tgt = p.children[1]
                 if tgt.type == token.NAME and p.type == syms.for_stmt:

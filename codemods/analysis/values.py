@@ -485,7 +485,8 @@ class ValueInference:
         for k in set(self._names) - before:
             del self._names[k]
         if val is not None and val.kind == "tensor" and val.plain and self._tainted(scope, name):
-            val = tensor(plain=False, nd=val.nd)
+            # may require grad after all; its shape is what it was
+            val = tensor(plain=False, nd=val.nd, rank=val.rank, scalar=val.scalar)
         self._names[key] = val
         return val
 
@@ -560,7 +561,11 @@ class ValueInference:
         if entry is True:
             return True
         table[name] = None  # in progress: assume untainted
-        bad = any(not is_plain(self.value(arg)) for arg in entry)
+        from codemods.analysis.evidence import is_number as _is_number
+
+        bad = any(
+            not (is_plain(self.value(arg)) or _is_number(self.ctx, arg)) for arg in entry
+        )
         table[name] = True if bad else None
         return bad
 
@@ -823,6 +828,8 @@ class ValueInference:
             return member
         if k == "other":
             if v.sub == "args":
+                if name == "parse_args":
+                    return Val("other", sub="parse_args")  # the parser's method
                 return NUM
             return Val("other")
         if k in ("method", "func", "cls", "seq", "num"):
@@ -912,6 +919,8 @@ class ValueInference:
     def _call(self, v: Val, tr: Node) -> Optional[Val]:
         k = v.kind
         args = call_args(tr)
+        if k == "other" and v.sub == "parse_args":
+            return Val("other", sub="args")  # ``parser.parse_args()``: the namespace
         if k == "qual":
             return self._qual_call(v.ref or "", args)
         if k == "method":
@@ -1152,7 +1161,11 @@ class ValueInference:
         if name in _COMPARE:
             return tensor(plain=True, scalar=scalar or (name in ("argmax", "argmin") and not args))
         if name in _ELEMWISE:
-            vals = [self.value(a.value) for a in args]
+            from codemods.analysis.evidence import is_number as _is_number
+
+            vals = [
+                NUM if _is_number(self.ctx, a.value) else self.value(a.value) for a in args
+            ]
             out = tensor(
                 plain=plain and all(is_plain(x) for x in vals),
                 grad=grad or any(x is not None and x.grad for x in vals),
@@ -1160,8 +1173,8 @@ class ValueInference:
                 and all(x is not None and (x.kind == "num" and x.num or x.scalar) for x in vals),
                 nd=nd,
             )
-            if not out.scalar and all(a.name is None for a in args):
-                out.rank = _common_rank([recv] + vals) if rank is not None else None
+            if not out.scalar and all(a.name is None for a in args) and rank is not None:
+                out.rank = _common_rank([recv] + vals)
             return out
         if name in ("dot", "dist"):
             return tensor(plain=plain, grad=grad, scalar=True)

@@ -201,3 +201,8 @@ def test_memoised_and_dropped_on_change():
     assert an.flow(leaf) is first
     an.invalidate()
     assert an.flow(leaf) is not first and an.flow(leaf).verdict == first.verdict
+
+
+def test_a_generator_over_the_value():
+    src = "total = 0\ntotal += l\nprint(sum(x for x in [total]))\nfor v in total:\n    print(v)\n"
+    assert _flow(src, "total").verdict == A.UNKNOWN
