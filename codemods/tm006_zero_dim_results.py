@@ -156,8 +156,10 @@ def _number_accumulator(ctx, target) -> bool:
     if not binds:
         return False
     values = [v for k, v in binds if k == "value"]
-    return bool(values) and any(A.is_number(ctx, v) for v in values) and all(
-        A.is_number(ctx, v) or _re_expression(ctx, v, target.value) for v in values
+    return (
+        bool(values)
+        and any(A.is_number(ctx, v) for v in values)
+        and all(A.is_number(ctx, v) or _re_expression(ctx, v, target.value) for v in values)
     )
 
 
@@ -169,9 +171,7 @@ def _re_expression(ctx, node, name: str) -> bool:
     if name not in names:
         return False
     if node.type in (syms.term, syms.arith_expr):
-        return all(
-            A.is_number(ctx, c) or _re_expression(ctx, c, name) for c in node.children[::2]
-        )
+        return all(A.is_number(ctx, c) or _re_expression(ctx, c, name) for c in node.children[::2])
     if node.type == token.NAME:
         return node.value == name
     if node.type != syms.power:

@@ -190,7 +190,9 @@ class ReversedViewFixer(RuleFixer):
             if leaf.type != token.NAME or leaf.value != target.value or leaf is target:
                 continue
             p = leaf.parent
-            trailer = p if p.type == syms.trailer else (p.parent if p.type == syms.arglist else None)
+            trailer = (
+                p if p.type == syms.trailer else (p.parent if p.type == syms.arglist else None)
+            )
             if trailer is None or trailer.type != syms.trailer or trailer.children[0].value != "(":
                 continue
             power = trailer.parent

@@ -563,9 +563,7 @@ class ValueInference:
         table[name] = None  # in progress: assume untainted
         from codemods.analysis.evidence import is_number as _is_number
 
-        bad = any(
-            not (is_plain(self.value(arg)) or _is_number(self.ctx, arg)) for arg in entry
-        )
+        bad = any(not (is_plain(self.value(arg)) or _is_number(self.ctx, arg)) for arg in entry)
         table[name] = True if bad else None
         return bad
 
@@ -1163,9 +1161,7 @@ class ValueInference:
         if name in _ELEMWISE:
             from codemods.analysis.evidence import is_number as _is_number
 
-            vals = [
-                NUM if _is_number(self.ctx, a.value) else self.value(a.value) for a in args
-            ]
+            vals = [NUM if _is_number(self.ctx, a.value) else self.value(a.value) for a in args]
             out = tensor(
                 plain=plain and all(is_plain(x) for x in vals),
                 grad=grad or any(x is not None and x.grad for x in vals),
