@@ -69,11 +69,16 @@ class StepBetweenBackwardsFixer(RuleFixer):
 
     def visit(self, node, results) -> None:
         ctx = self.ctx
+        if ".step(" not in ctx.text or "parameters(" not in ctx.text:
+            return
+        bodies = self._bodies(ctx.tree)
+        if not bodies:
+            return
         optimizers = self._optimizers(ctx.tree)
         if not optimizers:
             return
         modules = set().union(*optimizers.values())
-        for body in self._bodies(ctx.tree):
+        for body in bodies:
             state = _State()
             for stmt in self._statements(body):
                 if in_no_grad_with(ctx, stmt):
@@ -82,22 +87,48 @@ class StepBetweenBackwardsFixer(RuleFixer):
 
     # -- structure -------------------------------------------------------------
     def _optimizers(self, tree) -> dict:
+        """optimizer text -> modules whose parameters it steps (assignments
+        whose value mentions ``.parameters()``)."""
         out: dict = {}
-        for node in tree.pre_order():
-            if node.type != syms.expr_stmt or len(node.children) != 3:
+        seen: set = set()
+        for leaf in tree.leaves():
+            if leaf.type != token.NAME or leaf.value != "parameters":
                 continue
-            if node.children[1].type != token.EQUAL:
+            node = leaf.parent
+            while node is not None and node.type not in (
+                syms.expr_stmt,
+                syms.simple_stmt,
+                syms.suite,
+                syms.file_input,
+            ):
+                node = node.parent
+            if node is None or node.type != syms.expr_stmt or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if len(node.children) != 3 or node.children[1].type != token.EQUAL:
                 continue
             mods = _optimizer_modules(node.children[2])
             if mods:
                 out[_chain_text([node.children[0]])] = mods
         return out
 
-    def _bodies(self, tree):
-        yield tree
-        for node in tree.pre_order():
-            if node.type == syms.funcdef:
-                yield node.children[-1]
+    def _bodies(self, tree) -> list:
+        """The function bodies (and the module body) in which both a
+        ``.backward(`` and a ``.step(`` call occur."""
+        has: dict = {}
+        for leaf in tree.leaves():
+            if leaf.type != token.NAME or leaf.value not in ("backward", "step"):
+                continue
+            scope = leaf.parent
+            while scope is not None and scope.type not in (syms.funcdef, syms.file_input):
+                scope = scope.parent
+            if scope is not None:
+                has.setdefault(id(scope), (scope, set()))[1].add(leaf.value)
+        out = []
+        for scope, names in has.values():
+            if names == {"backward", "step"}:
+                out.append(scope if scope.type == syms.file_input else scope.children[-1])
+        return out
 
     def _statements(self, body):
         """Simple statements of ``body`` in textual order, nested blocks
