@@ -225,3 +225,27 @@ def test_semantics_of_the_rewrites():
     h = torch.randn(2, requires_grad=True) * 3
     assert Variable(h).grad_fn is None and h.detach().grad_fn is None
     assert torch.equal(Variable(h.data), h.detach())
+
+
+def test_dqn_observation_forms_migrate_to_the_same_values():
+    """issue 10 item 12: ``torch.autograd.Variable(x).type(dtype)[:n] / 255.``"""
+    pytest.importorskip("torch")
+    from tests.codemods.legacy_exec import close, pair
+
+    src = """
+import numpy as np
+import torch
+import torch.autograd as autograd
+from torch.autograd import Variable
+
+dtype = torch.FloatTensor
+obs = np.arange(24, dtype=np.uint8).reshape(4, 6) * 10
+a = torch.autograd.Variable(torch.from_numpy(obs)).type(dtype)[:3] / 255.
+b = autograd.Variable(torch.from_numpy(obs).type(dtype) / 255.0, volatile=True)
+c = Variable(torch.from_numpy(obs)).type(dtype) / 255
+RESULT = [a.data.tolist(), b.data.tolist(), c.data.tolist()]
+"""
+    legacy, modern, new = pair(src)
+    assert "a = torch.from_numpy(obs).type(dtype)[:3] / 255." in new
+    assert "c = torch.from_numpy(obs).type(dtype) / 255\n" in new
+    close(legacy, modern)
