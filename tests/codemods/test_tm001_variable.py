@@ -248,4 +248,5 @@ RESULT = [a.data.tolist(), b.data.tolist(), c.data.tolist()]
     legacy, modern, new = pair(src)
     assert "a = torch.from_numpy(obs).type(dtype)[:3] / 255." in new
     assert "c = torch.from_numpy(obs).type(dtype) / 255\n" in new
-    close(legacy, modern)
+    for a, b in zip(legacy, modern):
+        close(a, b)
