@@ -72,7 +72,8 @@ _MODULES = [
     "tm300_py3_compile",
     "tm3xx_py2",
     "tm310_py2_division",
-    "tm311_py3_gaps",
+    "tm311_implicit_relative_import",
+    "tm312_py3_gaps",
 ]
 
 

@@ -36,16 +36,19 @@ def _with_cell(items, cell=None) -> list:
 
 
 def process_file(
-    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool
+    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool, facts=None
 ) -> FileOutcome:
-    """Read, migrate and render one file.  Never raises for bad input."""
+    """Read, migrate and render one file.  Never raises for bad input.
+
+    ``facts`` is the file's slice of the project model
+    (:class:`torchmigrate.project.ModuleFacts`, picklable) or None."""
     out = FileOutcome(path=display, repo=repo, status="unchanged")
     rules = _rules(rule_ids)
     try:
         if path.endswith(".ipynb"):
-            _process_notebook(Path(path), display, rules, unsafe_fixes, out)
+            _process_notebook(Path(path), display, rules, unsafe_fixes, out, facts)
         else:
-            _process_python(Path(path), display, rules, unsafe_fixes, out)
+            _process_python(Path(path), display, rules, unsafe_fixes, out, facts)
     except SourceError as exc:
         out.status = "failed"
         where = f"{display}:{exc.line}" if exc.line else display
@@ -71,10 +74,12 @@ def _settle(out: FileOutcome, display: str, res, render) -> None:
         out.status = "changed"
 
 
-def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
+def _process_python(
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
+) -> None:
     src = read_source(path)
     try:
-        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display)
+        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display, project=facts)
     except MigrationError as exc:
         where = f"{display}:{exc.line}" if exc.line else display
         out.status = "failed"
@@ -89,7 +94,7 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
 
 
 def _process_notebook(
-    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome
+    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
 ) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
@@ -103,7 +108,7 @@ def _process_notebook(
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, "notebook is not UTF-8", line) from None
     try:
-        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes)
+        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes, project=facts)
     except NotebookError as exc:
         out.status = "failed"
         out.errors.append(f"{display}: {exc.message}")
@@ -111,6 +116,7 @@ def _process_notebook(
     out.fixes = [d for cf in res.fixes for d in _with_cell([cf.finding], cf.cell)]
     out.findings = [d for cf in res.findings for d in _with_cell([cf.finding], cf.cell)]
     out.suppressed = res.suppressed
+    out.notes = [f"{display}: {n}" for n in res.notes]
     _settle(out, display, res, lambda text: text.encode("utf-8"))
 
 
@@ -120,18 +126,32 @@ def run_pool(
     unsafe_fixes: bool,
     jobs: int,
     on_done: Optional[Callable[[FileOutcome], None]] = None,
+    facts: Optional[dict] = None,
 ) -> list:
-    """Process ``items`` = [(path, repo, display)] and return outcomes in order."""
+    """Process ``items`` = [(path, repo, display)] and return outcomes in order.
+
+    ``facts`` maps ``str(path)`` to the file's project facts."""
+    facts = facts or {}
     results: list = [None] * len(items)
     if jobs <= 1 or len(items) <= 1:
         for i, (path, repo, display) in enumerate(items):
-            results[i] = process_file(str(path), repo, display, rule_ids, unsafe_fixes)
+            results[i] = process_file(
+                str(path), repo, display, rule_ids, unsafe_fixes, facts.get(str(path))
+            )
             if on_done:
                 on_done(results[i])
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {
-            pool.submit(process_file, str(path), repo, display, rule_ids, unsafe_fixes): i
+            pool.submit(
+                process_file,
+                str(path),
+                repo,
+                display,
+                rule_ids,
+                unsafe_fixes,
+                facts.get(str(path)),
+            ): i
             for i, (path, repo, display) in enumerate(items)
         }
         for fut in as_completed(futures):

@@ -406,6 +406,9 @@ class ValueInference:
                 break
             first = False
             scope = scope_node(scope)
+        origin = self.ctx.imports.get(name)
+        if origin is not None:  # bound by a star import (project model / known module)
+            return Val("qual", ref=origin)
         if name in _BUILTIN_NUM or name in (
             "range",
             "enumerate",

@@ -1,4 +1,4 @@
-"""TM311: Python 2 idioms in files that parse as Python 3."""
+"""TM312: Python 2 idioms in files that parse as Python 3."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from codemods import all_rules, get_rule
 from torchmigrate.engine import migrate
 
-RULE = get_rule("TM311")
+RULE = get_rule("TM312")
 
 LOADER = """
 import torch
@@ -29,7 +29,7 @@ def test_python3_file_runs_like_the_legacy_loader():
     from tests.codemods.legacy_exec import close, pair
 
     # a Python 3 program of the 0.3 era: loader iterators still had `.next`
-    legacy, modern, new = pair(LOADER, "TM311")
+    legacy, modern, new = pair(LOADER, "TM312")
     assert "x, y = next(data_iter)" in new and "x2, y2 = next(iter(loader))" in new
     for a, b in zip(legacy, modern):
         close(a, b)

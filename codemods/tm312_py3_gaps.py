@@ -1,4 +1,4 @@
-"""TM311 py3-gaps: Python 2 idioms left in files that already parse as
+"""TM312 py3-gaps: Python 2 idioms left in files that already parse as
 Python 3 -- ``iter(loader).next()``, ``data_iter.next()``, bare ``xrange(``,
 ``d.iteritems()``.
 
@@ -278,7 +278,7 @@ def _provable_dict(ctx, recv: list) -> bool:
 
 
 RULE = Rule(
-    id="TM311",
+    id="TM312",
     name="py3-gaps",
     short="Python 2 call in a Python 3 file (`it.next()`, `xrange`, `.iteritems()`)",
     summary="Python 2 idioms in files that parse as Python 3: `iter(loader).next()`, "
