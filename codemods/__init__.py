@@ -41,6 +41,7 @@ _MODULES = [
     "tm010_cuda_async",
     "tm011_retain_variables",
     "tm013_removed_autograd_attrs",
+    "tm014_step_between_backwards",
     # TM012 legacy autograd.Function
     "tm012_legacy_function",
     # TM1xx 0.2-1.0 API changes
@@ -53,6 +54,7 @@ _MODULES = [
     "tm107_upsample",
     "tm110_removed_modules",
     "tm111_dotted_module_names",
+    "tm112_removed_signatures",
     "tm108_sigmoid_tanh",
     "tm109_uint8_masks",
     # TM2xx 1.x-2.x deprecations and removals
@@ -65,11 +67,13 @@ _MODULES = [
     "tm209_fft",
     "tm210_deprecations",
     "tm211_torchvision",
+    "tm212_pack_lengths",
     # TM3xx Python 2 -> 3
     "tm300_py3_compile",
     "tm3xx_py2",
     "tm310_py2_division",
     "tm311_implicit_relative_import",
+    "tm312_py3_gaps",
 ]
 
 

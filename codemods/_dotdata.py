@@ -260,3 +260,398 @@ def strip_data(stmt: Node, unit_recv_text: str) -> None:
                 only.remove()
                 only.prefix = prefix
                 power.replace(only)
+
+
+# --------------------------------------------------------------------------
+# One element or a batch?  (TM003, TM006, TM007)
+# --------------------------------------------------------------------------
+# trailers that keep a tensor's elements (``loss.data.cpu()``)
+_SAME_ELEMENTS = {"data", "detach", "cpu", "clone", "contiguous"}
+
+
+def _strip_same(chain: list) -> list:
+    """``loss.data.cpu()`` -> ``loss``."""
+    while len(chain) >= 2:
+        if A.is_attr(chain[-1], "data"):
+            chain = chain[:-1]
+        elif (
+            len(chain) >= 3
+            and A.is_call(chain[-1])
+            and not call_args(chain[-1])
+            and A.attr_of(chain[-2]) in _SAME_ELEMENTS
+        ):
+            chain = chain[:-2]
+        else:
+            break
+    return chain
+
+
+def one_element(ctx, chain: list, _seen: Optional[set] = None) -> Optional[str]:
+    """Why the value of ``chain`` provably has exactly one element today
+    (a reduced loss, a full reduction, ``x.sum(0)`` of a 1-D ``x``, a name
+    ``.backward()`` is called on without a gradient, an accumulator of such
+    values), or None."""
+    seen = _seen if _seen is not None else set()
+    chain = _strip_same(list(chain))
+    v = A.analysis(ctx).chain_value(chain)
+    if v is not None and v.kind == "tensor" and (v.scalar or v.rank == 0):
+        return "a reduced loss or a full reduction (0-dim since PyTorch 0.4)"
+    if len(chain) != 1 or chain[0].type != token.NAME:
+        return None
+    name = chain[0]
+    if id(name) in seen or len(seen) > 30:
+        return None
+    seen.add(id(name))
+    if A.backward_without_gradient(ctx, name):
+        return f"`{name.value}.backward()` is called without a gradient, which needs one element"
+    binds = A.bindings_of(ctx, name)
+    if not binds:
+        return None
+    tensors = 0
+    for kind, val in binds:
+        node = (
+            val
+            if kind == "value"
+            else (val[1] if kind == "aug" and val[0] in ("+=", "-=", "*=", "/=") else None)
+        )
+        if node is None:
+            return None
+        if A.is_number(ctx, node):
+            continue
+        if _expr_one_element(ctx, node, seen) is None:
+            return None
+        tensors += 1
+    if tensors:
+        return f"`{name.value}` only ever holds numbers and one-element tensors"
+    return None
+
+
+def _expr_one_element(ctx, node, seen: set) -> Optional[str]:
+    node = A.unparen(node)
+    if node.type in (syms.arith_expr, syms.term):
+        parts = node.children[::2]
+        reasons = []
+        for p in parts:
+            if A.is_number(ctx, p):
+                continue
+            r = _expr_one_element(ctx, p, seen)
+            if r is None:
+                return None
+            reasons.append(r)
+        return reasons[0] if reasons else None
+    if node.type == syms.power:
+        chain = A.chain_of(node)
+        if len(chain) != len(node.children):
+            return None
+        return one_element(ctx, chain, seen)
+    if node.type == token.NAME:
+        return one_element(ctx, [node], seen)
+    return None
+
+
+_BATCH_METHODS = {"size", "view", "mean", "sum", "max", "min", "squeeze", "unsqueeze", "topk"}
+
+
+def batch_evidence(ctx, chain: list) -> Optional[str]:
+    """Why the value of ``chain`` is probably a batch (>= 1-D): a model's
+    output, a name used with ``.backward(gradient)`` or shape methods
+    elsewhere, an element-wise loss.  Weaker than proof (unsafe)."""
+    chain = _strip_same(list(chain))
+    v = A.analysis(ctx).chain_value(chain)
+    if v is not None and v.kind == "tensor" and v.rank is not None and v.rank >= 1:
+        return f"`{text_of(chain)}` is {v.rank}-D"
+    if len(chain) != 1 or chain[0].type != token.NAME:
+        return None
+    name = chain[0]
+    binds = A.bindings_of(ctx, name)
+    if binds and all(kind == "value" for kind, _ in binds):
+        if all(_model_call(ctx, val) for _, val in binds):
+            return f"`{name.value}` is a model's output (a batch)"
+        if all(_elementwise_loss(ctx, val) for _, val in binds):
+            return f"`{name.value}` is an element-wise loss (`reduce=False`/`reduction='none'`)"
+        if all(_dim_reduction(val) for _, val in binds):
+            return f"`{name.value}` is a reduction over a dim >= 1 (so at least 1-D)"
+    scope = A.scope_of(name)
+    for leaf in scope.leaves():
+        if leaf.type != token.NAME or leaf.value != name.value:
+            continue
+        power = leaf.parent
+        if power is None or power.type != syms.power or power.children[0] is not leaf:
+            continue
+        kids = power.children
+        if len(kids) >= 3 and A.is_attr(kids[1]) and A.is_call(kids[2]):
+            meth = A.attr_of(kids[1])
+            args = call_args(kids[2])
+            if meth == "backward" and args and args[0].name in (None, "gradient"):
+                return f"`{name.value}.backward(<gradient>)` is called: it is not a scalar"
+            if meth in _BATCH_METHODS and (args or meth in ("mean", "sum")):
+                return f"`{name.value}.{meth}(...)` is used elsewhere"
+    return None
+
+
+def _dim_reduction(node) -> bool:
+    """``x.sum(1)`` / ``x.mean(dim=2)`` without keepdim: x had at least 2
+    dims, so the result has at least one."""
+    node = A.unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = A.chain_of(node)
+    if len(chain) < 3 or not A.is_call(chain[-1]) or A.attr_of(chain[-2]) not in V._REDUCE:
+        return False
+    args = call_args(chain[-1])
+    if len(args) != 1 or args[0].name not in (None, "dim"):
+        return False
+    v = args[0].value
+    return v.type == token.NUMBER and v.value.isdigit() and int(v.value) >= 1
+
+
+def _model_call(ctx, node) -> bool:
+    node = A.unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = A.chain_of(node)
+    if len(chain) < 2 or not A.is_call(chain[-1]):
+        return False
+    head = A.analysis(ctx).chain_value(chain[:-1])
+    return head is not None and head.kind == "module" and head.sub in ("model", "rnn", "any")
+
+
+def _elementwise_loss(ctx, node) -> bool:
+    node = A.unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = A.chain_of(node)
+    if len(chain) < 2 or not A.is_call(chain[-1]):
+        return False
+    head = A.analysis(ctx).chain_value(chain[:-1])
+    if head is not None and head.kind == "module" and head.sub == "criterion_nd":
+        return True
+    q = A.chain_qualname(ctx, chain[:-1])
+    if q and q.startswith("torch.nn.functional.") and q.endswith("loss"):
+        v = A.analysis(ctx).chain_value(chain)
+        return v is not None and v.kind == "tensor" and not v.scalar
+    return False
+
+
+def zero_dim_read(ctx, power: Node, index_trailer: Node) -> Optional[tuple]:
+    """``BASE[0]``, ``BASE.data.cpu().numpy()[0]``, ``BASE.tolist()[0]``...
+    where ``BASE`` provably has one element: (base chain, reason).
+    ``index_trailer`` is the ``[0]``/``[-1]`` trailer."""
+    chain = A.chain_of(power)
+    if index_trailer not in chain:
+        return None
+    k = chain.index(index_trailer)
+    inner = index_trailer.children[1]
+    text = str(inner).strip()
+    if text not in ("0", "-1") or k == 0:
+        return None
+    recv = chain[:k]
+    if A.is_attr(recv[-1], "data"):
+        return None  # ``x.data[0]``: DataIndexFixer's
+    if len(recv) >= 3 and A.is_call(recv[-1]) and A.attr_of(recv[-2]) in ("numpy", "tolist"):
+        if call_args(recv[-1]):
+            return None
+        base = _strip_same(recv[:-2])
+    else:
+        base = recv
+    if not base:
+        return None
+    reason = one_element(ctx, base)
+    if reason is None:
+        return None
+    return base, reason
+
+
+# --------------------------------------------------------------------------
+# A sample drawn for a single input (``select_action`` in policy-gradient code)
+# --------------------------------------------------------------------------
+_ROW_KEEP = {"float", "double", "cuda", "cpu", "detach", "to", "contiguous", "clone", "type"}
+_ROW_FUNCS = {
+    "torch.nn.functional." + n
+    for n in ("softmax", "log_softmax", "sigmoid", "tanh", "relu", "dropout", "softplus")
+} | {"torch." + n for n in ("softmax", "log_softmax", "sigmoid", "tanh", "exp", "relu")}
+
+
+def single_sample(ctx, chain: list) -> Optional[str]:
+    """Why ``chain`` is the one sample drawn for a batch of one: ``a = m.sample()``
+    with ``m = Categorical(p)`` (any ``torch.distributions`` class) or
+    ``a = p.multinomial(1)``, where ``p`` comes from a model applied to
+    ``x.unsqueeze(0)`` / ``x.view(1, -1)`` (models keep the batch
+    dimension).  Evidence, not proof: a model that changes the batch size
+    breaks it (so the rewrite it supports is unsafe)."""
+    chain = _strip_same(list(chain))
+    if len(chain) != 1 or chain[0].type != token.NAME:
+        return None
+    value = _visible_value(ctx, chain[0])
+    if value is None or value[1] is not None:
+        return None
+    node = A.unparen(value[0])
+    if node.type != syms.power:
+        return None
+    c = A.chain_of(node)
+    if len(c) < 3 or not A.is_call(c[-1]) or len(c) != len(node.children):
+        return None
+    meth = A.attr_of(c[-2])
+    if meth == "multinomial":
+        args = call_args(c[-1])
+        if len(args) > 1 or (args and str(args[0].value).strip() != "1"):
+            return None
+        params = c[0] if len(c) == 3 else _reparent(A.chain_node(c[:-2]), node)
+        return _sample_reason(ctx, params, chain[0], c[0])
+    if meth != "sample" or call_args(c[-1]) or len(c) != 3 or c[0].type != token.NAME:
+        return None
+    dist = _visible_value(ctx, c[0])
+    if dist is None or dist[1] is not None:
+        return None
+    d = A.unparen(dist[0])
+    if d.type != syms.power:
+        return None
+    dc = A.chain_of(d)
+    if len(dc) < 2 or not A.is_call(dc[-1]):
+        return None
+    q = A.chain_qualname(ctx, dc[:-1])
+    if not q or not q.startswith("torch.distributions."):
+        return None
+    args = call_args(dc[-1])
+    pos = [a for a in args if a.name is None and not a.star]
+    param = (
+        pos[0].value
+        if pos
+        else next((a.value for a in args if a.name in ("probs", "logits")), None)
+    )
+    if param is None:
+        return None
+    return _sample_reason(ctx, param, chain[0], c[0])
+
+
+def _reparent(detached, anchor):
+    """A detached clone whose name lookups resolve where ``anchor`` is."""
+    detached.parent = anchor
+    return detached
+
+
+def _sample_reason(ctx, param, name, at) -> Optional[str]:
+    if not _single_row(ctx, param, at, 0):
+        return None
+    return (
+        f"`{name.value}` is the one sample drawn for a batch of one (the model input is "
+        "`x.unsqueeze(0)`/`x.view(1, -1)`)"
+    )
+
+
+def _single_row(ctx, node, at, depth: int) -> bool:
+    """``node`` (seen from ``at``) has a leading dimension of 1."""
+    if depth > 12:
+        return False
+    node = A.unparen(node)
+    if node.type == token.NAME:
+        value = _visible_value(ctx, node)
+        if value is None:
+            return False
+        return _single_row(ctx, value[0], value[0], depth + 1)
+    if node.type != syms.power:
+        return False
+    chain = A.chain_of(node)
+    if len(chain) != len(node.children) or not A.is_call(chain[-1]):
+        return False
+    args = call_args(chain[-1])
+    if len(chain) >= 3 and A.is_attr(chain[-2]):
+        meth = A.attr_of(chain[-2])
+        texts = [str(a.value).strip() for a in args]
+        if meth == "unsqueeze" and texts == ["0"]:
+            return True
+        if meth in ("view", "reshape") and len(texts) == 2 and texts[0] == "1":
+            return True
+        if meth in _ROW_KEEP:
+            recv = chain[:-2]
+            inner = recv[0] if len(recv) == 1 else _reparent(A.chain_node(recv), node)
+            return _single_row(ctx, inner, at, depth + 1)
+    pos = [a for a in args if a.name is None and not a.star]
+    if not pos:
+        return False
+    q = A.chain_qualname(ctx, chain[:-1])
+    if q in A.VARIABLE or q in _ROW_FUNCS:
+        return _single_row(ctx, pos[0].value, at, depth + 1)
+    head = A.analysis(ctx).chain_value(chain[:-1])
+    if head is not None and head.kind == "module" and head.sub == "model" and len(pos) == 1:
+        return _single_row(ctx, pos[0].value, at, depth + 1)
+    return False
+
+
+def _visible_value(ctx, name) -> Optional[tuple]:
+    """(value node, tuple index or None) of the assignment of ``name`` that
+    a use sees: the last top-level ``name = value`` / ``a, name = value``
+    statement before the use in the same function body, when the function
+    binds ``name`` nowhere else (a parameter it rebinds first is fine)."""
+    func = enclosing_function(name)
+    if func is None:
+        binds = A.bindings_of(ctx, name)
+        if binds and len(binds) == 1 and binds[0][0] == "value":
+            return binds[0][1], None
+        if binds and len(binds) == 1 and binds[0][0] == "elem":
+            return binds[0][1]
+        return None
+    suite = func.children[-1]
+    if suite.type != syms.suite:
+        return None
+    top = name
+    while top.parent is not None and top.parent is not suite:
+        top = top.parent
+    if top.parent is None:
+        return None
+    found = None
+    count = 0
+    for stmt in suite.children:
+        if stmt is top:
+            break
+        bound = _binds(stmt, name.value)
+        if bound is not None:
+            found = bound
+    for stmt in suite.children:
+        if _binds(stmt, name.value) is not None:
+            count += 1
+    total = sum(
+        1
+        for leaf in func.children[-1].leaves()
+        if leaf.type == token.NAME and leaf.value == name.value and _is_store(leaf)
+    )
+    if found is None or total != count:
+        return None
+    return found
+
+
+def _binds(stmt, name: str) -> Optional[tuple]:
+    if stmt.type != syms.simple_stmt or len(stmt.children) != 2:
+        return None
+    es = stmt.children[0]
+    if es.type != syms.expr_stmt or len(es.children) != 3 or es.children[1].type != token.EQUAL:
+        return None
+    tgt, value = es.children[0], es.children[2]
+    if tgt.type == token.NAME:
+        return (value, None) if tgt.value == name else None
+    items = A.tuple_items(tgt)
+    if items is None:
+        return None
+    for i, it in enumerate(items):
+        if it.type == token.NAME and it.value == name:
+            return value, i
+    return None
+
+
+def _is_store(leaf) -> bool:
+    node = leaf
+    while node.parent is not None and node.parent.type in (
+        syms.testlist_star_expr,
+        syms.exprlist,
+        syms.testlist_gexp,
+        syms.atom,
+    ):
+        node = node.parent
+    p = node.parent
+    if p is None:
+        return False
+    if p.type == syms.expr_stmt:
+        return p.children[-1] is not node
+    if p.type in (syms.for_stmt, syms.comp_for):
+        return p.children[1] is node
+    return False

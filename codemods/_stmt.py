@@ -83,13 +83,13 @@ def delete_statement(stmt: Node) -> None:
     if first_in_suite:
         # the INDENT leaf carries the indentation of the first statement
         if nxt.type != token.DEDENT:
+            # only the deleted line goes: the blank and comment lines below
+            # it stay, moved into the INDENT leaf's prefix (where fissix keeps
+            # the lines above a block's first statement)
             rest = comments + nxt.prefix
-            while True:
-                m = _BLANK.match(rest)
-                if not m:
-                    break
-                rest = rest[m.end() :]
-            nxt.prefix = _strip_first_indent(rest, prev.value)
+            cut = rest.rfind("\n") + 1
+            prev.prefix += rest[:cut]
+            nxt.prefix = _strip_first_indent(rest[cut:], prev.value)
         return
     rest = nxt.prefix
     blank_before = prefix.split("\n")[0].strip() == "" and "\n" in prefix
@@ -100,6 +100,45 @@ def delete_statement(stmt: Node) -> None:
         nxt.prefix = prefix[: len(prefix) - len(prefix.split("\n")[-1])] + rest
     else:
         nxt.prefix = rest
+
+
+def code_text(node: NodeOrLeaf) -> str:
+    """The text of ``node`` without comments and whitespace (prefixes dropped)."""
+    return "".join(leaf.value for leaf in node.leaves())
+
+
+def drop_self_assignment(new: NodeOrLeaf) -> bool:
+    """Delete the statement when a fix turned it into a pure
+    self-assignment (``x = x``, ``a, b = a, b``; comments around it do not
+    count).  ``new`` is the replacement node (the value or an element of
+    it).  Returns True when the statement was deleted."""
+    cur = new
+    while cur.parent is not None and cur.parent.type in (
+        syms.testlist_star_expr,
+        syms.exprlist,
+        syms.testlist_gexp,
+        syms.atom,
+    ):
+        cur = cur.parent
+    stmt = cur.parent
+    if stmt is None or stmt.type != syms.expr_stmt or len(stmt.children) != 3:
+        return False
+    if stmt.children[1].type != token.EQUAL or stmt.children[2] is not cur:
+        return False
+    target = stmt.children[0]
+    if any(
+        leaf.type not in (token.NAME, token.COMMA, token.LPAR, token.RPAR)
+        for leaf in target.leaves()
+    ):
+        return False
+
+    def norm(n) -> str:
+        return re.sub(r"[()]", "", code_text(n)).rstrip(",")
+
+    if norm(target) != norm(cur):
+        return False
+    delete_statement(stmt)
+    return True
 
 
 def _last_leaf(node: NodeOrLeaf) -> Optional[Leaf]:
@@ -363,3 +402,200 @@ def add_decorator(funcdef: Node, text: str) -> None:
     idx = parent.children.index(funcdef)
     funcdef.remove()
     parent.insert_child(idx, Node(syms.decorated, [dec, funcdef]))
+
+
+# --------------------------------------------------------------------------
+# Continuation lines
+# --------------------------------------------------------------------------
+_OPEN = "([{"
+_CLOSE = ")]}"
+
+
+def _unmatched(line: str) -> Optional[list]:
+    """Columns of the brackets of ``line`` still open at its end (outermost
+    first), or None when the line holds something the scanner does not
+    follow (a triple-quoted string)."""
+    stack: list = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "#":
+            break
+        if ch in "'\"":
+            if line.startswith(ch * 3, i):
+                return None
+            j = i + 1
+            while j < n and line[j] != ch:
+                j += 2 if line[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch in _OPEN:
+            stack.append(i)
+        elif ch in _CLOSE and stack:
+            stack.pop()
+        i += 1
+    return stack
+
+
+def _stmt_start(node: NodeOrLeaf) -> Optional[NodeOrLeaf]:
+    cur = node
+    while cur.parent is not None and cur.parent.type not in (syms.suite, syms.file_input):
+        cur = cur.parent
+    return cur if cur.parent is not None else None
+
+
+def column_of(node: NodeOrLeaf) -> Optional[int]:
+    """The column where ``node`` starts in the printed file (None when it
+    cannot be told)."""
+    from codemods.base import indentation_of
+
+    stmt = _stmt_start(node)
+    if stmt is None:
+        return None
+    first = first_leaf(node)
+    text = []
+    for i, leaf in enumerate(stmt.leaves()):
+        if leaf is first:
+            text.append(leaf.prefix if i else "")
+            break
+        text.append(leaf.prefix if i else "")
+        text.append(leaf.value)
+    else:
+        return None
+    joined = "".join(text)
+    if "\n" in joined:
+        return len(joined) - joined.rfind("\n") - 1
+    start = stmt.prefix.split("\n")[-1] if "\n" in stmt.prefix else indentation_of(stmt)
+    return len(start) + len(joined)
+
+
+def body_text(node: NodeOrLeaf) -> str:
+    """``str(node)`` without the node's own prefix."""
+    return str(node)[len(node.prefix) :]
+
+
+def realign(new: NodeOrLeaf, old_text: str, col: Optional[int]) -> None:
+    """Re-indent the continuation lines of ``new`` that were visually aligned
+    with a bracket of the replaced text ``old_text`` (which started at
+    column ``col``) when a fix moved that bracket: ``Variable(torch.zeros(3,``
+    / ``4))`` keeps ``4`` under ``3`` after the unwrap.  Lines that were not
+    aligned to a moved bracket (hanging indents) are left alone."""
+    if col is None or "\n" not in old_text:
+        return
+    new_text = body_text(new).rstrip("\n")
+    old_text = old_text.rstrip("\n")
+    old_lines = old_text.split("\n")
+    new_lines = new_text.split("\n")
+    if len(old_lines) != len(new_lines):
+        return
+    old0, new0 = _unmatched(old_lines[0]), _unmatched(new_lines[0])
+    if old0 is None or new0 is None:
+        return
+    # per line: (old start column of its content, shift applied)
+    shifts = [0] * len(old_lines)
+    # open brackets as (line, old column, new column), innermost last
+    stack_old = [(0, col + c) for c in old0]
+    stack_new = [col + c for c in new0]
+    if len(stack_new) > len(stack_old):
+        return
+    # pair line-0 brackets from the innermost outwards
+    pairs = list(zip(reversed(stack_old), reversed(stack_new)))
+    pairs.reverse()
+    open_ = [(line, oc, nc) for (line, oc), nc in pairs]
+    # brackets of line 0 that disappeared in the new text (the removed call)
+    # cannot be followed
+    lost = len(stack_old) - len(stack_new)
+    open_ = [(None, oc, None) for (_line, oc) in stack_old[:lost]] + open_
+    leaves = _line_starts(new)
+    for k in range(1, len(old_lines)):
+        ol, nl = old_lines[k], new_lines[k]
+        if not ol.strip() or not nl.strip():
+            return
+        indent_old = len(ol) - len(ol.lstrip(" "))
+        if ol[:indent_old] != nl[: len(nl) - len(nl.lstrip(" "))] and not ol.startswith("\t"):
+            return  # the fix changed this line's indentation itself
+        shift = 0
+        if open_:
+            _line, oc, nc = open_[-1]
+            if nc is not None and indent_old == oc + 1 and nc != oc:
+                shift = nc - oc
+        shifts[k] = shift
+        if shift and k in leaves and indent_old + shift > 0:
+            leaf = leaves[k]
+            cut = leaf.prefix.rfind("\n") + 1
+            leaf.prefix = leaf.prefix[:cut] + " " * (indent_old + shift)
+        # brackets opened/closed on this line (columns relative to the line)
+        rest = _unmatched(ol)
+        if rest is None:
+            return
+        closes = _closes(ol)
+        for _ in range(min(closes, len(open_))):
+            open_.pop()
+        for c in rest:
+            open_.append((k, c, c + shift))
+
+
+def _closes(line: str) -> int:
+    """How many brackets opened on earlier lines ``line`` closes."""
+    depth, closed = 0, 0
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "#":
+            break
+        if ch in "'\"":
+            j = i + 1
+            while j < n and line[j] != ch:
+                j += 2 if line[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            if depth:
+                depth -= 1
+            else:
+                closed += 1
+        i += 1
+    return closed
+
+
+def _line_starts(node: NodeOrLeaf) -> dict:
+    """line index (0 = the node's first line) -> the leaf starting that line."""
+    out: dict = {}
+    line = 0
+    first = True
+    for leaf in node.leaves():
+        prefix = "" if first else leaf.prefix
+        first = False
+        n = prefix.count("\n")
+        if n:
+            line += n
+            out.setdefault(line, leaf)
+        line += leaf.value.count("\n")
+    return out
+
+
+def keep_alignment(node: NodeOrLeaf):
+    """Call before a fix edits ``node`` (replaces it or changes it in place);
+    call the function it returns after the fix.  Continuation lines of the
+    enclosing statement that were aligned with a bracket the fix moved are
+    re-indented to stay aligned (see :func:`realign`)."""
+    cur = node
+    while cur is not None and cur.type != syms.simple_stmt:
+        if cur.type in (syms.suite, syms.file_input):
+            cur = None
+            break
+        cur = cur.parent
+    stmt = cur
+    if stmt is None or "\n" not in body_text(stmt).rstrip("\n"):
+        return lambda: None
+    before = body_text(stmt).rstrip("\n")
+    col = column_of(stmt)
+
+    def after() -> None:
+        if stmt.parent is None:
+            return
+        realign(stmt, before, col)
+
+    return after

@@ -406,9 +406,13 @@ class RuleFixer(BaseFix):
         suggestion = str(new).strip()
 
         def fix() -> None:
+            from codemods._stmt import keep_alignment
+
             repl = build()
             repl.prefix = node.prefix
+            aligned = keep_alignment(node)
             node.replace(repl)
+            aligned()
 
         self.report(node, message, safety, fix, suggestion, short)
 

@@ -8,7 +8,6 @@ deleted and ``Variable`` is dropped from its import once unused.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from fissix.pgen2 import token
@@ -16,7 +15,12 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
 from codemods import analysis as A
-from codemods._stmt import delete_statement, remove_import_name
+from codemods._stmt import (
+    delete_statement,
+    drop_self_assignment,
+    keep_alignment,
+    remove_import_name,
+)
 from codemods.analysis import values as V
 from codemods.base import (
     KNOWN_STAR_EXPORTS,
@@ -254,8 +258,10 @@ class VariableCallFixer(RuleFixer):
                 return False
             new = build()
             new.prefix = node.prefix
+            aligned = keep_alignment(node)
             node.replace(new)
-            _drop_self_assignment(new)
+            aligned()
+            drop_self_assignment(new)
             return None
 
         self.report(node, message, safety, fix=fix, suggestion=new_txt)
@@ -272,30 +278,6 @@ def _free_slot(node) -> bool:
     if parent.type == syms.atom:
         return True
     return False
-
-
-def _drop_self_assignment(new) -> None:
-    cur = new
-    while cur.parent is not None and cur.parent.type in (
-        syms.testlist_star_expr,
-        syms.exprlist,
-        syms.testlist_gexp,
-    ):
-        cur = cur.parent
-    stmt = cur.parent
-    if stmt is None or stmt.type != syms.expr_stmt or len(stmt.children) != 3:
-        return
-    if stmt.children[1].type != token.EQUAL or stmt.children[2] is not cur:
-        return
-    target = stmt.children[0]
-    if any(
-        leaf.type not in (token.NAME, token.COMMA, token.LPAR, token.RPAR)
-        for leaf in target.leaves()
-    ):
-        return
-    norm = lambda n: re.sub(r"[\s()]", "", str(n)).rstrip(",")  # noqa: E731
-    if norm(target) == norm(cur):
-        delete_statement(stmt)
 
 
 class VariableRefFixer(RuleFixer):

@@ -8,6 +8,8 @@ module-level code and ``volatile=<expression>`` are reported with guidance.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
@@ -145,6 +147,124 @@ def _escapes(call_power: Node, func: Node) -> bool:
     return False
 
 
+# Calls that only prepare data: the value they give is still the input, not a
+# forward pass (what ``volatile`` protected was the forward pass).
+_PREP_METHODS = frozenset(
+    """cuda cpu to float double half long int byte type view view_as reshape unsqueeze
+    squeeze contiguous transpose permute expand expand_as index_select narrow clone
+    detach t repeat pin_memory""".split()
+)
+_PREP_FUNCS = frozenset(
+    {"torch.cat", "torch.stack", "torch.autograd.Variable", "torch.autograd.variable.Variable"}
+)
+_STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "put"})
+
+
+def _prep_step(ctx, node):
+    """The enclosing node the value of ``node`` flows into when that is data
+    preparation (a parenthesis, a list/tuple display, a data-prep method or
+    function); None when the value reaches anything else."""
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.type in (syms.atom, syms.testlist_gexp, syms.listmaker):
+        return parent
+    if parent.type == syms.power and parent.children[0] is node:
+        kids = parent.children
+        i = 1
+        while i + 1 < len(kids) and A.is_attr(kids[i]) and A.is_call(kids[i + 1]):
+            if A.attr_name(kids[i]) not in _PREP_METHODS:
+                return None
+            i += 2
+        return parent if i == len(kids) else None
+    trailer = parent if parent.type == syms.trailer else None
+    if parent.type == syms.arglist:
+        trailer = parent.parent
+    if trailer is not None and trailer.type == syms.trailer and A.is_call(trailer):
+        power = trailer.parent
+        idx = power.children.index(trailer)
+        callee = power.children[:idx]
+        q = A.chain_qualname(ctx, callee) if callee else None
+        if q in _PREP_FUNCS or (q or "").startswith("torch.from_numpy"):
+            return power if idx == len(power.children) - 1 else None
+    return None
+
+
+def _flow(ctx, start, scope, depth: int = 0) -> str:
+    """Where the value of ``start`` (the volatile Variable) goes inside
+    ``scope``: ``"forward"`` (into a call that is not data preparation),
+    ``"escapes"`` (returned, yielded or stored before any such call) or
+    ``"unused"``."""
+    if depth > 6:
+        return "forward"  # give up: assume it is used (no report)
+    node = start
+    while True:
+        up = _prep_step(ctx, node)
+        if up is None:
+            break
+        node = up
+    parent = node.parent
+    if parent is None:
+        return "unused"
+    if parent.type == syms.expr_stmt and parent.children[-1] is node:
+        targets = parent.children[:-1:2]
+        names = [t.value for t in targets if t.type == token.NAME]
+        if len(names) != len(targets):
+            return "escapes"  # stored on an attribute / in a container
+        seen = "unused"
+        for leaf in scope.leaves():
+            if leaf.type != token.NAME or leaf.value not in names:
+                continue
+            if any(leaf is t for t in targets):
+                continue
+            if leaf.parent.type == syms.expr_stmt and leaf.parent.children[0] is leaf:
+                continue
+            where = _flow(ctx, leaf, scope, depth + 1)
+            if where == "forward":
+                return "forward"
+            if where == "escapes":
+                seen = "escapes"
+        return seen
+    if parent.type in (syms.return_stmt, syms.yield_expr, syms.yield_arg):
+        return "escapes"
+    if parent.type in (syms.trailer, syms.arglist, syms.argument):
+        trailer = parent if parent.type == syms.trailer else parent.parent
+        if trailer is not None and trailer.type == syms.arglist:
+            trailer = trailer.parent
+        prev = trailer.prev_sibling if trailer is not None else None
+        if prev is not None and A.is_attr(prev) and A.attr_name(prev) in _STORE_METHODS:
+            return "escapes"  # ``outputs.append(v)``: stored, not computed with
+        return "forward"  # an argument of any other call: a forward pass
+    return "forward"
+
+
+def _vacuous(ctx, start, scope) -> bool:
+    """A ``no_grad`` region over ``scope`` would cover only data preparation:
+    the volatile value leaves it before any forward pass."""
+    return _flow(ctx, start, scope) == "escapes"
+
+
+def _stores(stmt) -> Optional[str]:
+    """How a statement stores its result outside the ``with`` region: an
+    attribute or subscript target, or a container method call."""
+    small = stmt.children[0]
+    if small.type == syms.expr_stmt:
+        for target in small.children[:-1:2]:
+            if target.type == syms.power:
+                last = target.children[-1]
+                return (
+                    f"stored on `{str(target).strip()}`"
+                    if A.is_attr(last)
+                    else f"stored in `{str(target).strip()}`"
+                )
+        return None
+    if small.type == syms.power:
+        kids = small.children
+        if len(kids) >= 3 and A.is_attr(kids[-2]) and A.attr_name(kids[-2]) in _STORE_METHODS:
+            return f"stored with `.{A.attr_name(kids[-2])}(...)`"
+    return None
+
+
 class VolatileFixer(RuleFixer):
     PATTERN = "power"
     TRIGGERS = frozenset({"volatile"})
@@ -216,11 +336,13 @@ class VolatileFixer(RuleFixer):
                 f"`{func.children[1].value}` also trains (backward/step)",
             )
             return
-        if _escapes(node, func):
+        if _escapes(node, func) or _vacuous(ctx, node, func.children[-1]):
             self.report(
                 node,
-                f"{warn}. The volatile Variable leaves `{func.children[1].value}` (returned or stored): "
-                "drop the flag and wrap the caller's forward pass in `with torch.no_grad():`",
+                f"{warn}. The volatile Variable leaves `{func.children[1].value}` (returned or stored) "
+                "before any forward pass uses it, so a `no_grad` region here would cover only data "
+                "preparation: drop the flag and wrap the caller's forward pass in "
+                "`with torch.no_grad():`",
                 MANUAL,
             )
             return
@@ -270,15 +392,28 @@ class VolatileFixer(RuleFixer):
             and stmt.parent is not None
             and stmt.parent.type in (syms.suite, syms.file_input)
         )
-        if not ok:
+        ctx = self.ctx
+        stored = _stores(stmt) if ok else None
+        vacuous = ok and not stored and _flow(ctx, node, stmt) != "forward"
+        if not ok or stored or vacuous:
+            detail = ""
+            if stored:
+                detail = (
+                    f" (its result is {stored}: it outlives a `with` block around this statement, "
+                    "and later computations with it build a graph where volatility spread in 0.3)"
+                )
+            elif vacuous:
+                detail = (
+                    " (this statement only prepares data; the forward pass that `volatile` "
+                    "protected happens later, so wrapping this statement alone would be vacuous)"
+                )
             self.report(
                 node,
                 f"{warn}. {why}: drop the flag and wrap the evaluation code (every forward pass that used the "
-                "volatile input) in `with torch.no_grad():`",
+                f"volatile input) in `with torch.no_grad():`{detail}",
                 MANUAL,
             )
             return
-        ctx = self.ctx
 
         def fix() -> None:
             drop_flag()
@@ -373,7 +508,13 @@ _DOC = """\
 - **unsafe**: the single-statement `with torch.no_grad():` region in training
   code; its results no longer require grad, as with volatile, but check they
   are not used to train.
-- **manual**: `volatile=<expression>` (use
+- **manual**: results stored on an attribute or in a container by the
+  statement that would be wrapped (`self.cache = net(Variable(x,
+  volatile=True))`, `outs.append(...)`: they outlive the region), a region
+  that would cover only data preparation (`batch = torch.cat([Variable(a,
+  volatile=True), ...])`, a function that only converts and returns its
+  input: the forward pass `volatile` protected happens elsewhere),
+  `volatile=<expression>` (use
   `with torch.set_grad_enabled(not flag):` around the forward pass),
   `volatile=True` bound to a name in training/module-level code (the region is
   everything that uses it), a volatile Variable returned from or stored by the
@@ -453,6 +594,36 @@ RULE = Rule(
             ),
             findings=("manual", "manual"),
             title="module-level name and `.volatile`",
+        ),
+        Example(
+            before=(
+                "from torch.autograd import Variable\n"
+                "class Trainer(object):\n"
+                "    def step(self, x, y):\n"
+                "        loss = model(Variable(x)).sum()\n"
+                "        loss.backward()\n"
+                "        self.val_out = model(Variable(y, volatile=True))\n"
+                "        self.history.append(model(Variable(y, volatile=True)))\n"
+            ),
+            findings=("manual", "manual"),
+            unsafe_fixes=True,
+            title="results stored on self or in a container: reported",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "def to_input(batch):\n"
+                "    v = Variable(torch.from_numpy(batch), volatile=True)\n"
+                "    return v.cuda().unsqueeze(0)\n"
+                "for x, y in loader:\n"
+                "    loss = model(Variable(x)).sum()\n"
+                "    loss.backward()\n"
+                "    pair = torch.cat([Variable(x, volatile=True), Variable(y, volatile=True)])\n"
+            ),
+            findings=("manual", "manual", "manual"),
+            unsafe_fixes=True,
+            title="a region over data preparation only would be vacuous: reported",
         ),
         Example(
             before=(

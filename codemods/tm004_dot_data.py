@@ -9,7 +9,7 @@ from fissix.pytree import Leaf, Node
 
 from codemods import _dotdata as D
 from codemods import analysis as A
-from codemods._stmt import wrap_statements
+from codemods._stmt import drop_self_assignment, keep_alignment, wrap_statements
 from codemods.analysis import values as V
 from codemods.base import (
     MANUAL,
@@ -24,8 +24,9 @@ from codemods.base import (
 from codemods.tm002_volatile import in_no_grad_with
 
 
-def replace_data(trailer: Node, plain: bool) -> None:
-    """``.data`` -> ``.detach()`` (or nothing for plain data)."""
+def replace_data(trailer: Node, plain: bool):
+    """``.data`` -> ``.detach()`` (or nothing for plain data); returns the
+    expression that now stands where the ``.data`` chain was."""
     power = trailer.parent
     if plain:
         trailer.remove()
@@ -35,11 +36,13 @@ def replace_data(trailer: Node, plain: bool) -> None:
             only.remove()
             only.prefix = prefix
             power.replace(only)
-        return
+            return only
+        return power
     idx = power.children.index(trailer)
     trailer.remove()
     power.insert_child(idx, Node(syms.trailer, [Leaf(token.DOT, "."), Leaf(token.NAME, "detach")]))
     power.insert_child(idx + 1, Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")]))
+    return power
 
 
 def _unit_here(ctx, stmt) -> bool:
@@ -80,8 +83,8 @@ class DataReadFixer(RuleFixer):
             kind, _ = D.classify(ctx, site.recv)
             if kind in (D.OTHER,) or A.receiver_is_other_by_name(site.recv):
                 return
-            if kind == D.UNKNOWN:
-                return
+            if kind in (D.UNKNOWN, D.PLAIN):
+                return  # plain data has no graph to go behind the back of
             recv = D.text_of(site.recv)
             value = str(parent.children[2]).strip()
             self.report(
@@ -95,6 +98,8 @@ class DataReadFixer(RuleFixer):
         kind, _val = D.classify(ctx, site.recv)
         if kind == D.OTHER:
             return
+        if _init_argument(ctx, site):
+            return  # ``nn.init.xavier_uniform(m.weight.data)``: weight init, left alone
         recv = D.text_of(site.recv)
         after = site.after
         inplace_method = (
@@ -103,9 +108,34 @@ class DataReadFixer(RuleFixer):
         if inplace_method:
             if kind == D.UNKNOWN:
                 return
+            method = A.attr_of(after[0])
+            if (
+                method in D.INIT_METHODS
+                and A.is_attr(site.recv[-1])
+                and A.attr_of(site.recv[-1]) in ("weight", "bias")
+            ):
+                return  # ``m.weight.data.normal_(0, 0.02)`` in an expression: weight init
+            if kind == D.PLAIN:
+                if not D.drop_data(kind, site.recv):
+                    return
+                msg = (
+                    f"`{recv}` is plain data (no graph), so the in-place `{method}` through "
+                    f"`{recv}.data` is the same as on `{recv}` itself: drop `.data`"
+                )
+
+                def fix_plain() -> None:
+                    if node.parent is not site.power:
+                        return False
+                    aligned = keep_alignment(node)
+                    replace_data(node, True)
+                    aligned()
+                    return None
+
+                self.report(node, msg, SAFE, fix=fix_plain, suggestion=f"{recv}.{method}(...)")
+                return
             self.report(
                 node,
-                f"in-place `{A.attr_of(after[0])}` through `{recv}.data` inside an expression bypasses autograd's "
+                f"in-place `{method}` through `{recv}.data` inside an expression bypasses autograd's "
                 f"version counter; move the update into its own statement under `with torch.no_grad():`",
                 MANUAL,
             )
@@ -131,7 +161,10 @@ class DataReadFixer(RuleFixer):
         def fix() -> None:
             if node.parent is not site.power:
                 return False
-            replace_data(node, plain)
+            aligned = keep_alignment(node)
+            new = replace_data(node, plain)
+            aligned()
+            drop_self_assignment(new)
             return None
 
         self.report(node, msg, safety, fix=fix, suggestion=new)
@@ -163,6 +196,26 @@ class InplaceFixer(RuleFixer):
             nxt = nxt.next_sibling
         inside = in_no_grad_with(ctx, node)
         texts = [D.text_of(u.recv) for u in run]
+        if all(D.classify(ctx, u.recv)[0] == D.PLAIN and D.drop_data(D.PLAIN, u.recv) for u in run):
+            lines = "; ".join(str(u.stmt).strip().split("\n")[0] for u in run)
+
+            def fix_plain() -> None:
+                stmts = [u.stmt for u in run]
+                if any(s.parent is None for s in stmts):
+                    return False
+                for u, t in zip(run, texts):
+                    D.strip_data(u.stmt, t)
+                return None
+
+            self.report(
+                node,
+                f"in-place update through `.data` of plain data ({lines}): `{', '.join(texts)}` "
+                "has no graph, so the update is the same without `.data` (no `no_grad` needed)",
+                SAFE,
+                fix=fix_plain,
+                suggestion=lines.replace(".data", ""),
+            )
+            return
         lines = "; ".join(str(u.stmt).strip().split("\n")[0] for u in run)
         where = (
             "drop `.data` (already under no_grad)"
@@ -208,6 +261,23 @@ class InplaceFixer(RuleFixer):
         if D.is_init_context(self.ctx, unit):
             return None
         return unit
+
+
+def _init_argument(ctx, site) -> bool:
+    """``nn.init.xavier_uniform(m.weight.data)``: the ``.data`` chain is an
+    argument of a ``torch.nn.init`` function (an in-place initialiser)."""
+    if site.after or len(site.power.children) != site.index + 1:
+        return False
+    parent = site.power.parent
+    trailer = parent if parent is not None and parent.type == syms.trailer else None
+    if parent is not None and parent.type == syms.arglist:
+        trailer = parent.parent
+    if trailer is None or trailer.type != syms.trailer or trailer.children[0].value != "(":
+        return False
+    callee = trailer.parent
+    idx = callee.children.index(trailer)
+    q = A.chain_qualname(ctx, callee.children[:idx])
+    return bool(q and q.startswith("torch.nn.init."))
 
 
 def _suppressed(stmt) -> bool:
@@ -258,8 +328,18 @@ _DOC = """\
   silently gave stale gradients, the rewrite raises
   `one of the variables needed for gradient computation has been modified by
   an inplace operation`.
-- **manual**: assignments to `.data`, in-place ops through `.data` inside
-  larger expressions.
+- **safe** for in-place updates of *plain data* (a loader batch, a name
+  bound only to plain tensors): there is no graph, so `target.data.copy_(x)`
+  is `target.copy_(x)` -- no `no_grad` block; also inside expressions.
+- **manual**: assignments to `.data` of a tensor that may require grad,
+  in-place ops through `.data` inside larger expressions on such tensors.
+  Assignments to `.data` of plain data are not reported (no graph to go
+  behind the back of).
+- Weight initialisation is left alone and not reported, wherever it is
+  spelled: `m.weight.data.normal_(0, 0.02)` statements in init code,
+  `w = m.weight.data.uniform_(-r, r)` expressions, and `.data` passed to the
+  in-place `torch.nn.init.*` functions (`nn.init.xavier_uniform_(m.weight.data)`:
+  an in-place write, not a read, so it is not turned into `.detach()`).
 
 ## Differences from TorchFix
 As far as we know TorchFix does not rewrite `.data`; we only touch
@@ -276,6 +356,29 @@ RULE = Rule(
     safety=SAFE,
     doc=_DOC,
     examples=(
+        Example(
+            before=(
+                "import torch.nn as nn\n"
+                "def weights_init(m):\n"
+                "    nn.init.xavier_uniform_(m.weight.data)\n"
+                "    w = m.bias.data.zero_()\n"
+                "def train(loader):\n"
+                "    for data, target in loader:\n"
+                "        target.data.copy_(data)\n"
+                "        data.data = data.float()\n"
+            ),
+            after=(
+                "import torch.nn as nn\n"
+                "def weights_init(m):\n"
+                "    nn.init.xavier_uniform_(m.weight.data)\n"
+                "    w = m.bias.data.zero_()\n"
+                "def train(loader):\n"
+                "    for data, target in loader:\n"
+                "        target.copy_(data)\n"
+                "        data.data = data.float()\n"
+            ),
+            title="weight init is left alone; plain data needs no no_grad",
+        ),
         Example(
             before=(
                 "import torch.nn as nn\n"

@@ -17,7 +17,7 @@ from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
 from codemods import analysis as A
-from codemods.base import UNSAFE, Example, Rule, RuleFixer, call_args
+from codemods.base import MANUAL, UNSAFE, Example, Rule, RuleFixer, call_args
 
 # nodes where the walk up from a leaf to its assignment stops
 _STATEMENT_BOUNDS = frozenset({syms.expr_stmt, syms.simple_stmt, syms.suite, syms.file_input})
@@ -61,7 +61,11 @@ def scalar_kind(ctx, node) -> Optional[str]:
     if node.type != syms.power:
         return None
     chain = A.chain_of(node)
-    if len(chain) != len(node.children) or not A.is_call(chain[-1]):
+    if len(chain) != len(node.children):
+        # ``p.grad.norm() ** 2``: a power of a one-element value
+        if len(chain) + 2 != len(node.children) or not A.is_number(ctx, node.children[-1]):
+            return None
+    if not A.is_call(chain[-1]):
         return None
     # strip trailing casts: ``.sum().cpu()``, ``.float().mean()``
     end = len(chain)
@@ -145,13 +149,68 @@ def _with_item(node) -> Node:
 
 
 def _number_accumulator(ctx, target) -> bool:
+    """A name that starts as a Python number: every plain binding is a number,
+    or a numeric re-expression of the name itself (``total_norm =
+    np.sqrt(total_norm)``, ``t = t ** 0.5``, ``t = t / n``)."""
     if target.type != token.NAME:
         return False
     binds = A.bindings_of(ctx, target)
     if not binds:
         return False
     values = [v for k, v in binds if k == "value"]
-    return bool(values) and all(A.is_number(ctx, v) for v in values)
+    return (
+        bool(values)
+        and any(A.is_number(ctx, v) for v in values)
+        and all(A.is_number(ctx, v) or _re_expression(ctx, v, target.value) for v in values)
+    )
+
+
+def _re_expression(ctx, node, name: str) -> bool:
+    """``np.sqrt(name)`` / ``math.sqrt(name)`` / ``name ** k`` / ``name / n``:
+    the accumulator itself, put through a numeric function."""
+    node = A.unparen(node)
+    names = {leaf.value for leaf in node.leaves() if leaf.type == token.NAME}
+    if name not in names:
+        return False
+    if node.type in (syms.term, syms.arith_expr):
+        return all(A.is_number(ctx, c) or _re_expression(ctx, c, name) for c in node.children[::2])
+    if node.type == token.NAME:
+        return node.value == name
+    if node.type != syms.power:
+        return False
+    if any(c.type == token.DOUBLESTAR for c in node.children):
+        base = A.unparen(node.children[0])
+        return (
+            len(node.children) == 3
+            and base.type == token.NAME
+            and base.value == name
+            and A.is_number(ctx, node.children[-1])
+        )
+    chain = A.chain_of(node)
+    if len(chain) < 2 or not A.is_call(chain[-1]):
+        return False
+    q = A.chain_qualname(ctx, chain[:-1]) or ""
+    args = call_args(chain[-1])
+    return (
+        q.startswith(("numpy.", "math."))
+        and len(args) == 1
+        and _re_expression(ctx, args[0].value, name)
+    )
+
+
+def _no_grad_value(ctx, value) -> bool:
+    """A count of a comparison mask or a reduction of a provably plain
+    tensor: 0.3 returned a Python number, and no gradient can flow."""
+    if _is_count(ctx, value):
+        return True
+    v = A.analysis(ctx).value(value)
+    return v is not None and v.kind == "tensor" and v.plain
+
+
+def _breaks_a_number(flow) -> bool:
+    """The deciding read uses the value as a tensor (a method, an index):
+    it would fail on the Python number `.item()` gives."""
+    return flow.why.startswith("`.") or flow.why in ("indexed", "an attribute in an f-string")
 
 
 class AccumulateFixer(RuleFixer):
@@ -171,10 +230,33 @@ class AccumulateFixer(RuleFixer):
             return
         acc = target.value
         val = str(value).strip()
+        nograd = _no_grad_value(ctx, value)
+        flow = A.analysis(ctx).flow(target)
+        where = f"line {flow.line}: {flow.why}" if flow.where is not None else ""
+        if flow.verdict == A.GRAD and not (nograd and flow.returned):
+            return  # a loss summed for backward (or returned): a tensor is right
+        if flow.verdict == A.UNKNOWN and (not nograd or _breaks_a_number(flow)):
+            what = "a loss tensor" if kind == "loss" else "a 0-dim tensor"
+            self.report(
+                node,
+                f"`{acc} {op.value} {val}`: `{val}` is {what}, so `{acc}` becomes a tensor"
+                + (
+                    " that requires grad and keeps every iteration's graph alive"
+                    if not nograd
+                    else ""
+                )
+                + f"; `{acc}` is not provably read only as a number ({where}), so `.item()` is not "
+                "added: if it is only printed/logged, use `"
+                + f"{acc} {op.value} {_with_item(value)}`"
+                + ("" if not nograd else "; code that uses it as a tensor must change with it"),
+                MANUAL,
+            )
+            return
         if kind == "loss":
             why = (
                 f"`{val}` is a loss tensor: `{acc}` becomes a tensor that requires grad and keeps "
-                "every iteration's autograd graph alive (memory grows each step)"
+                "every iteration's autograd graph alive (memory grows each step); `"
+                f"{acc}` is only read as a number"
             )
         else:
             why = (
@@ -274,6 +356,11 @@ class CountAssignFixer(AccumulateFixer):
         ctx = self.ctx
         target, value = results["target"], results["value"]
         if not _is_count(ctx, value) or _attribute_used(ctx, target):
+            return
+        flow = A.analysis(ctx).flow(target)
+        if flow.verdict == A.GRAD and not flow.returned:
+            return
+        if flow.verdict == A.UNKNOWN and _breaks_a_number(flow):
             return
         val = str(value).strip()
         self._item(
@@ -426,12 +513,36 @@ TorchFix does not detect 0-dim accumulation.
         Example(
             "import torch.nn.functional as F\ndef train(model, loader, opt):\n    total = 0.0\n"
             "    for x, y in loader:\n        loss = F.nll_loss(model(x), y)\n        loss.backward()\n"
-            "        total += loss\n    return total\n",
+            "        total += loss\n    print('mean loss %.4f' % (total / len(loader)))\n",
             "import torch.nn.functional as F\ndef train(model, loader, opt):\n    total = 0.0\n"
             "    for x, y in loader:\n        loss = F.nll_loss(model(x), y)\n        loss.backward()\n"
-            "        total += loss.item()\n    return total\n",
+            "        total += loss.item()\n    print('mean loss %.4f' % (total / len(loader)))\n",
             unsafe_fixes=True,
-            title="loss accumulation keeps graphs alive",
+            title="loss accumulation only printed: keeps graphs alive",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef closure():\n    style_loss = 0\n"
+            "    for f, t in zip(feats, targets):\n        style_loss += F.mse_loss(gram(f), t)\n"
+            "    total = content_loss + style_weight * style_loss\n    total.backward()\n"
+            "    print('style %.4f' % style_loss)\n    return total\n",
+            None,
+            unsafe_fixes=True,
+            title="must not change: the accumulated loss flows into backward()",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef epoch_loss(model, loader):\n    total = 0.0\n"
+            "    for x, y in loader:\n        total += F.nll_loss(model(x), y)\n    return total\n",
+            None,
+            unsafe_fixes=True,
+            title="must not change: a returned loss may be backpropagated by the caller",
+        ),
+        Example(
+            "import torch.nn.functional as F\ndef train(model, loader):\n    total = 0.0\n"
+            "    for x, y in loader:\n        total += F.nll_loss(model(x), y)\n    log_metrics(total)\n",
+            None,
+            unsafe_fixes=True,
+            findings=("manual",),
+            title="reported: a loss accumulator passed to an unknown function",
         ),
         Example(
             "def evaluate(out, y):\n    pred = out.data.max(1)[1]\n    correct = pred.eq(y).sum()\n"

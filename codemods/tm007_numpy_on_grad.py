@@ -20,6 +20,12 @@ def _detach_trailers() -> list:
     ]
 
 
+def _zero_dim_index(ctx, power) -> bool:
+    """The chain ends in ``.numpy()[0]`` of a one-element value (TM003)."""
+    last = power.children[-1]
+    return A.is_index(last) and D.zero_dim_read(ctx, power, last) is not None
+
+
 class DataNumpyFixer(RuleFixer):
     """``.data.numpy()`` / ``.data.cpu().numpy()`` / ``.cpu().data.numpy()``."""
 
@@ -31,6 +37,8 @@ class DataNumpyFixer(RuleFixer):
         if site is None or D.owner(site) != "TM007":
             return
         base, has_cpu, _n = D.numpy_chain(site)
+        if _zero_dim_index(ctx, site.power):
+            return  # ``loss.data.numpy()[0]`` of a one-element value: TM003's
         cpu_before = has_cpu and len(base) < len(site.recv)
         kind, _ = D.classify(ctx, base)
         if kind == D.OTHER:
@@ -94,6 +102,8 @@ class NumpyGradFixer(RuleFixer):
         base = recv[:-2] if cpu else recv
         if not base or A.is_attr(base[-1], "data"):
             return  # DataNumpyFixer's
+        if _zero_dim_index(ctx, power):
+            return  # ``loss.detach().numpy()[0]`` of a one-element value: TM003's
         if len(base) >= 2 and A.is_attr(base[-2], "detach"):
             return
         if A.is_attr(base[-1], "data"):

@@ -84,8 +84,15 @@ def _classify_single(ctx, arg, following: list) -> tuple:
         return "size", SAFE, f"`{text}` is an int, i.e. a size"
     if A.is_size_object(ctx, arg):
         return "size", SAFE, f"`{text}` is a size"
-    if A.is_sequence_display(A.unparen(arg)) or A.is_listish_name(ctx, arg):
+    if A.is_list_expr(ctx, arg):
         return "value", SAFE, f"`{text}` is a list/tuple, i.e. the values"
+    if A.int_parameter(ctx, arg):
+        return (
+            "size",
+            SAFE,
+            f"`{text}` is a parameter every call of this file passes an int (or its int "
+            "default), i.e. a size",
+        )
     if A.is_tensor(ctx, arg):
         return (
             "alias",
@@ -393,8 +400,10 @@ legacy size constructors; in practice the values are overwritten right away
 ## Fix safety
 **Safe**: two or more arguments (always sizes), an argument that is
 provably an int (`3`, `len(x)`, `x.size(0)`, a name bound only to such) or a
-size (`x.size()`, `x.shape`, `torch.Size(...)`), a list/tuple display or
-comprehension, or a name bound only to lists (values).  A one-argument call
+size (`x.size()`, `x.shape`, `torch.Size(...)`), a parameter that every call
+in the file passes an int (or that keeps an int default: a size), a list/tuple
+display or comprehension, a list repetition or concatenation (`n * [0]`,
+`[0] * n + [1]`), or a name bound only to lists (values).  A one-argument call
 whose argument cannot be classified is **unsafe** when there is a strong
 hint (the result is immediately filled by `.normal_()`/`.random_()`/..., or
 the argument is an argparse option declared `type=int`: a size), or when the
@@ -413,6 +422,27 @@ TorchFix does not rewrite legacy constructors.  We keep the dtype explicit
 one-argument call as a size or as values without evidence.
 """,
     examples=(
+        Example(
+            before=(
+                "import torch\n"
+                "def make(n, k, m=4):\n"
+                "    counts = torch.LongTensor(n * [0])\n"
+                "    z = torch.FloatTensor(k)\n"
+                "    w = torch.FloatTensor(m)\n"
+                "    return counts, z, w\n"
+                "make(3, 4)\n"
+            ),
+            after=(
+                "import torch\n"
+                "def make(n, k, m=4):\n"
+                "    counts = torch.tensor(n * [0], dtype=torch.int64)\n"
+                "    z = torch.empty(k, dtype=torch.float32)\n"
+                "    w = torch.empty(m, dtype=torch.float32)\n"
+                "    return counts, z, w\n"
+                "make(3, 4)\n"
+            ),
+            title="list repetitions are values; int parameters are sizes",
+        ),
         Example(
             "import torch\nnoise = torch.FloatTensor(64, 100, 1, 1).normal_(0, 1)\n"
             "idx = torch.LongTensor([1, 2, 3])\nw = torch.Tensor(3, 4)\nz = torch.DoubleTensor()\n",

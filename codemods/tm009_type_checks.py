@@ -16,6 +16,7 @@ from codemods.base import (
     MANUAL,
     UNSAFE,
     Example,
+    NodeOrLeaf,
     Rule,
     RuleFixer,
     call_args,
@@ -237,6 +238,176 @@ class IsinstanceVariableFixer(RuleFixer):
                         return
 
 
+def _type_of_tensor(ctx, node) -> Optional[NodeOrLeaf]:
+    """``type(X)`` where ``X`` is a tensor's ``.data``/``.grad`` or provably
+    a tensor: returns ``X``."""
+    call = _builtin_call(ctx, node, "type")
+    if call is None:
+        return None
+    args = call_args(call)
+    if len(args) != 1 or args[0].name or args[0].star:
+        return None
+    x = args[0].value
+    if A.is_tensor(ctx, x):
+        return x
+    return None
+
+
+def _attachable(x) -> str:
+    text = str(x).strip()
+    return text if A.unparen(x).type in (token.NAME, syms.power) else f"({text})"
+
+
+class StrTypeFixer(RuleFixer):
+    """``'cuda' in str(type(p.data))``: always False since 0.4."""
+
+    PATTERN = "comparison< any any any >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        left, op, right = node.children
+        op_text = " ".join(str(op).split())
+        if op_text not in ("in", "not in"):
+            return
+        if A.unparen(left).type != token.STRING:
+            return
+        inner = _builtin_call(ctx, right, "str")
+        if inner is None:
+            return
+        args = call_args(inner)
+        if len(args) != 1 or args[0].name or args[0].star:
+            return
+        x = _type_of_tensor(ctx, args[0].value)
+        if x is None:
+            return
+        try:
+            sub = ast.literal_eval(A.unparen(left).value)
+        except Exception:  # noqa: BLE001
+            return
+        if not isinstance(sub, str) or not sub or any(c in sub for c in "<>' "):
+            return
+        xs = _attachable(x)
+        new = f"{xs}.is_cuda" if sub == "cuda" else f"{str(left).strip()} {op_text} {xs}.type()"
+        if sub == "cuda" and op_text == "not in":
+            new = f"not {xs}.is_cuda"
+            if node.parent is not None and node.parent.type in _TIGHTER_THAN_NOT:
+                new = f"({new})"
+        message = (
+            f"`{str(node).strip()}` is always {'False' if op_text == 'in' else 'True'} since PyTorch "
+            f"0.4: `str(type(t))` of every tensor is \"<class 'torch.Tensor'>\" (0.3 gave "
+            f"\"<class 'torch.cuda.FloatTensor'>\"-style names); `{new}` tests what the 0.3 code "
+            "tested (`t.type()` is still the legacy type name). The branch it guards starts running "
+            "again: review it"
+        )
+
+        def fix() -> None:
+            repl = parse_expr(new)
+            repl.prefix = node.prefix
+            node.replace(repl)
+
+        self.report(node, message, UNSAFE, fix=fix, suggestion=new)
+
+
+_KEY_METHODS = frozenset({"get", "setdefault", "pop", "index", "count", "append", "add"})
+
+
+class TypeBucketFixer(RuleFixer):
+    """``tp = type(param.data)`` used as a key: every tensor is one key since 0.4."""
+
+    PATTERN = "expr_stmt< target=NAME '=' value=power >"
+
+    def visit(self, node: Node, results: dict) -> None:
+        ctx = self.ctx
+        target, value = results["target"], results["value"]
+        x = _type_of_tensor(ctx, value)
+        if x is None:
+            return
+        binds = A.bindings_of(ctx, target)
+        if not binds or any(
+            not (
+                (k == "value" and _type_of_tensor(ctx, v) is not None)
+                or (k == "for" and A.unparen(v).type == token.NAME)  # over the keys
+            )
+            for k, v in binds
+        ):
+            return
+        bad = self._bad_use(target)
+        xs = _attachable(x)
+        new = f"{xs}.type()"
+        old = str(value).strip()
+        what = (
+            f"`{target.value} = {old}` is `torch.Tensor` for every tensor since PyTorch 0.4, so "
+            f"everything keyed by `{target.value}` falls into one group (0.3 gave one type per "
+            "dtype and device)"
+        )
+        if bad is not None:
+            self.report(
+                node,
+                f"{what}; `{target.value}` is also {bad}, so the key cannot simply become the "
+                f"type string `{new}`: group by `{new}` (or by `({xs}.dtype, {xs}.device)`) by hand",
+                MANUAL,
+            )
+            return
+
+        def fix() -> None:
+            repl = parse_expr(new)
+            repl.prefix = value.prefix
+            value.replace(repl)
+
+        self.report(
+            node,
+            f"{what}; `{target.value}` is only used as a key, so `{new}` (the legacy type name, "
+            "one per dtype and device) restores the grouping",
+            UNSAFE,
+            fix=fix,
+            suggestion=f"{target.value} = {new}",
+        )
+
+    def _bad_use(self, target) -> Optional[str]:
+        """How ``target`` is used other than as a key/comparison operand."""
+        scope = A.scope_of(target)
+        for leaf in scope.leaves():
+            if leaf.type != token.NAME or leaf.value != target.value or leaf is target:
+                continue
+            p = leaf.parent
+            if p.type == syms.expr_stmt and p.children[0] is leaf:
+                continue  # another binding (checked above)
+            if p.type == syms.trailer and p.children[0].value == "[":
+                continue  # ``buckets[tp]``
+            if p.type == syms.comparison:
+                continue
+            if p.type == syms.trailer and p.children[0].value == "(":
+                callee = p.prev_sibling
+                if callee is not None and A.is_attr(callee) and A.attr_of(callee) in _KEY_METHODS:
+                    continue
+                if (
+                    callee is not None
+                    and callee.type == token.NAME
+                    and callee.value
+                    in (
+                        "print",
+                        "str",
+                        "repr",
+                    )
+                ):
+                    continue
+            if p.type == syms.arglist and p.parent.type == syms.trailer:
+                callee = p.parent.prev_sibling
+                if (
+                    p.children[0] is leaf
+                    and callee is not None
+                    and A.is_attr(callee)
+                    and A.attr_of(callee) in _KEY_METHODS
+                ):
+                    continue
+            if p.type == syms.for_stmt and p.children[1] is leaf:
+                continue  # rebound by a loop over the keys
+            if p.type == syms.dictsetmaker:
+                continue
+            return f"used as `{str(p).strip()[:40]}`"
+        return None
+
+
 class TypeConvertFixer(RuleFixer):
     """``x.type(torch.cuda.FloatTensor)`` -> ``x.to(device='cuda', dtype=torch.float32)``."""
 
@@ -342,6 +513,14 @@ check dtype and device) and are left alone.
   `type(x) != Variable` / `is not` -> `not isinstance(x, torch.Tensor)`
   (`Variable` resolved through the imports: `torch.autograd.Variable`).
 - `isinstance(x, Variable)` -> `isinstance(x, torch.Tensor)`.
+- `'cuda' in str(type(p.data))` -> `p.data.is_cuda`; any other substring
+  test of `str(type(t))` (`'Half' in str(type(t))`) -> `'Half' in t.type()`
+  (`t.type()` is still the legacy type name), for provable tensors (`.data`,
+  `.grad`, tensor expressions).
+- `tp = type(param.data)` used only as a key (`buckets[tp]`, `tp in
+  buckets`, `d.get(tp)`, comparisons, a loop over the keys) ->
+  `tp = param.data.type()`: one key per dtype and device, as in 0.3.  When
+  `tp` is also called or used as a class (`tp(...)`) it is reported.
 - `x.type(torch.cuda.FloatTensor)` (or the string `'torch.cuda.FloatTensor'`)
   -> `x.to(device='cuda', dtype=torch.float32)`; `async=`/`non_blocking=`
   becomes `non_blocking=`.  Conversions to CPU types (`x.type(torch.FloatTensor)`)
@@ -361,6 +540,13 @@ All rewrites are **unsafe**:
   result on 2.13, but the 0.3 code used it to tell Variables from tensors,
   a distinction that no longer exists; the branch needs review.  A tuple that
   contains `Variable` is **manual**.
+- the `str(type(...))` and `type(...)`-as-key rewrites make code that is
+  silently dead (always False / one bucket) on 2.13 do what it did in 0.3:
+  review the branch or the grouping that comes back to life.
+- `isinstance(x.data, torch.cuda.FloatTensor)` and
+  `isinstance(x, torch.FloatTensor)` are **not** rewritten: on 2.13 the legacy
+  type classes check dtype and device in `isinstance` (verified), so these
+  tests still mean what they meant.
 - `.type(torch.cuda.T)` -> `.to(...)` is only rewritten when the receiver is
   provably a tensor; `Module.type` also casts integer buffers while
   `Module.to` does not, so any other receiver is **manual**.
@@ -403,6 +589,24 @@ TorchFix does not check these forms.
             title="type(h) == Variable (always False since 0.4)",
         ),
         Example(
+            "import torch\ndef groups(model):\n    buckets = {}\n    for p in model.parameters():\n"
+            "        tp = type(p.data)\n        if tp not in buckets:\n            buckets[tp] = []\n"
+            "        buckets[tp].append(p)\n        if 'cuda' in str(type(p.data)):\n"
+            "            print('on gpu')\n    return buckets\n",
+            "import torch\ndef groups(model):\n    buckets = {}\n    for p in model.parameters():\n"
+            "        tp = p.data.type()\n        if tp not in buckets:\n            buckets[tp] = []\n"
+            "        buckets[tp].append(p)\n        if p.data.is_cuda:\n"
+            "            print('on gpu')\n    return buckets\n",
+            unsafe_fixes=True,
+            title="type names through .data: bucketing and str(type(...))",
+        ),
+        Example(
+            "import torch\nt = type(x.data)\ny = t(3)\nok = isinstance(x.data, torch.cuda.FloatTensor)\n",
+            None,
+            findings=("manual",),
+            title="a type used as a class is reported; isinstance with legacy types still works",
+        ),
+        Example(
             "import torch\nif type(x) is torch.DoubleTensor:\n    pass\n"
             "model.type(torch.cuda.FloatTensor)\nok = type(x) == Variable\n"
             "from torch.autograd import Variable\n",
@@ -419,6 +623,12 @@ TorchFix does not check these forms.
             title="must not change",
         ),
     ),
-    fixers=(TypeCompareFixer, IsinstanceVariableFixer, TypeConvertFixer),
+    fixers=(
+        TypeCompareFixer,
+        IsinstanceVariableFixer,
+        TypeConvertFixer,
+        StrTypeFixer,
+        TypeBucketFixer,
+    ),
     tokens=("type(", "Variable"),
 )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
+from fissix.pytree import Node
 
 from codemods._tm1common import is_call_trailer, is_dot_trailer, literal
-from codemods.base import MANUAL, Example, Rule, RuleFixer, call_args
+from codemods.base import MANUAL, UNSAFE, Example, Rule, RuleFixer, add_kwarg, call_args
 
 REDUCTIONS = {"sum", "mean", "max", "min", "prod", "std", "var", "norm", "logsumexp"}
 TUPLE_REDUCTIONS = {"max", "min"}  # return (values, indices)
@@ -87,11 +88,58 @@ class KeepdimFixer(RuleFixer):
                 break
 
 
+class ExpandKeepdimFixer(RuleFixer):
+    """``x.norm(2, 1).expand_as(x)``: a reduction expanded back to its input's
+    shape only works when the reduced dim was kept (0.1.12)."""
+
+    PATTERN = "power< any trailer+ >"
+
+    def visit(self, node, results) -> None:
+        kids = node.children
+        for j in range(2, len(kids) - 1):
+            if not (
+                is_dot_trailer(kids[j]) and kids[j].children[1].value in ("expand_as", "expand")
+            ):
+                continue
+            if not is_call_trailer(kids[j + 1]):
+                continue
+            probe = Node(syms.power, [c.clone() for c in kids[:j]])
+            red = _reduction(probe)
+            if red is None or kids[j - 1].children[0].type == token.LSQB:
+                continue
+            recv, meth, dim = red
+            call_trailer = kids[j - 1]
+            expand = f".{kids[j].children[1].value}{str(kids[j + 1]).strip()}"
+            old = "".join(str(c) for c in kids[: j + 2]).strip()
+            self.report(
+                node,
+                f"`{old}`: `{meth}` over dim {dim} kept that dim in 0.1.12, so the result "
+                f"expanded back to the input's shape; since 0.2 the dim is dropped and `{expand}` "
+                f"raises a size mismatch (or, when sizes happen to agree, expands along the wrong "
+                f"axis). `keepdim=True` restores the 0.1.12 result",
+                UNSAFE,
+                fix=self._fix(call_trailer),
+                suggestion=f"{recv}.{meth}(..., keepdim=True){expand}",
+            )
+            return
+
+    @staticmethod
+    def _fix(call_trailer):
+        def fix():
+            if call_trailer.parent is None or "keepdim" in str(call_trailer):
+                return False
+            add_kwarg(call_trailer, "keepdim", "True")
+            return None
+
+        return fix
+
+
 RULE = Rule(
     id="TM102",
     name="keepdim-default",
     short="reduction without `keepdim` broadcast back against its input (changed in 0.2)",
-    summary="Report reductions broadcast back against their input without keepdim",
+    summary="Report reductions broadcast back against their input without keepdim; add "
+    "keepdim=True where a reduction is expanded back to its input's shape",
     why=(
         "In 0.1.12, reductions over a dimension (`x.sum(1)`, `x.mean(1)`, `x.max(1)`) kept it "
         "as size 1; 0.2.0 made `keepdim=False` the default, silently. Code written for 0.1.12 "
@@ -110,9 +158,15 @@ Only syntactically identical operands are matched; dim 0 is skipped because drop
 the leading dim broadcasts back the same way (so it is correct either way); negative
 dims are skipped because their meaning depends on the rank.
 
+Also `R.norm(2, 1).expand_as(R)` (any reduction above, `.expand_as(...)` or
+`.expand(...)` applied directly to it): only a kept dim can be expanded back, so the code
+was written for 0.1.12; `keepdim=True` is added.
+
 ## Fix safety
-Manual: only code written for 0.1.12 relied on the kept dim; for such code the fix is
-`keepdim=True`, which the message spells out.
+Manual for the arithmetic forms: only code written for 0.1.12 relied on the kept dim;
+for such code the fix is `keepdim=True`, which the message spells out.  Unsafe for the
+`expand_as`/`expand` form: since 0.2 it raises (or, when the sizes happen to agree,
+expands along the wrong axis), and `keepdim=True` is exactly 0.1.12's result.
 """,
     examples=(
         Example(
@@ -126,6 +180,22 @@ Manual: only code written for 0.1.12 relied on the kept dim; for such code the f
         ),
         Example(
             before=(
+                "import torch\n"
+                "def l2_normalize(x):\n"
+                "    norm = x.norm(2, 1).expand_as(x)\n"
+                "    return x / (norm + 1e-8)\n"
+            ),
+            after=(
+                "import torch\n"
+                "def l2_normalize(x):\n"
+                "    norm = x.norm(2, 1, keepdim=True).expand_as(x)\n"
+                "    return x / (norm + 1e-8)\n"
+            ),
+            unsafe_fixes=True,
+            title="a reduction expanded back to its input: keepdim=True (unsafe)",
+        ),
+        Example(
+            before=(
                 "def f(x, y):\n"
                 "    a = x - x.mean(0)\n"
                 "    b = x / x.sum(1, keepdim=True)\n"
@@ -135,6 +205,6 @@ Manual: only code written for 0.1.12 relied on the kept dim; for such code the f
             title="dim 0, explicit keepdim, different operands",
         ),
     ),
-    fixers=(KeepdimFixer,),
+    fixers=(KeepdimFixer, ExpandKeepdimFixer),
     tokens=("sum(", "mean(", "max(", "min(", "prod(", "std(", "var(", "norm(", "logsumexp("),
 )

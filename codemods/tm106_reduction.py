@@ -7,6 +7,9 @@ Output style: the first legacy keyword is replaced in place by
 
 from __future__ import annotations
 
+from fissix.pgen2 import token
+from fissix.pygram import python_symbols as syms
+
 from codemods._tm1common import (
     CALL_PATTERN,
     UNKNOWN,
@@ -16,6 +19,7 @@ from codemods._tm1common import (
     set_arg_value,
     src,
 )
+from codemods.analysis import assignment_table, assignments_of
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -23,6 +27,7 @@ from codemods.base import (
     Example,
     Rule,
     RuleFixer,
+    is_attr,
     kwarg,
     parse_expr,
     remove_arg,
@@ -199,11 +204,172 @@ class ReductionFixer(RuleFixer):
         self.report(first.node, msg, safety, fix=fix, suggestion=f"reduction={value}")
 
 
+# --------------------------------------------------------------------------
+# ``crit.size_average = False`` after construction (issue 10, item 8)
+# --------------------------------------------------------------------------
+_LEGACY_ATTRS = ("size_average", "reduce")
+
+
+def _loss_ctor(ctx, node):
+    """The loss-module constructor call ``node`` is (a Call), or None."""
+    if node is None or node.type != syms.power:
+        return None
+    call = function_call(ctx, node)
+    if call is None or call.index != len(node.children) - 1:
+        return None
+    q = call.qualname or ""
+    mod, _, name = q.rpartition(".")
+    if mod not in ("torch.nn", "torch.nn.modules.loss") or name not in MODULES:
+        return None
+    return call
+
+
+def _bound_loss(ctx, target: str, at):
+    """The one constructor call bound to ``target`` (``crit`` or
+    ``self.crit``), or None when it is bound zero or several times or to
+    anything else."""
+    if "." not in target:
+        assigns = assignments_of(ctx, target, at)
+    else:
+        assigns = assignment_table(ctx)["attrs"].get(target)
+    if not assigns or len(assigns) != 1 or assigns[0][0] != "=":
+        return None
+    return _loss_ctor(ctx, assigns[0][1])
+
+
+def _attr_writes(ctx, target: str) -> dict:
+    """attr -> [expr_stmt] of ``target.size_average = ...`` / ``target.reduce = ...``
+    anywhere in the file, plus ``'read'`` -> [nodes] of other reads of them."""
+    key = ("tm106.attrs", target)
+    hit = ctx.cache.get(key)
+    if hit is not None:
+        return hit
+    out: dict = {"size_average": [], "reduce": [], "read": []}
+    for node in ctx.tree.pre_order():
+        if node.type != syms.trailer or len(node.children) != 2 or node.children[0].value != ".":
+            continue
+        attr = node.children[1].value
+        if attr not in _LEGACY_ATTRS:
+            continue
+        power = node.parent
+        if power is None or power.type != syms.power or power.children[-1] is not node:
+            continue
+        recv = "".join(str(c).strip() for c in power.children[:-1])
+        if recv != target:
+            continue
+        stmt = power.parent
+        if (
+            stmt is not None
+            and stmt.type == syms.expr_stmt
+            and len(stmt.children) == 3
+            and stmt.children[0] is power
+            and stmt.children[1].type == token.EQUAL
+        ):
+            out[attr].append(stmt)
+        else:
+            out["read"].append(power)
+    ctx.cache[key] = out
+    return out
+
+
+class ReductionAttrFixer(RuleFixer):
+    """``crit.size_average = False`` on a loss module: ignored since 0.4.1."""
+
+    PATTERN = "expr_stmt< target=power< any* trailer< '.' attr=('size_average' | 'reduce') > > '=' value=any >"
+
+    def visit(self, node, results) -> None:
+        ctx = self.ctx
+        target_node = results["target"]
+        attr = results["attr"]
+        attr = (attr[0] if isinstance(attr, list) else attr).value
+        value = results["value"]
+        recv = "".join(str(c).strip() for c in target_node.children[:-1])
+        if not all(c.type == token.NAME or is_attr(c) for c in target_node.children[:-1]):
+            return
+        ctor = _bound_loss(ctx, recv, node)
+        shown = f"{recv}.{attr} = {src(value)}"
+        if ctor is None:
+            if recv.split(".")[-1].lower().startswith(("crit", "loss")):
+                self.report(
+                    node,
+                    f"`{shown}`: since PyTorch 0.4.1 loss modules read only `reduction`; assigning "
+                    f"`{attr}` afterwards is silently ignored (the loss stays a mean). If "
+                    f"`{recv}` is a loss module, set `{recv}.reduction` instead: reduce=False -> "
+                    "'none', else size_average=False -> 'sum', else 'mean'",
+                    MANUAL,
+                )
+            return
+        writes = _attr_writes(ctx, recv)
+        other = "reduce" if attr == "size_average" else "size_average"
+        cls = ctor.qualname.rsplit(".", 1)[-1]
+        base = (
+            f"`{shown}` is silently ignored since PyTorch 0.4.1 ({cls} reads only `reduction`, so "
+            f"the loss keeps the constructor's reduction)"
+        )
+        if writes[other] or writes["read"] or len(writes[attr]) > 1:
+            why = (
+                f"`{recv}.{other}` is also assigned"
+                if writes[other]
+                else (
+                    f"`{recv}.{attr}` is assigned more than once"
+                    if len(writes[attr]) > 1
+                    else f"`{recv}.size_average`/`.reduce` is read elsewhere"
+                )
+            )
+            self.report(
+                node,
+                f"{base}; set `{recv}.reduction` instead by the legacy mapping (reduce=False -> "
+                f"'none', else size_average=False -> 'sum', else 'mean'); not rewritten because {why}",
+                MANUAL,
+            )
+            return
+        if any(a.star for a in ctor.args) or kwarg(ctor.args, "reduction") is not None:
+            self.report(node, f"{base}; set `{recv}.reduction` instead", MANUAL)
+            return
+        index = _size_average_index(ctor.qualname)
+        if index is not None and len(positional(ctor.args)) > index:
+            self.report(node, f"{base}; set `{recv}.reduction` instead", MANUAL)
+            return
+        given = kwarg(ctor.args, other)
+        other_val = None if given is None else literal(given.value)
+        if other_val is not None and not isinstance(other_val, bool):
+            self.report(node, f"{base}; set `{recv}.reduction` instead", MANUAL)
+            return
+        val = literal(value)
+        if val is None or isinstance(val, bool):
+            sa, rd = (val, other_val) if attr == "size_average" else (other_val, val)
+            new_value = f"'{legacy_reduction(sa, rd)}'"
+            safety = SAFE
+        else:
+            cond = src(value)
+            if attr == "size_average":
+                on, off = legacy_reduction(True, other_val), legacy_reduction(False, other_val)
+            else:
+                on, off = legacy_reduction(other_val, True), legacy_reduction(other_val, False)
+            new_value = f"'{on}' if {cond} else '{off}'" if on != off else f"'{on}'"
+            safety = UNSAFE
+        new = f"{recv}.reduction = {new_value}"
+        msg = (
+            f"{base}: `{new}` is what 0.3/0.4 did with it (the legacy mapping with "
+            f"`{other}` = {other_val if given is not None else 'its default, True'})"
+        )
+        if safety == UNSAFE:
+            msg += "; the value is not a literal: check it is a real bool (None meant True)"
+
+        def fix(node=node, new=new):
+            repl = parse_expr(new)
+            repl.prefix = node.prefix
+            node.replace(repl)
+
+        self.report(node, msg, safety, fix=fix, suggestion=new)
+
+
 RULE = Rule(
     id="TM106",
     name="size-average-reduce",
-    short="`size_average=`/`reduce=` are deprecated: `reduction=`",
-    summary="Replace the legacy `size_average=`/`reduce=` loss arguments by `reduction=`",
+    short="`size_average=`/`reduce=` are deprecated (and ignored as attributes): `reduction=`",
+    summary="Replace the legacy `size_average=`/`reduce=` loss arguments and attributes by "
+    "`reduction=`",
     why=(
         "PyTorch 0.4.1 replaced the `size_average` and `reduce` arguments of every loss "
         "(module and functional) by one string argument `reduction` ('none' | 'mean' | "
@@ -222,7 +388,20 @@ torch's own legacy mapping: `reduce=False` -> `'none'` (it wins over `size_avera
 otherwise `size_average=False` -> `'sum'`, otherwise `'mean'` (`None` means the default,
 `True`). `reduction='elementwise_mean'` becomes `'mean'`.
 
+Also `crit.size_average = False` / `crit.reduce = False` assigned after the loss module
+was built (0.3 loss modules read these attributes on every call; since 0.4.1 only
+`reduction` is read and the assignment is silently ignored, so the loss stays a mean):
+when `crit` (a name or `self.crit`) is bound once, to a loss module constructor, the
+assignment becomes `crit.reduction = '...'` by the same mapping, taking the other
+attribute from the constructor's keywords (its default when absent).
+
 ## Fix safety
+- Attribute assignments: safe for literal values; unsafe for variables (the mapping
+  is spelled out as a conditional); manual when the receiver is not provably a loss
+  module (only receivers named like `crit*`/`loss*` are reported), when both
+  attributes or the same one several times are assigned, when the attributes are read
+  elsewhere, or when the constructor takes `size_average`/`reduce` positionally or
+  through `**kwargs`.
 - Safe when the values are the literals `True`/`False`/`None` (or `reduce=False`,
   which decides alone): the same reduction by construction.
 - Unsafe when a value is a variable: the rewrite spells out the mapping as a
@@ -273,6 +452,41 @@ TorchFix has no rule for these arguments.
             title="a variable value (with --unsafe-fixes)",
         ),
         Example(
+            before=(
+                "import torch.nn as nn\n"
+                "crit = nn.MSELoss()\n"
+                "crit.size_average = False\n"
+                "class Trainer(object):\n"
+                "    def __init__(self, avg):\n"
+                "        self.criterion = nn.CrossEntropyLoss()\n"
+                "        self.criterion.size_average = avg\n"
+            ),
+            after=(
+                "import torch.nn as nn\n"
+                "crit = nn.MSELoss()\n"
+                "crit.reduction = 'sum'\n"
+                "class Trainer(object):\n"
+                "    def __init__(self, avg):\n"
+                "        self.criterion = nn.CrossEntropyLoss()\n"
+                "        self.criterion.reduction = 'mean' if avg else 'sum'\n"
+            ),
+            unsafe_fixes=True,
+            title="legacy attributes assigned after construction",
+        ),
+        Example(
+            before=(
+                "import torch.nn as nn\n"
+                "crit = nn.MSELoss()\n"
+                "crit.size_average = False\n"
+                "crit.reduce = False\n"
+                "loss_fn.size_average = False\n"
+                "opts.size_average = False\n"
+            ),
+            findings=("manual", "manual", "manual"),
+            unsafe_fixes=True,
+            title="both attributes, or an unknown receiver: reported",
+        ),
+        Example(
             before=("import torch.nn.functional as F\nloss = F.nll_loss(out, y, None, False)\n"),
             findings=("manual",),
             title="positional size_average: reported",
@@ -288,6 +502,6 @@ TorchFix has no rule for these arguments.
             title="a user function with the same keyword",
         ),
     ),
-    fixers=(ReductionFixer,),
+    fixers=(ReductionFixer, ReductionAttrFixer),
     tokens=("size_average", "reduce", "elementwise_mean", "loss", "Loss", "entropy", "kl_div"),
 )

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
-from fissix.pytree import Leaf
+from fissix.pytree import Leaf, Node
 
+from codemods import analysis as A
 from codemods._tm1common import (
     CALL_PATTERN,
     function_call,
@@ -25,6 +26,7 @@ from codemods._tm1common import (
 )
 from codemods.base import (
     MANUAL,
+    SAFE,
     UNSAFE,
     Example,
     Rule,
@@ -625,11 +627,138 @@ class ByteMaskFixer(RuleFixer):
         )
 
 
+# --------------------------------------------------------------------------
+# Arithmetic on comparison masks, which are bool since PyTorch 1.2
+# --------------------------------------------------------------------------
+def _operand(node) -> str:
+    text = str(node).strip()
+    return text if node.type in (token.NAME, syms.power, syms.atom) else f"({text})"
+
+
+class BoolMaskArithFixer(RuleFixer):
+    """``1 - mask``, ``mask - 1``, ``-mask``, ``mask.sub(1)`` where ``mask`` is a
+    comparison result: uint8 in 0.3, bool today (the subtraction raises)."""
+
+    PATTERN = "arith_expr< any any any > | factor< '-' any > | power< any trailer+ >"
+
+    def visit(self, node, results) -> None:
+        ctx = self.ctx
+        raises = (
+            "comparison results are bool since PyTorch 1.2 (uint8 before), and `-`/`sub` on a "
+            "bool tensor raises `Subtraction, the `-` operator, with a bool tensor is not supported`"
+        )
+        if node.type == syms.arith_expr:
+            left, op, right = node.children
+            if op.value != "-":
+                return
+            if left.type == token.NUMBER and left.value == "1" and A.is_bool_mask(ctx, right):
+                new = f"~{_operand(right)}"
+                self._fix(
+                    node,
+                    new,
+                    UNSAFE,
+                    f"`{str(node).strip()}`: {raises}; `{new}` is the same mask as a bool (0.3 "
+                    "gave a uint8 0/1 mask: masks, counts and `.float()`/`.byte()` of it are "
+                    "unchanged; plain integer arithmetic on it now promotes instead of wrapping at "
+                    "255)",
+                )
+            elif (
+                right.type == token.NUMBER
+                and right.value.isdigit()
+                and A.is_bool_mask(ctx, left)
+                and not _is_aug_target(node)
+            ):
+                new = f"{_operand(left)}.byte() - {right.value}"
+                self._fix(
+                    node,
+                    new,
+                    SAFE,
+                    f"`{str(node).strip()}`: {raises}; `{new}` computes on uint8 exactly as 0.3 did "
+                    "(including the wrap-around to 255)",
+                )
+            return
+        if node.type == syms.factor:
+            operand = node.children[1]
+            if A.is_bool_mask(ctx, operand):
+                new = f"-{_operand(operand)}.byte()"
+                self._fix(
+                    node,
+                    new,
+                    SAFE,
+                    f"`{str(node).strip()}`: negating a bool tensor raises since PyTorch 1.2 (the "
+                    f"mask was uint8 before); `{new}` computes on uint8 exactly as 0.3 did",
+                )
+            return
+        chain = A.chain_of(node)
+        for i in range(1, len(chain) - 1):
+            if not (A.is_attr(chain[i]) and A.is_call(chain[i + 1])):
+                continue
+            meth = A.attr_name(chain[i])
+            if meth not in ("sub", "sub_", "neg", "neg_", "__sub__"):
+                continue
+            recv = chain[:i]
+            recv_node = recv[0] if len(recv) == 1 else None
+            if recv_node is None:
+                probe = Node(syms.power, [c.clone() for c in recv])
+                probe.parent = node
+                ok = A.is_bool_mask(ctx, probe)
+            else:
+                ok = A.is_bool_mask(ctx, recv_node)
+            if not ok:
+                continue
+            old = A.chain_text(chain[: i + 2])
+            if meth.endswith("_"):
+                self.report(
+                    chain[i],
+                    f"`{old}`: {raises}; the in-place form cannot keep the tensor's dtype: "
+                    f"rebind it (`m = m.byte().{meth[:-1]}(...)`) or use `~m` for an inverted mask",
+                    MANUAL,
+                )
+                continue
+            new_prefix = A.chain_text(recv) + ".byte()"
+            new = new_prefix + A.chain_text(chain[i : i + 2])
+            trailer = chain[i]
+
+            def fix(node=node, trailer=trailer, i=i):
+                if trailer.parent is not node:
+                    return False
+                at = node.children.index(trailer)
+                node.insert_child(
+                    at, Node(syms.trailer, [Leaf(token.DOT, "."), Leaf(token.NAME, "byte")])
+                )
+                node.insert_child(
+                    at + 1, Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")])
+                )
+                return None
+
+            self.report(
+                chain[i],
+                f"`{old}`: {raises}; `{new}` computes on uint8 exactly as 0.3 did",
+                SAFE,
+                fix=fix,
+                suggestion=new,
+            )
+
+    def _fix(self, node, new: str, safety: str, message: str) -> None:
+        def fix(node=node, new=new):
+            repl = parse_expr(new)
+            repl.prefix = node.prefix
+            node.replace(repl)
+
+        self.report(node, message, safety, fix=fix, suggestion=new)
+
+
+def _is_aug_target(node) -> bool:
+    parent = node.parent
+    return parent is not None and parent.type == syms.expr_stmt and parent.children[0] is node
+
+
 RULE = Rule(
     id="TM109",
     name="uint8-masks",
-    short="uint8 (`.byte()`) mask: masks must be bool since PyTorch 1.2",
-    summary="Use bool masks instead of uint8 (`.byte()`, `ByteTensor`) masks",
+    short="uint8 mask or arithmetic on a bool mask: masks are bool since PyTorch 1.2",
+    summary="Use bool masks instead of uint8 (`.byte()`, `ByteTensor`) masks, and fix "
+    "arithmetic on comparison masks (bool since 1.2)",
     why=(
         "PyTorch 1.2 made comparisons return `torch.bool` and deprecated uint8 masks. On "
         "2.13, `masked_fill`/`masked_select`/`masked_scatter_` and `x[m] = v` raise on uint8 "
@@ -654,6 +783,18 @@ RULE = Rule(
   same tensor. A function elsewhere in the file with its own local `m` is not confused
   with it.
 
+- Arithmetic on comparison results, which are bool since 1.2 (uint8 before): where
+  `m` is provably a comparison of a tensor (`x > 0`, `x.eq(y)`, `&`/`|`/`~` of such
+  masks, `Variable(m)`/`m.cuda()` of one, a name bound only to them, or a call of a
+  function of this file that returns only them, such as OpenNMT's
+  `sequence_mask(lengths)`):
+  - `1 - m` -> `~m` (also inside `(1 - m).byte()`, `(1 - m).float().sum()`);
+  - `m - 1` -> `m.byte() - 1`, `-m` -> `-m.byte()`, `m.sub(1)` -> `m.byte().sub(1)`,
+    `m.neg()` -> `m.byte().neg()`: the uint8 arithmetic of 0.3, wrap-around included;
+  - `m.sub_(1)` and other in-place forms are reported.
+  `.byte()` masks are uint8 today, so `1 - m` still works on them: they are handled
+  by the `.byte()` rewrite above, never by this one.
+
 ## Why is this bad
 The uint8-mask code raises or warns on 2.13.
 
@@ -665,6 +806,9 @@ The uint8-mask code raises or warns on 2.13.
   passed to a function of the file whose parameter is used in such ways or as `1 - p`
   (its other callers may pass uint8/float values): each use needs a look.
 - `.byte()` without mask evidence (e.g. image data `(img * 255).byte()`) is left alone.
+- Comparison masks: `1 - m` -> `~m` is unsafe (the same mask and the same counts, as
+  bool instead of uint8; integer arithmetic on it now promotes instead of wrapping);
+  `m - 1`, `-m`, `m.sub(1)` -> `.byte()` first is safe (exactly 0.3's uint8 result).
 """,
     examples=(
         Example(
@@ -744,6 +888,47 @@ The uint8-mask code raises or warns on 2.13.
             title="a mask passed to a module of the same file (with --unsafe-fixes)",
         ),
         Example(
+            before=(
+                "import torch\n"
+                "def sequence_mask(lengths, max_len):\n"
+                "    steps = torch.arange(0, max_len).long().unsqueeze(0)\n"
+                "    return steps < lengths.unsqueeze(1)\n"
+                "def masked(scores, lengths, tgt):\n"
+                "    mask = sequence_mask(lengths, scores.size(1))\n"
+                "    pad = tgt.data.eq(0)\n"
+                "    scores = scores.masked_fill(1 - mask, -1e9)\n"
+                "    n_real = (1 - pad).float().sum()\n"
+                "    flags = pad.sub(1)\n"
+                "    return scores, n_real, flags\n"
+            ),
+            after=(
+                "import torch\n"
+                "def sequence_mask(lengths, max_len):\n"
+                "    steps = torch.arange(0, max_len).long().unsqueeze(0)\n"
+                "    return steps < lengths.unsqueeze(1)\n"
+                "def masked(scores, lengths, tgt):\n"
+                "    mask = sequence_mask(lengths, scores.size(1))\n"
+                "    pad = tgt.data.eq(0)\n"
+                "    scores = scores.masked_fill(~mask, -1e9)\n"
+                "    n_real = (~pad).float().sum()\n"
+                "    flags = pad.byte().sub(1)\n"
+                "    return scores, n_real, flags\n"
+            ),
+            unsafe_fixes=True,
+            title="comparison masks are bool today: `1 - m` -> `~m`, `m.sub(1)` on uint8",
+        ),
+        Example(
+            before=(
+                "def f(x, m, img):\n"
+                "    a = 1 - (x > 0)\n"
+                "    b = 1 - m\n"
+                "    u = (img * 255).byte()\n"
+                "    c = 1 - u\n"
+                "    return a, b, c\n"
+            ),
+            title="must not change: unknown operands and uint8 images",
+        ),
+        Example(
             before=("def g(x, m):\n    inv = (m > 0).byte()\n    y = x[inv]\n    return y, ~inv\n"),
             findings=("manual",),
             title="`~m` on a uint8 mask is bitwise: reported",
@@ -757,6 +942,6 @@ The uint8-mask code raises or warns on 2.13.
             title="image data, not masks",
         ),
     ),
-    fixers=(ByteMaskFixer,),
-    tokens=(".byte()", "ByteTensor"),
+    fixers=(ByteMaskFixer, BoolMaskArithFixer),
+    tokens=(".byte()", "ByteTensor", "-"),
 )

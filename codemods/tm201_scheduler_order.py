@@ -104,21 +104,39 @@ def _step_defs(ctx) -> set:
     if cached is not None:
         return cached
     out = set()
+    ctx.cache["tm201.stepdefs"] = out  # (recursion guard while it is built)
     for node in nodes_of_type(ctx, (syms.funcdef,)):
         if node.type == syms.funcdef and ".step(" in str(node.children[-1]):
-            out.add(node.children[1].value)
-    ctx.cache["tm201.stepdefs"] = out
+            for sub in node.children[-1].pre_order():
+                if sub.type != syms.power:
+                    continue
+                if any(
+                    call.method == "step" and not _is_scheduler(ctx, call.receiver_text, sub)
+                    for call in iter_calls(ctx, sub)
+                ):
+                    out.add(node.children[1].value)
+                    break
     return out
 
 
+def _is_scheduler(ctx, name: str, at) -> bool:
+    kind, _ = scheduler_info(ctx, name, at)
+    return kind != "" or "sched" in name.rsplit(".", 1)[-1].lower()
+
+
 def _trains(ctx, stmt, sched: str) -> bool:
-    """Evidence that ``stmt`` runs optimizer steps."""
+    """Evidence that ``stmt`` runs optimizer steps (a scheduler's ``step()``
+    is not training)."""
     defs = _step_defs(ctx)
     for node in stmt.pre_order():
         if node.type != syms.power:
             continue
         for call in iter_calls(ctx, node):
-            if call.method == "step" and call.receiver_text != sched:
+            if (
+                call.method == "step"
+                and call.receiver_text != sched
+                and not _is_scheduler(ctx, call.receiver_text, stmt)
+            ):
                 return True
             if call.callee:
                 last = call.callee.rsplit(".", 1)[-1]
@@ -202,100 +220,254 @@ def _last_line(stmt) -> int:
     return first.lineno + body.count("\n")
 
 
+# Pre-1.1 evidence: idioms removed or deprecated before PyTorch 1.1 (when the
+# constructor started to take the first scheduler step).
+_PRE_1_1 = re.compile(
+    r"\bVariable\(|volatile\s*=|\.data\s*\[\s*0\s*\]|retain_variables|\basync\s*=|"
+    r"size_average\s*=|\bF\.(?:sigmoid|tanh|upsample)\(|\.creator\b|"
+    r"init\.(?:xavier|kaiming)_(?:uniform|normal)\(|init\.(?:normal|uniform|constant)\("
+)
+_PRE_1_1_CLASSES = {"StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR"}
+
+
+def _pre_1_1(ctx) -> bool:
+    """The file shows idioms of PyTorch < 1.1 (judged on the original text:
+    kept on the tree, which passes share)."""
+    tree = ctx.tree
+    hit = getattr(tree, "_tm201_pre11", None)
+    if hit is None:
+        hit = bool(_PRE_1_1.search(ctx.text))
+        tree._tm201_pre11 = hit
+    return hit
+
+
+def _sched_step(ctx, stmt):
+    """(expr, scheduler, kind, class) for a ``sched.step()`` statement of a
+    torch (or scheduler-named) lr scheduler, else None."""
+    found = _step_call(stmt)
+    if found is None:
+        return None
+    expr, sched = found
+    kind, cls = scheduler_info(ctx, sched, stmt)
+    if kind in ("", "plateau"):
+        return None
+    return expr, sched, kind, cls
+
+
 class SchedulerOrderFixer(RuleFixer):
-    PATTERN = "for_stmt< any* > | while_stmt< any* >"
+    PATTERN = "for_stmt< any* > | while_stmt< any* > | funcdef< any* >"
     TRIGGERS = frozenset({"step"})
 
     def visit(self, node, results) -> None:
         suite, stmts = _body_statements(node)
         if suite.type != syms.suite:
             return
-        for pos, stmt in enumerate(stmts):
-            found = _step_call(stmt)
-            if found is None:
+        ctx = self.ctx
+        pos = 0
+        while pos < len(stmts):
+            first = _sched_step(ctx, stmts[pos])
+            if first is None:
+                pos += 1
                 continue
-            expr, sched = found
-            kind, cls = scheduler_info(self.ctx, sched, stmt)
-            if kind in ("", "plateau"):
-                continue
-            later = stmts[pos + 1 :]
-            if not any(_trains(self.ctx, s, sched) for s in later):
-                continue
-            self._report(node, stmts, pos, stmt, expr, sched, kind, cls)
+            # consecutive scheduler steps are one group
+            group = [(pos, first)]
+            end = pos + 1
+            while end < len(stmts):
+                nxt = _sched_step(ctx, stmts[end])
+                if nxt is None:
+                    break
+                group.append((end, nxt))
+                end += 1
+            names = [g[1][1] for g in group]
+            later = stmts[end:]
+            earlier = stmts[:pos]
+            if any(_trains(ctx, s, n) for s in later for n in names[:1]):
+                self._report(node, stmts, pos, end, group)
+            elif any(_trains(ctx, s, names[0]) for s in earlier) and not any(
+                getattr(stmts[i], "_tm201_moved", False) for i, _g in group
+            ):
+                self._lag(node, group)
+            pos = end
 
-    def _report(self, loop, stmts, pos, stmt, expr, sched, kind, cls) -> None:
+    def _lag(self, loop, group) -> None:
+        """An end-of-epoch step (already the modern order) in pre-1.1 code."""
+        ctx = self.ctx
+        if not _pre_1_1(ctx):
+            return
+        for _i, (expr, sched, kind, cls) in group:
+            if kind != "known" or not set(cls.split("/")) <= _PRE_1_1_CLASSES:
+                continue
+            where = "epoch" if loop.type != syms.funcdef else f"call of `{loop.children[1].value}`"
+            self.report(
+                expr,
+                f"`{sched}.step()` already follows the training ({cls}), the order PyTorch 1.1+ "
+                "expects. This file is pre-1.1 code, though, and before 1.1 the same placement "
+                "lagged one step: the constructor did not advance the schedule, so the first two "
+                f"{where}s both trained with the initial LR and {where} k with the LR of k-1. "
+                "Today every one after the first trains one schedule step earlier than it did "
+                "then (the schedule as documented). Keep it to get the documented schedule; to "
+                "reproduce the pre-1.1 run exactly, skip this step() once, after the first "
+                f"{where}",
+                MANUAL,
+                suggestion=f"skip the first `{sched}.step()`",
+            )
+
+    def _report(self, loop, stmts, pos, end, group) -> None:
         last_end = _last_line(stmts[-1])
-        what = f"`{sched}` ({cls})" if cls else f"`{sched}`"
+        scheds = [g[1][1] for g in group]
+        classes = [g[1][3] for g in group]
+        kinds = {g[1][2] for g in group}
+        expr = group[0][1][0]
+        what = ", ".join(f"`{s}` ({c})" if c else f"`{s}`" for s, c in zip(scheds, classes))
+        calls = "; ".join(f"{s}.step()" for s in scheds)
+        plural = "s" if len(group) > 1 else ""
         base = (
-            f"{what}.step() runs before this epoch's optimizer steps. Since PyTorch 1.1 the "
+            f"{what}.step(){plural} run before this "
+            + ("epoch's" if loop.type != syms.funcdef else "call's")
+            + " optimizer steps. Since PyTorch 1.1 the "
             "constructor already applies epoch 0's learning rate and step() advances to the "
             "next epoch, so calling it first skips the initial LR (every epoch trains one "
             "schedule step ahead; 2.13 warns `Detected call of lr_scheduler.step() before "
             "optimizer.step()`). To keep the pre-1.1 per-epoch learning rates, call "
-            f"`{sched}.step()` at the end of the epoch, after the training"
+            f"`{calls}` at the end, after the training"
         )
         reasons = []
-        if kind == "maybe":
+        if "maybe" in kinds:
             reasons.append(
-                f"`{sched}` is not bound to a torch.optim.lr_scheduler constructor in this file"
+                "a receiver is not bound to a torch.optim.lr_scheduler constructor in this file"
             )
-        if kind == "resumed":
-            reasons.append("the scheduler is constructed with last_epoch/*args (resumed schedule)")
-        if _escapes(loop.children[-1] if loop.children[-1].type == syms.suite else loop):
+        if "resumed" in kinds:
+            reasons.append("a scheduler is constructed with last_epoch/*args (resumed schedule)")
+        body = loop.children[-1] if loop.children[-1].type == syms.suite else loop
+        tail_return = None
+        if loop.type == syms.funcdef:
+            last = stmts[-1]
+            if _is_return(last) and not _escapes_stmts(stmts[:-1]):
+                tail_return = last
+                if any(_reads_lr(last, s) for s in scheds):
+                    reasons.append("the function's return value reads the LR/scheduler")
+            elif _escapes(body):
+                reasons.append(
+                    "the function can return before its end, so a step moved there could be skipped"
+                )
+        elif _escapes(body):
             reasons.append(
                 "the loop body has break/continue/return, so a step moved to the end could be skipped"
             )
         for earlier in stmts[:pos]:
-            s = str(earlier)
-            if re.search(r"\b" + re.escape(sched.split(".")[-1]) + r"\b|param_groups|\blr\b", s):
+            if any(_reads_lr(earlier, s) for s in scheds):
                 reasons.append(
                     "statements before the step read the LR/scheduler; after the move they see this epoch's LR"
                 )
                 break
-        if len(stmt.children) != 2:
+        if any(len(stmts[i].children) != 2 for i, _g in group):
             reasons.append("the call shares its line with other statements")
+        where = f"after line {last_end}" if tail_return is None else "before the final return"
         if reasons:
             self.report(
                 expr,
                 base
-                + f": move this statement to the end of the loop body (after line {last_end}) by hand ("
+                + f": move {'these statements' if plural else 'this statement'} to the end of the "
+                + ("loop body" if loop.type != syms.funcdef else "function")
+                + f" ({where}) by hand ("
                 + "; ".join(reasons)
                 + ").",
                 MANUAL,
-                suggestion=f"move `{sched}.step()` after line {last_end}",
+                suggestion=f"move `{calls}` {where}",
             )
             return
+        moving = [stmts[i] for i, _g in group]
 
-        def fix(stmt=stmt):
-            suite = stmt.parent
+        def fix(moving=moving, tail_return=tail_return):
+            suite = moving[0].parent
+            if any(m.parent is not suite for m in moving):
+                return False
             kids = suite.children
-            idx = kids.index(stmt)
-            first = idx > 0 and kids[idx - 1].type == token.INDENT
-            indent = indentation_of(stmt)
-            new = stmt.clone()
-            nxt = stmt.next_sibling
-            if first:
-                new.prefix = indent
-                if nxt is not None and nxt.type != token.DEDENT:
-                    nxt.prefix = re.sub(r"^[ \t]*", "", nxt.prefix, count=1)
-            else:
-                lines = stmt.prefix.split("\n")
-                comments = [ln for ln in lines[:-1] if ln.strip().startswith("#")]
-                new.prefix = "".join(c + "\n" for c in comments) + indent if comments else indent
-            stmt.remove()
-            end = len(suite.children)
+            idx = kids.index(moving[0])
+            first_in_suite = idx > 0 and kids[idx - 1].type == token.INDENT
+            indent = indentation_of(moving[0])
+            news = []
+            for k, stmt in enumerate(moving):
+                new = stmt.clone()
+                new._tm201_moved = True
+                if k == 0 and not first_in_suite:
+                    lines = stmt.prefix.split("\n")
+                    comments = [ln for ln in lines[:-1] if ln.strip().startswith("#")]
+                    new.prefix = (
+                        "".join(c + "\n" for c in comments) + indent if comments else indent
+                    )
+                elif k == 0:
+                    new.prefix = indent
+                else:
+                    new.prefix = stmt.prefix if "\n" in stmt.prefix else indent
+                news.append(new)
+            nxt = moving[-1].next_sibling
+            for stmt in moving:
+                stmt.remove()
+            if first_in_suite and nxt is not None and nxt.type != token.DEDENT:
+                nxt.prefix = re.sub(r"^[ \t]*", "", nxt.prefix, count=1)
+            if tail_return is not None and tail_return.parent is suite:
+                at = suite.children.index(tail_return)
+                dedent = _trailing_dedent(suite.children[at - 1]) if at > 0 else None
+                if "\n" not in tail_return.prefix and dedent is not None:
+                    # after a nested block the DEDENT holds the lines above the
+                    # return and its indentation: they stay with the return
+                    full = dedent.prefix
+                    cut = full.rfind("\n") + 1
+                    dedent.prefix = full[cut:]
+                    news[0].prefix = ""
+                    tail_return.prefix = full
+                else:
+                    news[0].prefix = indent
+                for k, new in enumerate(news):
+                    suite.insert_child(at + k, new)
+                return None
+            at = len(suite.children)
             if suite.children[-1].type == token.DEDENT:
-                end -= 1
-            suite.insert_child(end, new)
+                at -= 1
+            for k, new in enumerate(news):
+                suite.insert_child(at + k, new)
+            return None
 
         self.report(
             expr,
-            base + f": moved `{sched}.step()` to the end of the loop body (after line {last_end}). "
-            "Per-epoch LRs then equal pre-1.1's; review loops that read the LR before training.",
+            base
+            + f": moved `{calls}` to the end of the "
+            + ("loop body" if loop.type != syms.funcdef else "function")
+            + f" ({where}). Per-epoch LRs then equal pre-1.1's; review loops that read the LR "
+            "before training.",
             UNSAFE,
             fix=fix,
-            suggestion=f"move `{sched}.step()` after line {last_end}",
+            suggestion=f"move `{calls}` {where}",
         )
+
+
+def _trailing_dedent(node):
+    """The DEDENT leaf that ends ``node`` (a compound statement), or None."""
+    while node is not None and node.children:
+        node = node.children[-1]
+    return node if node is not None and node.type == token.DEDENT else None
+
+
+def _is_return(stmt) -> bool:
+    return (
+        stmt.type == syms.simple_stmt
+        and len(stmt.children) == 2
+        and (
+            stmt.children[0].type == syms.return_stmt
+            or (stmt.children[0].type == token.NAME and stmt.children[0].value == "return")
+        )
+    )
+
+
+def _escapes_stmts(stmts) -> bool:
+    return any(_escapes(Node(syms.suite, [s.clone()])) for s in stmts)
+
+
+def _reads_lr(stmt, sched: str) -> bool:
+    return bool(
+        re.search(r"\b" + re.escape(sched.split(".")[-1]) + r"\b|param_groups|\blr\b", str(stmt))
+    )
 
 
 class StepEpochFixer(RuleFixer):
@@ -383,15 +555,31 @@ RULE = Rule(
     safety=UNSAFE,
     doc="""
 ## What it does
-Finds `sched.step()` statements in a loop body that run before the loop's
+Finds `sched.step()` statements in a loop body -- or a function body, such as
+a `train(epoch)` that starts with `scheduler.step()` -- that run before the
 training (a later statement calls `opt.step()`, a function of this file that
-calls `.step(`, or something named `train*`/`fit`), where `sched` is bound to a
+steps an optimizer, or something named `train*`/`fit`; a scheduler's own
+`step()` is never "training"), where `sched` is bound to a
 `torch.optim.lr_scheduler.*` constructor -- or to a project class that
 subclasses a torch scheduler or wraps one (its `step()` forwards to an
 attribute `__init__` sets to a torch scheduler), found by the project model
--- and moves the statement to the end
-of the loop body.  Also rewrites `sched.get_lr()` to `sched.get_last_lr()` and
-reports `sched.step(epoch)`.
+-- and moves the statement to the end of the body (in a function: before a final `return`).  Consecutive scheduler
+steps (`schedG.step(); schedD.step()`) are one group and move together, in
+their order; steps that already follow the training are never moved.  Also
+rewrites `sched.get_lr()` to `sched.get_last_lr()` and reports
+`sched.step(epoch)`.
+
+In a file that shows pre-1.1 idioms (`Variable(`, `volatile=`, `.data[0]`,
+`size_average=`, ...), a step of a pre-1.1 scheduler (StepLR, MultiStepLR,
+ExponentialLR, CosineAnnealingLR, LambdaLR) that already follows the training
+is reported (manual): before 1.1 that placement lagged one step (the first
+two epochs both trained with the initial LR), today it does not.  The message
+says how to reproduce the old run exactly (skip the first `step()`).
+
+The per-epoch LRs are checked against the legacy runtime of the harness, which
+gives schedulers their pre-1.1 semantics (`tests/codemods/test_tm2_numeric.py`):
+a group moved from the top of the loop, a step moved from the top of a train
+function, and the lag of an end-of-epoch step.
 
 ## Why is this bad
 Pre-1.1, `sched = StepLR(opt, 1, 0.1)` left `last_epoch=-1` and the first
@@ -496,6 +684,68 @@ TorchFix has no rule for the scheduler order.
                 "    print(sched.get_last_lr())\n"
             ),
             title="get_lr() -> get_last_lr(); order already modern",
+        ),
+        Example(
+            before=(
+                "from torch.optim import lr_scheduler\n"
+                "schedG = lr_scheduler.StepLR(optG, 10)\n"
+                "schedD = lr_scheduler.StepLR(optD, 10)\n"
+                "for epoch in range(100):\n"
+                "    schedG.step()\n"
+                "    schedD.step()\n"
+                "    for real in loader:\n"
+                "        train_step(real)\n"
+            ),
+            after=(
+                "from torch.optim import lr_scheduler\n"
+                "schedG = lr_scheduler.StepLR(optG, 10)\n"
+                "schedD = lr_scheduler.StepLR(optD, 10)\n"
+                "for epoch in range(100):\n"
+                "    for real in loader:\n"
+                "        train_step(real)\n"
+                "    schedG.step()\n"
+                "    schedD.step()\n"
+            ),
+            unsafe_fixes=True,
+            title="consecutive steps are one group",
+        ),
+        Example(
+            before=(
+                "from torch.optim import lr_scheduler\n"
+                "scheduler = lr_scheduler.StepLR(optimizer, 10)\n"
+                "def train(epoch):\n"
+                "    scheduler.step()\n"
+                "    for x, y in loader:\n"
+                "        optimizer.step()\n"
+                "    return epoch\n"
+            ),
+            after=(
+                "from torch.optim import lr_scheduler\n"
+                "scheduler = lr_scheduler.StepLR(optimizer, 10)\n"
+                "def train(epoch):\n"
+                "    for x, y in loader:\n"
+                "        optimizer.step()\n"
+                "    scheduler.step()\n"
+                "    return epoch\n"
+            ),
+            unsafe_fixes=True,
+            title="a train function that starts with the step",
+        ),
+        Example(
+            before=(
+                "from torch.autograd import Variable\n"
+                "from torch.optim import lr_scheduler\n"
+                "schedG = lr_scheduler.StepLR(optG, 10)\n"
+                "schedD = lr_scheduler.StepLR(optD, 10)\n"
+                "for epoch in range(100):\n"
+                "    for real in loader:\n"
+                "        train_step(Variable(real))\n"
+                "    schedG.step()\n"
+                "    schedD.step()\n"
+            ),
+            unsafe_fixes=True,
+            findings=("manual", "manual"),
+            title="already after the training: never moved; the pre-1.1 lag is reported",
         ),
         Example(
             before=(

@@ -31,7 +31,6 @@ from codemods.base import (
     add_kwarg,
     dotted_name,
     ensure_import,
-    indentation_of,
     parse_stmts,
     select_method_pattern,
 )
@@ -140,42 +139,21 @@ class DefaultTensorTypeFixer(_Base):
                     SAFE,
                 )
                 continue
-            stmt = node.parent
-            if not (
-                site.is_last
-                and stmt.type == syms.simple_stmt
-                and len(stmt.children) == 2
-                and stmt.parent.type in (syms.suite, syms.file_input)
-            ):
-                self.report(
-                    node,
-                    "set_default_tensor_type(cuda type): use torch.set_default_dtype(...) and torch.set_default_device('cuda') on separate lines",
-                    MANUAL,
-                )
-                continue
-            tree = self.ctx.tree
-
-            def fix(node=node, stmt=stmt, dtype=dtype, tree=tree):
-                indent = indentation_of(stmt)
-                repl = chain_with_head(
-                    node, len(node.children) - 1, f"torch.set_default_dtype({dtype})"
-                )
-                repl.prefix = node.prefix
-                node.replace(repl)
-                extra = parse_stmts("torch.set_default_device('cuda')\n")[0]
-                extra.prefix = indent
-                stmt.parent.insert_child(stmt.parent.children.index(stmt) + 1, extra)
-                ensure_import(tree, "torch")
-
             self.report(
                 node,
-                f"torch.set_default_tensor_type({key}) is deprecated since 2.1: use "
-                f"torch.set_default_dtype({dtype}) plus torch.set_default_device('cuda'); the "
-                "device default also moves factory calls such as torch.arange/torch.tensor to "
-                "CUDA and fails on machines without CUDA (the old call did too)",
-                UNSAFE,
-                fix=fix,
-                suggestion=f"torch.set_default_dtype({dtype}); torch.set_default_device('cuda')",
+                f"torch.set_default_tensor_type({key}) is deprecated since 2.1, and no modern call "
+                f"is equivalent: `torch.set_default_dtype({dtype})` + "
+                "`torch.set_default_device('cuda')` differs in three ways (checked on 2.13): the "
+                "device default does not reach the legacy constructors (`torch.Tensor(n)`, "
+                "`torch.FloatTensor(...)` stay on the CPU, so a model built from them ends up split "
+                "across CPU and CUDA), it is thread-local (DataLoader workers and other threads "
+                "create CPU tensors), and it also moves `torch.arange`/`torch.tensor`/... "
+                "everywhere. The legacy call still works on 2.13 (with a warning): keep it, or "
+                f"make the placement explicit -- `torch.set_default_dtype({dtype})`, a "
+                "`device = torch.device('cuda')`, `model.to(device)`, and `device=device` on the "
+                "tensors this file creates",
+                MANUAL,
+                suggestion=f"torch.set_default_dtype({dtype}); explicit device=... / .to(device)",
             )
 
     def _resolve(self, name: str) -> str:
@@ -539,7 +517,7 @@ RULE = Rule(
 | legacy | modern | class |
 |---|---|---|
 | `set_default_tensor_type('torch.FloatTensor')` / `torch.DoubleTensor` | `set_default_dtype(torch.float32/float64)` | safe |
-| `set_default_tensor_type('torch.cuda.FloatTensor')` | `set_default_dtype(...)` + `set_default_device('cuda')` | unsafe |
+| `set_default_tensor_type('torch.cuda.FloatTensor')` | reported: `set_default_device('cuda')` is not equivalent (legacy constructors stay on the CPU, thread-local); keep the call or place tensors explicitly | manual |
 | `torch.cuda.amp.autocast(...)` / `GradScaler(...)` | `torch.amp.autocast('cuda', ...)` / `torch.amp.GradScaler('cuda', ...)` | safe |
 | `nn.utils.weight_norm(m)` | `nn.utils.parametrizations.weight_norm(m)` | unsafe (manual when the file touches `weight_g`/`weight_v`/`remove_weight_norm`) |
 | `m.register_backward_hook(h)` | `register_full_backward_hook` (different semantics) | manual |
@@ -597,9 +575,9 @@ handles `functorch.*` the same way.
         ),
         Example(
             before="import torch\ntorch.set_default_tensor_type('torch.cuda.FloatTensor')\n",
-            after="import torch\ntorch.set_default_dtype(torch.float32)\ntorch.set_default_device('cuda')\n",
             unsafe_fixes=True,
-            title="cuda default tensor type",
+            findings=("manual",),
+            title="cuda default tensor type: reported, no equivalent rewrite",
         ),
         Example(
             before="import torch\nm.register_backward_hook(hook)\n",

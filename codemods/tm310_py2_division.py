@@ -16,6 +16,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
+from codemods import analysis as A
 from codemods._py2 import py2_info, py2_prefilter
 from codemods.base import MANUAL, UNSAFE, Example, Rule, RuleFixer, enclosing_function
 
@@ -169,6 +170,13 @@ def _is_float(node, bound: set) -> bool:
     return _call_of(node, "float", bound)
 
 
+def _attached(left, term):
+    """``left`` with a parent, so that name lookups see its scope."""
+    if left.parent is None:
+        left.parent = term
+    return left
+
+
 def _left_operand(term: Node, idx: int):
     """The left operand of the operator at ``term.children[idx]``."""
     if idx == 1:
@@ -217,6 +225,10 @@ class IntDivisionFixer(RuleFixer):
         for op, left, right, new_op in pairs:
             if _is_float(left, bound) or _is_float(right, bound):
                 continue
+            if A.is_float_value(self.ctx, _attached(left, node)) or A.is_float_value(
+                self.ctx, right
+            ):
+                continue  # a float, a numpy float array or a float tensor: true division already
             lt = str(left).strip()
             rt = str(right).strip()
             types = self._types(node)
@@ -297,6 +309,15 @@ Only on Python 2 files (the TM3xx evidence: print statements, `xrange`,
 `cPickle`, ...).  `--no-py2` turns it off.
 """,
     examples=(
+        Example(
+            before=(
+                "import numpy as np\nimport torch\nprint 'x'\ndef scale(n):\n"
+                "    noise = np.random.randn(4, 3) / n\n    grid = np.zeros(3) / 2\n"
+                "    w = torch.randn(3) / n\n    lr = 0.1\n    step = lr / n\n"
+                "    return noise, grid, w, step\n"
+            ),
+            title="must not change (and not reported): float arrays, float tensors, floats",
+        ),
         Example(
             before="print 'x'\nlr = base_lr * 0.1 ** (epoch / 30)\n",
             findings=("manual",),

@@ -924,6 +924,23 @@ def line_map(old: str, new: str) -> list:
     return out
 
 
+def _forward_map(back: list, n_in: int) -> list:
+    """Invert a line map (``back[k]`` = the input line of output line k): for
+    each input line (1-based index) the first output line that comes from it,
+    or, for a line the edits removed, the first output line after it."""
+    fwd = [0] * (n_in + 2)
+    s = 1
+    for k in range(1, len(back)):
+        while s <= n_in and s <= back[k]:
+            fwd[s] = k
+            s += 1
+    last = max(1, len(back) - 1)
+    while s <= n_in + 1:
+        fwd[s] = last
+        s += 1
+    return fwd
+
+
 # Layout tokens move with the statements around them (an INDENT belongs to
 # whichever statement is first in its block): they never say where a line
 # came from.
@@ -1152,11 +1169,22 @@ def _migrate(
     if added_newline and new_text.endswith("\n"):
         new_text = new_text[:-1]
     result.new = new_text
-    # Lines of remaining findings refer to the new text; map them back.
+    # One coordinate system for every finding: ``line`` (and ``end_line``) in
+    # the output text, ``source_line`` in the input.  Remaining findings were
+    # located in the output: map them back.  Applied fixes were located in the
+    # text of their pass (``source_line`` already holds the input line): map
+    # them forward.
+    out_text = new_text if not added_newline else new_text + "\n"
     if result.findings:
         lm = outcome["line_map"]
         for f in result.findings:
             f.source_line = lm[f.line] if 0 < f.line < len(lm) else f.line
+    if result.fixes and out_text != work:
+        fwd = _forward_map(outcome["line_map"], work.count("\n") + 1)
+        for f in result.fixes:
+            new_line = fwd[f.source_line] if 0 < f.source_line < len(fwd) else f.source_line
+            f.end_line = new_line + max(0, f.end_line - f.line)
+            f.line = new_line
     return result
 
 

@@ -254,9 +254,10 @@ class Locator:
     """The text a finding's line refers to, and notebook line mapping.
 
     ``read(path)`` returns the text of a file as it is on disk now (LF
-    newlines) or None.  A finding's line refers to the new text when the run
-    wrote files and the finding was not fixed (what is left in the file),
-    otherwise to the original text.
+    newlines) or None.  One coordinate system for every entry: when the run
+    wrote files, fixes and findings alike are shown at their line in the new
+    text (``line``: what is in the file now), otherwise at their line in the
+    original text (``source_line``).
     """
 
     def __init__(self, report: RunReport, read: Callable[[str], Optional[str]]):
@@ -265,7 +266,7 @@ class Locator:
         self._cache: dict = {}
 
     def uses_new(self, fixed: bool) -> bool:
-        return self.report.wrote and not fixed
+        return self.report.wrote
 
     def line_number(self, f: dict, fixed: bool) -> int:
         if self.uses_new(fixed):

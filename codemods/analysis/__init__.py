@@ -27,7 +27,9 @@ the file being migrated):
 ``is_number(node)``            provably a Python int/float; ``is_int(node)``.
 ``is_size(node)``              ``x.size()`` / ``x.shape`` / ``torch.Size(..)``.
 ``mask(node)``                 ``MASK_TENSOR`` (a torch comparison mask),
-                               ``MASK`` (0/1 by construction) or None.
+                               ``MASK`` (0/1 by construction) or None;
+                               ``is_bool_mask(ctx, node)``: provably a bool
+                               tensor today (uint8 before 1.2).
 ``dtype(node)``                ``'int'``/``'bool'``/``'float'``/``'tensor'``
                                (dtype unknown) or None.
 ``rank(node, stmt)``           number of dimensions, or None.
@@ -35,13 +37,20 @@ the file being migrated):
                                ``at``; None when it is bound another way.
 ``name_bindings(leaf)``        ``[(kind, value)]`` of a name's scope.
 ``is_variable_ref(node)``      ``torch.autograd.Variable`` through imports.
+``flow(leaf)``                 where a name's value goes (:class:`Flow`):
+                               ``GRAD`` (reaches ``backward``/``autograd.grad``
+                               or is returned), ``NUMBER`` (only read as a
+                               number: printed, formatted, logged, compared,
+                               numpy/math) or ``UNKNOWN``; ``flow.where`` is
+                               the deciding read (``flow.py``).
 =============================  ===============================================
 
 The same answers are available as functions taking the file context
 (``is_number(ctx, node)``, ``tensor_kind(ctx, node)``, ``rank_of(ctx, node,
 stmt)``...) for code that has no :class:`Analysis` at hand.
 
-Where the parts live: ``values.py`` (the value lattice), ``evidence.py``
+Where the parts live: ``values.py`` (the value lattice), ``flow.py``
+(where values go), ``evidence.py``
 (numbers, strong tensor idioms, masks, containers, argparse),
 ``dtypes.py`` (dtypes), ``ranks.py`` (ranks), ``scopes.py`` (the binding
 tables every part reads), ``syntax.py`` (chains, parentheses).
@@ -68,7 +77,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from codemods.analysis import dtypes, evidence, ranks, scopes, values
+from codemods.analysis import dtypes, evidence, flow, ranks, scopes, values
 from codemods.analysis.dtypes import tensor_kind
 from codemods.analysis.evidence import (
     COMPARE_METHODS,
@@ -80,10 +89,15 @@ from codemods.analysis.evidence import (
     argparse_type,
     argparse_types,
     backward_called_on,
+    backward_without_gradient,
     chain_is_tensor,
     dotted,
+    int_parameter,
+    is_bool_mask,
     is_dict_name,
+    is_float_value,
     is_int,
+    is_list_expr,
     is_listish_name,
     is_number,
     is_numpy_call,
@@ -95,6 +109,7 @@ from codemods.analysis.evidence import (
     mask_kind,
     subscript_index,
 )
+from codemods.analysis.flow import GRAD, NUMBER, UNKNOWN, Flow, flow_of
 from codemods.analysis.ranks import rank_of
 from codemods.analysis.scopes import (
     _SCOPE_TYPES,
@@ -261,9 +276,17 @@ class Analysis(ValueInference):
     def is_variable_ref(self, node) -> bool:
         return values.is_variable_ref(self.ctx, node)
 
+    def flow(self, leaf) -> Flow:
+        return flow.flow_of(self.ctx, leaf)
+
 
 __all__ = [
     "Analysis",
+    "Flow",
+    "GRAD",
+    "NUMBER",
+    "UNKNOWN",
+    "flow_of",
     "COMPARE_METHODS",
     "MASK",
     "MASK_TENSOR",
@@ -284,6 +307,7 @@ __all__ = [
     "attr_name",
     "attr_of",
     "backward_called_on",
+    "backward_without_gradient",
     "bindings_of",
     "chain_is_tensor",
     "chain_node",
@@ -295,11 +319,15 @@ __all__ = [
     "index_val",
     "is_attr",
     "is_call",
+    "is_bool_mask",
     "is_dict_name",
+    "is_float_value",
     "is_false",
     "is_index",
     "is_int",
+    "is_list_expr",
     "is_listish_name",
+    "int_parameter",
     "is_nograd",
     "is_number",
     "is_numpy_call",

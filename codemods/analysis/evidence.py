@@ -22,7 +22,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods.analysis.scopes import analysis, bindings_of, scope_of
+from codemods.analysis.scopes import analysis, bindings_of, scope_bindings, scope_of
 from codemods.analysis.syntax import chain_of, chain_qualname, unparen
 from codemods.base import (
     FileContext,
@@ -152,6 +152,65 @@ def _num(ctx: FileContext, node: NodeOrLeaf, seen: set, ints_only: bool) -> bool
             ):
                 return _num(ctx, subscript_index(chain[-1]), seen, True)
         return False
+    return False
+
+
+# numpy calls whose result is a float array (or float scalar) whatever the arguments
+_NUMPY_FLOAT = frozenset(
+    """zeros ones empty full_like zeros_like ones_like linspace logspace mean std var
+    sqrt exp log log10 log2 sin cos tanh random.rand random.randn random.random
+    random.uniform random.normal random.random_sample random.standard_normal
+    random.beta random.gamma random.exponential eye identity""".split()
+)
+
+
+def is_float_value(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """Provably a float: a Python float (literal, ``float(...)``, arithmetic
+    with one, a name bound only to such), a numpy float array
+    (``np.zeros(3)``, ``np.random.randn(..)``, ``a.astype(np.float32)``) or a
+    floating-point tensor -- so ``/`` was already true division in Python 2."""
+    if _depth > 12:
+        return False
+    node = unparen(node)
+    t = node.type
+    if t == token.NUMBER:
+        return _literal_kind(node) == "float"  # type: ignore[arg-type]
+    if t == syms.factor and node.children[0].value in ("-", "+"):
+        return is_float_value(ctx, node.children[1], _depth + 1)
+    if t in (syms.arith_expr, syms.term):
+        ops = node.children[1::2]
+        if all(o.value in ("+", "-", "*") for o in ops):
+            return any(is_float_value(ctx, c, _depth + 1) for c in node.children[::2])
+        return False
+    if t == token.NAME:
+        if node.value in ("True", "False", "None") or node.value in ctx.imports:
+            return False
+        binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+        if not binds or any(k not in ("value", "aug") for k, _ in binds):
+            return False
+        values = [v if k == "value" else v[1] for k, v in binds]
+        return all(is_float_value(ctx, v, _depth + 1) for v in values)
+    if t == syms.power:
+        chain = chain_of(node)
+        if len(chain) != len(node.children) or not is_call(chain[-1]):
+            return False
+        if len(chain) == 2 and chain[0].type == token.NAME and _builtin(ctx, chain[0], {"float"}):
+            return True
+        q = chain_qualname(ctx, chain[:-1])
+        if q and q.startswith("numpy."):
+            if q[len("numpy.") :] in _NUMPY_FLOAT:
+                args = call_args(chain[-1])
+                return not any(a.name == "dtype" for a in args)
+            return False
+        if q and q.startswith("math.") and q not in ("math.floor", "math.ceil", "math.factorial"):
+            return True
+        meth = attr_name(chain[-2]) if len(chain) >= 3 else None
+        if meth == "astype":
+            args = call_args(chain[-1])
+            return bool(args) and "float" in str(args[0].value)
+        from codemods.analysis.dtypes import tensor_kind
+
+        return tensor_kind(ctx, node) == "float"
     return False
 
 
@@ -381,6 +440,9 @@ def _binding_is_tensor(ctx: FileContext, binding: tuple, depth: int) -> bool:
         return is_tensor(ctx, val, depth + 1)
     if kind == "aug":
         return True  # ``x += ...`` keeps a tensor a tensor
+    if kind == "elem":
+        # ``_, pred = out.max(1)`` / ``torch.max(out, 1)``: values and indices
+        return _tuple_of_tensors(ctx, val[0], depth)
     if kind == "for":
         it = unparen(val)
         if it.type == syms.power:
@@ -396,11 +458,61 @@ def _binding_is_tensor(ctx: FileContext, binding: tuple, depth: int) -> bool:
     return False
 
 
+def _tuple_of_tensors(ctx: FileContext, node: NodeOrLeaf, depth: int) -> bool:
+    """A call that returns a tuple of tensors: ``x.max(1)``, ``x.topk(k)``,
+    ``torch.max(x, 1)``, ``torch.sort(x)`` on a provable tensor."""
+    node = unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = chain_of(node)
+    if len(chain) != len(node.children) or len(chain) < 3 or not is_call(chain[-1]):
+        return False
+    args = call_args(chain[-1])
+    q = chain_qualname(ctx, chain[:-1])
+    if q is not None:
+        last = q.rsplit(".", 1)[-1]
+        if q.count(".") != 1 or not q.startswith("torch.") or last not in _TUPLE_METHODS:
+            return False
+        pos = [a for a in args if a.name is None and not a.star]
+        if not pos or (last in ("max", "min", "median", "mode") and len(args) < 2):
+            return False
+        return is_tensor(ctx, pos[0].value, depth + 1)
+    meth = attr_name(chain[-2])
+    if meth not in _TUPLE_METHODS:
+        return False
+    if meth in ("max", "min", "median", "mode") and not args:
+        return False
+    return chain_is_tensor(ctx, chain[:-2], depth + 1)
+
+
 def backward_called_on(ctx: FileContext, name: Leaf) -> bool:
     """``name.backward(...)`` appears in the scope that binds ``name``."""
     scope = scope_of(name)
     names = analysis(ctx).scope_table("backward", scope, _backward_receivers)
     return name.value in names
+
+
+def backward_without_gradient(ctx: FileContext, name: Leaf) -> bool:
+    """``name.backward()`` (no gradient argument) appears in the scope that
+    binds ``name``: the value has exactly one element (anything else raises
+    ``grad can be implicitly created only for scalar outputs``)."""
+    scope = scope_of(name)
+    names = analysis(ctx).scope_table("backward0", scope, _plain_backward_receivers)
+    return name.value in names
+
+
+def _plain_backward_receivers(scope: Node) -> set:
+    names = set()
+    for node in scope.pre_order():
+        if node.type == syms.power and len(node.children) >= 3:
+            k = node.children
+            if k[0].type == token.NAME and is_attr(k[1], "backward") and is_call(k[2]):
+                args = call_args(k[2])
+                if all(a.name not in (None, "gradient") for a in args) and not any(
+                    a.star for a in args
+                ):
+                    names.add(k[0].value)
+    return names
 
 
 def _backward_receivers(scope: Node) -> set:
@@ -447,7 +559,8 @@ def is_dict_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
 
 
 def is_listish_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
-    """A name bound only to list/tuple displays, comprehensions or ``list(...)``."""
+    """A name bound only to list/tuple displays, comprehensions, ``list(...)``
+    or repetitions/concatenations of those (``n * [0]``)."""
     node = unparen(node)
     if node.type != token.NAME:
         return False
@@ -455,11 +568,104 @@ def is_listish_name(ctx: FileContext, node: NodeOrLeaf) -> bool:
     if not binds:
         return False
     for kind, val in binds:
-        if kind == "aug" and val[0] == "+=" and is_sequence_display(val[1]):
+        if kind == "aug" and val[0] == "+=" and is_list_expr(ctx, val[1]):
             continue
-        if kind != "value" or not (is_sequence_display(val) or _is_list_call(ctx, val)):
+        if kind != "value" or not is_list_expr(ctx, val):
             return False
     return True
+
+
+def is_list_expr(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """A list/tuple value by construction: a display, ``list(...)``,
+    ``n * [0]`` / ``[0] * n``, ``a + b`` of such values, or a name bound
+    only to them."""
+    node = unparen(node)
+    if is_sequence_display(node) or _is_list_call(ctx, node):
+        return True
+    if _depth > 6:
+        return False
+    if node.type == syms.term and len(node.children) == 3 and node.children[1].value == "*":
+        # ``n * [0]``: a list repetition (or, were ``n`` an array, an array of
+        # the same values): values either way, never a size
+        left, right = node.children[0], node.children[2]
+        return is_list_expr(ctx, left, _depth + 1) or is_list_expr(ctx, right, _depth + 1)
+    if node.type == syms.arith_expr and all(op.value == "+" for op in node.children[1::2]):
+        return all(is_list_expr(ctx, c, _depth + 1) for c in node.children[::2])
+    if node.type == token.NAME:
+        return is_listish_name(ctx, node)
+    return False
+
+
+def int_parameter(ctx: FileContext, node: NodeOrLeaf) -> bool:
+    """A parameter of a function of this file that every call passes a
+    provable int (or that keeps an int default), the function being used only
+    by calling it."""
+    node = unparen(node)
+    if node.type != token.NAME:
+        return False
+    binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+    if not binds or any(b != ("unknown", None) for b in binds):
+        return False
+    func = scope_of(node)
+    if func.type != syms.funcdef:
+        return False
+    params = [p for p in _param_list(func) if p[0] is not None]
+    names = [p[0] for p in params]
+    if node.value not in names:
+        return False
+    index = names.index(node.value)
+    default = params[index][1]
+    if func.parent is not None and func.parent.type == syms.classdef:
+        return False  # methods: ``self`` shifts positions; keep it simple
+    from codemods.analysis.scopes import analysis as _an
+
+    sites = _an(ctx).call_sites(func.children[1].value, False)
+    if not sites and default is None:
+        return False
+    if default is not None and not is_int(ctx, default):
+        return False
+    for trailer, ok in sites:
+        if not ok or trailer is None:
+            return False
+        args = call_args(trailer)
+        if any(a.star for a in args):
+            return False
+        pos = [a for a in args if a.name is None]
+        kw = next((a for a in args if a.name == node.value), None)
+        value = kw.value if kw is not None else (pos[index].value if index < len(pos) else None)
+        if value is None:
+            if default is None:
+                return False
+            continue
+        if not is_int(ctx, value):
+            return False
+    return True
+
+
+def _param_list(func: Node) -> list:
+    """[(name, default node or None)] of a function's plain parameters."""
+    params = func.children[2]
+    inner = params.children[1] if len(params.children) == 3 else None
+    if inner is None:
+        return []
+    items = inner.children if inner.type == syms.typedargslist else [inner]
+    out = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item.type == token.NAME:
+            default = None
+            if i + 2 < len(items) and items[i + 1].type == token.EQUAL:
+                default = items[i + 2]
+                i += 2
+            out.append((item.value, default))
+        elif item.type in (token.STAR, token.DOUBLESTAR):
+            out.append((None, None))
+            i += 1
+        elif item.type == syms.tname:
+            out.append((item.children[0].value, None))
+        i += 1
+    return out
 
 
 def _earlier(use: NodeOrLeaf, binds: Optional[list]) -> Optional[list]:
@@ -611,6 +817,85 @@ def mask_kind(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> Optional[s
             return None
         return MASK_TENSOR if all(k == MASK_TENSOR for k in kinds) else MASK
     return None
+
+
+def is_bool_mask(ctx: FileContext, node: NodeOrLeaf, _depth: int = 0) -> bool:
+    """Provably a *bool* tensor today: a comparison of a tensor (``x > 0``,
+    ``x.eq(y)``; uint8 before PyTorch 1.2), ``&``/``|``/``^``/``~`` of such
+    masks, ``.bool()`` of a tensor, ``Variable(m)``/``m.cuda()``... of one,
+    a name bound only to them, or a call of a function of this file that
+    returns only them (``sequence_mask(lengths)``).  ``.byte()`` masks are
+    uint8, not bool."""
+    if _depth > 12:
+        return False
+    node = unparen(node)
+    t = node.type
+    if t == syms.comparison:
+        return mask_kind(ctx, node, _depth + 1) == MASK_TENSOR
+    if t in (syms.and_expr, syms.xor_expr, syms.expr):
+        return all(is_bool_mask(ctx, c, _depth + 1) for c in node.children[::2])
+    if t == syms.factor:
+        return node.children[0].value == "~" and is_bool_mask(ctx, node.children[1], _depth + 1)
+    if t == token.NAME:
+        if node.value in ctx.imports:
+            return False
+        binds = bindings_of(ctx, node)  # type: ignore[arg-type]
+        if not binds or any(k != "value" for k, _ in binds):
+            return False
+        return all(is_bool_mask(ctx, v, _depth + 1) for _, v in binds)
+    if t != syms.power:
+        return False
+    chain = chain_of(node)
+    if len(chain) != len(node.children) or len(chain) < 2 or not is_call(chain[-1]):
+        return False
+    args = call_args(chain[-1])
+    if len(chain) == 2 and chain[0].type == token.NAME:
+        q = chain_qualname(ctx, chain[:1])
+        if q in ("torch.autograd.Variable", "torch.autograd.variable.Variable"):
+            return len(args) == 1 and is_bool_mask(ctx, args[0].value, _depth + 1)
+        return _local_returns_bool(ctx, chain[0], _depth)
+    meth = attr_name(chain[-2])
+    recv = chain[:-2]
+    if meth == "bool" and not args:
+        return chain_is_tensor(ctx, recv, _depth + 1) or mask_chain_kind(ctx, recv) is not None
+    if meth in _MASK_KEEP and not args:
+        return _chain_bool(ctx, recv, _depth)
+    if meth in COMPARE_METHODS:
+        return mask_chain_kind(ctx, chain, _depth + 1) == MASK_TENSOR
+    return False
+
+
+def _chain_bool(ctx: FileContext, chain: list, depth: int) -> bool:
+    if len(chain) == 1:
+        return is_bool_mask(ctx, chain[0], depth + 1)
+    node = Node(syms.power, [c.clone() for c in chain])
+    node.parent = chain[0].parent  # name lookups resolve where the chain is
+    return is_bool_mask(ctx, node, depth + 1)
+
+
+def _local_returns_bool(ctx: FileContext, name: Leaf, depth: int) -> bool:
+    binds = bindings_of(ctx, name)
+    if (
+        not binds
+        or len(binds) != 1
+        or scope_of(name).type != syms.file_input
+        and (name.value in scope_bindings(ctx, scope_of(name)))
+    ):
+        return False  # a local variable or parameter, not one module-level function
+    func = None
+    for node in ctx.tree.children:
+        if node.type == syms.funcdef and node.children[1].value == name.value:
+            if func is not None:
+                return False
+            func = node
+    if func is None:
+        return False
+    returns = [
+        n
+        for n in func.pre_order()
+        if n.type == syms.return_stmt and scope_of(n) is func and len(n.children) == 2
+    ]
+    return bool(returns) and all(is_bool_mask(ctx, r.children[1], depth + 1) for r in returns)
 
 
 def mask_chain_kind(ctx: FileContext, chain: list, _depth: int = 0) -> Optional[str]:

@@ -12,7 +12,7 @@ views of the same bindings that differ in what they keep:
 * :func:`collect_value_bindings` / :func:`bindings_of` -- the bindings of a
   function (or the module) as ``(kind, value node)`` pairs, tuple targets
   matched element-wise where the right-hand side is a display of the same
-  length.  The evidence questions (``evidence.py``) read it.
+  length (otherwise a name of the target is ``("elem", (value, index))``).  The evidence questions (``evidence.py``) read it.
 * :func:`assignment_table` / :func:`assignments_of` -- ``(op, rhs)`` of the
   plain and augmented assignments of a name as seen from a node, ``None``
   when the name is also bound some other way.  The dtype inference
@@ -272,6 +272,10 @@ def _value_targets(node: NodeOrLeaf, value: Optional[NodeOrLeaf], out: dict) -> 
                 if len(cand) == len(elems) and not any(c.type == syms.star_expr for c in cand):
                     vals = cand
         for i, e in enumerate(elems):
+            if vals is None and value is not None and e.type == token.NAME:
+                # ``_, pred = out.max(1)``: element ``i`` of the value
+                out.setdefault(e.value, []).append(("elem", (value, i)))
+                continue
             _value_targets(e, vals[i] if vals else None, out)
         return
     if node.type == syms.star_expr:

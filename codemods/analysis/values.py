@@ -17,7 +17,10 @@ Values (``Val.kind``):
 
 ``tensor``   a torch tensor; ``plain`` = provably does not require grad,
              ``grad`` = provably requires grad (parameters, model outputs),
-             ``scalar`` = provably one element, ``nd`` = provably >= 1-D.
+             ``scalar`` = provably one element, ``nd`` = provably >= 1-D,
+             ``rank`` = its number of dimensions on today's torch when
+             provable (``scalar`` values are 0-dim; ``x.view(-1)`` is 1-D;
+             ``x.sum(0)`` of a 1-D ``x`` is 0-dim), else None.
 ``batch``    what a data loader yields (plain data; maybe a tuple/namedtuple,
              so it is *not* evidence that ``.data`` is a tensor's).
 ``num``      a Python number (or another non-tensor value without grad when
@@ -29,7 +32,8 @@ Values (``Val.kind``):
 ``func`` / ``cls`` / ``method``: functions, classes and bound methods of
              this file (their returns and constructors are analysed).
 ``self``     ``self`` inside a class of this file.
-``seq``      a tuple of values.
+``seq``      a tuple of values (``items``), or a list built by ``append``
+             (``items`` None, ``elem`` the join of the appended values).
 ``other``    a value that is known NOT to be a tensor whose ``.data`` is the
              tensor's data (datasets, argparse namespaces, PackedSequence,
              namedtuples): such receivers are never rewritten.
@@ -75,7 +79,20 @@ from codemods.base import is_subscript as is_index
 
 
 class Val:
-    __slots__ = ("kind", "plain", "grad", "scalar", "nd", "num", "sub", "ref", "items", "struct")
+    __slots__ = (
+        "kind",
+        "plain",
+        "grad",
+        "scalar",
+        "nd",
+        "num",
+        "sub",
+        "ref",
+        "items",
+        "struct",
+        "rank",
+        "elem",
+    )
 
     def __init__(self, kind, **kw):
         self.kind = kind
@@ -88,14 +105,30 @@ class Val:
         self.ref = kw.get("ref")
         self.items = kw.get("items")
         self.struct = kw.get("struct", False)
+        self.rank = kw.get("rank")
+        self.elem = kw.get("elem")
 
     def __repr__(self):  # pragma: no cover - debugging aid
         flags = [f for f in ("plain", "grad", "scalar", "nd", "num", "struct") if getattr(self, f)]
+        if self.rank is not None:
+            flags.append(f"rank={self.rank}")
         return f"Val({self.kind}{', ' + self.sub if self.sub else ''}{' ' + ' '.join(flags) if flags else ''})"
 
 
-def tensor(plain=False, grad=False, scalar=False, nd=False) -> Val:
-    return Val("tensor", plain=plain, grad=grad and not plain, scalar=scalar, nd=nd)
+def tensor(plain=False, grad=False, scalar=False, nd=False, rank=None) -> Val:
+    if scalar:
+        rank = 0  # every one-element value of the lattice is a 0-dim tensor today
+    if rank is not None and rank >= 1:
+        nd = True
+    return Val("tensor", plain=plain, grad=grad and not plain, scalar=scalar, nd=nd, rank=rank)
+
+
+def _common_rank(vals) -> Optional[int]:
+    """The rank shared by every tensor among ``vals`` (numbers broadcast)."""
+    ranks = {v.rank for v in vals if v is not None and v.kind == "tensor"}
+    if len(ranks) != 1 or any(v is None or v.kind not in ("tensor", "num") for v in vals):
+        return None
+    return ranks.pop()
 
 
 NUM = Val("num", num=True)
@@ -140,11 +173,17 @@ def join(vals: list) -> Optional[Val]:
             grad=all(v.kind == "tensor" and v.grad for v in ts),
             scalar=all(v.kind == "tensor" and v.scalar for v in ts),
             nd=all(v.kind == "batch" or v.nd for v in ts),
+            rank=_common_rank(ts) if all(v.kind == "tensor" for v in ts) else None,
         )
     if kinds == {"num"}:
         return NUM if all(v.num for v in vals) else NOGRAD
     if len(kinds) == 1:
         first = vals[0]
+        if first.kind == "seq" and first.items is None and any(v.elem is not None for v in vals):
+            elems = [v.elem for v in vals]
+            if any(v.items is not None for v in vals) or any(e is None for e in elems):
+                return None
+            return Val("seq", items=None, elem=join(elems))
         if all(v.sub == first.sub and v.ref is first.ref for v in vals):
             return first
         if first.kind == "module":
@@ -253,6 +292,32 @@ _NONTENSOR = {
     "item", "tolist", "numpy", "size", "dim", "numel", "nelement", "data_ptr",
     "element_size", "is_contiguous", "ndimension", "get_device", "is_floating_point",
 }  # fmt: skip
+# methods a plain object other than a tensor (numpy array, namedtuple, list)
+# does not have with this signature: their receiver is a tensor
+_STRUCT_TENSOR_ONLY = {
+    "topk", "eq", "ne", "gt", "lt", "ge", "le", "t", "view", "expand_as", "view_as",
+    "masked_select", "float", "long", "byte", "double", "half", "cuda", "detach", "kthvalue",
+}  # fmt: skip
+
+
+def _tensor_only_call(name: str, args: list) -> bool:
+    if name not in _STRUCT_TENSOR_ONLY:
+        return False
+    if name in ("float", "long", "byte", "double", "half", "t", "detach"):
+        return not args
+    if name == "view":
+        return (
+            bool(args)
+            and all(a.name is None and not a.star for a in args)
+            and all(
+                str(a.value).strip().lstrip("-").isdigit() or a.value.type == token.NAME
+                for a in args
+            )
+            and not (len(args) == 1 and args[0].value.type == token.NAME)
+        )
+    return True
+
+
 _MODULE_SAME = {"cuda", "cpu", "to", "float", "double", "half", "train", "eval", "type", "apply"}
 
 # a receiver spelled like one of these is never a tensor whose .data we rewrite
@@ -396,6 +461,10 @@ class ValueInference:
             val = Val("qual", ref=origin) if ok else None
             self._names[key] = val
             return val
+        appended = self._appended_list(scope, name, binds)
+        if appended is not None:
+            self._names[key] = appended
+            return appended
         # optimistic fixpoint: guess from the bindings that do not depend on
         # the name itself, then check the guess against every binding
         before = set(self._names)
@@ -421,9 +490,27 @@ class ValueInference:
         for k in set(self._names) - before:
             del self._names[k]
         if val is not None and val.kind == "tensor" and val.plain and self._tainted(scope, name):
-            val = tensor(plain=False, nd=val.nd)
+            # may require grad after all; its shape is what it was
+            val = tensor(plain=False, nd=val.nd, rank=val.rank, scalar=val.scalar)
         self._names[key] = val
         return val
+
+    def _appended_list(self, scope: Node, name: str, binds: list) -> Optional[Val]:
+        """``res = []`` and ``res.append(v)`` in the scope: a list whose
+        elements are the join of the appended values (None otherwise)."""
+        if not binds or any(
+            b[0] != "assign" or b[2] != () or str(b[1]).strip() != "[]" for b in binds
+        ):
+            return None
+        table = self.scope_table("appends", scope, _collect_appends)
+        values = table.get(name)
+        if not values:
+            return None
+        key = (id(scope), name)
+        self._names[key] = CYCLE
+        elems = [self.value(v) for v in values]
+        elem = join(elems)
+        return Val("seq", items=None, elem=elem) if elem is not None else None
 
     def _binding_value(self, scope: Node, bnd: tuple) -> Optional[Val]:
         kind = bnd[0]
@@ -433,7 +520,7 @@ class ValueInference:
             v = self.value(bnd[1])
             if v is not None and v.kind == "num" and v.num:
                 return CYCLE
-            return v if v is not None and v.kind == "tensor" else None
+            return v if v is not None and v.kind in ("tensor", "batch") else None
         if kind == "for":
             return self._iter_elem(bnd[1], bnd[2])
         if kind == "def":
@@ -479,7 +566,9 @@ class ValueInference:
         if entry is True:
             return True
         table[name] = None  # in progress: assume untainted
-        bad = any(not is_plain(self.value(arg)) for arg in entry)
+        from codemods.analysis.evidence import is_number as _is_number
+
+        bad = any(not (is_plain(self.value(arg)) or _is_number(self.ctx, arg)) for arg in entry)
         table[name] = True if bad else None
         return bad
 
@@ -666,11 +755,11 @@ class ValueInference:
             return Val("qual", ref=f"{v.ref}.{name}") if v.ref else None
         if k == "tensor":
             if name == "data":
-                return tensor(plain=True, scalar=v.scalar, nd=v.nd)
+                return tensor(plain=True, scalar=v.scalar, nd=v.nd, rank=v.rank)
             if name == "grad":
                 return tensor(nd=v.nd)
             if name in ("T", "mT", "H"):
-                return tensor(plain=v.plain, grad=v.grad, scalar=v.scalar, nd=v.nd)
+                return tensor(plain=v.plain, grad=v.grad, scalar=v.scalar, nd=v.nd, rank=v.rank)
             if name in ("shape", "dtype", "device", "is_cuda", "requires_grad", "ndim"):
                 return NOGRAD
             return Val("method", ref=name, items=(v,))
@@ -684,6 +773,8 @@ class ValueInference:
             ):
                 return Val("method", ref=name, items=(v,))
             if name in _INIT_INPLACE or name in _COMPARE or name == "detach":
+                return Val("method", ref=name, items=(v,))
+            if name in _TUPLE_REDUCE or name in _STRUCT_TENSOR_ONLY:
                 return Val("method", ref=name, items=(v,))
             return Val("batch", struct=True)
         if k == "module":
@@ -713,6 +804,8 @@ class ValueInference:
             return member
         if k == "other":
             if v.sub == "args":
+                if name == "parse_args":
+                    return Val("other", sub="parse_args")  # the parser's method
                 return NUM
             return Val("other")
         if k in ("method", "func", "cls", "seq", "num"):
@@ -802,6 +895,8 @@ class ValueInference:
     def _call(self, v: Val, tr: Node) -> Optional[Val]:
         k = v.kind
         args = call_args(tr)
+        if k == "other" and v.sub == "parse_args":
+            return Val("other", sub="args")  # ``parser.parse_args()``: the namespace
         if k == "qual":
             return self._qual_call(v.ref or "", args)
         if k == "method":
@@ -984,6 +1079,9 @@ class ValueInference:
         return True
 
     def _tensor_method(self, name: str, recv: Val, args: list) -> Optional[Val]:
+        if recv.kind == "batch" and recv.struct and _tensor_only_call(name, args):
+            # only a tensor has this method: the receiver is plain tensor data
+            recv = tensor(plain=True)
         if recv.kind == "batch":
             if recv.struct:
                 # some plain object: its methods give plain values (no grad
@@ -996,15 +1094,20 @@ class ValueInference:
                 return Val("batch", struct=True)
             recv = tensor(plain=True, nd=True)
         plain, grad, scalar, nd = recv.plain, recv.grad, recv.scalar, recv.nd
+        rank = recv.rank
         if name == "detach":
-            return tensor(plain=True, scalar=scalar, nd=nd)
+            return tensor(plain=True, scalar=scalar, nd=nd, rank=rank)
         if name == "type" and not args:
             return NOGRAD
         if name in _SAME:
             keep_nd = nd and name in _ND_KEEP and (name not in ("view", "reshape") or args)
             if name in ("view", "reshape", "unsqueeze", "repeat") and args:
                 keep_nd = True
-            return tensor(plain=plain, grad=grad, scalar=scalar and name in _NUMEL_SAME, nd=keep_nd)
+            out = tensor(plain=plain, grad=grad, scalar=scalar and name in _NUMEL_SAME, nd=keep_nd)
+            out.rank = self._method_rank(name, rank, args, out.rank)
+            if out.rank is not None and out.rank >= 1:
+                out.nd = True
+            return out
         if name in _INIT_INPLACE:
             ok = name not in _VALUE_INPLACE or all(is_plain(self.value(a.value)) for a in args)
             return tensor(
@@ -1018,6 +1121,10 @@ class ValueInference:
             return tensor(plain=not g, grad=g, nd=bool(args) and name != "new_tensor")
         if name in _REDUCE and not args:
             return tensor(plain=plain, grad=grad, scalar=True)
+        if name in _REDUCE and name not in _TUPLE_REDUCE and rank is not None:
+            dim = self._dim_arg(args)
+            if dim is not None:
+                return tensor(plain=plain, grad=grad, rank=rank - 1 if rank >= 1 else None)
         if (
             name == "norm"
             and len(args) == 1
@@ -1030,14 +1137,19 @@ class ValueInference:
         if name in _COMPARE:
             return tensor(plain=True, scalar=scalar or (name in ("argmax", "argmin") and not args))
         if name in _ELEMWISE:
-            vals = [self.value(a.value) for a in args]
-            return tensor(
+            from codemods.analysis.evidence import is_number as _is_number
+
+            vals = [NUM if _is_number(self.ctx, a.value) else self.value(a.value) for a in args]
+            out = tensor(
                 plain=plain and all(is_plain(x) for x in vals),
                 grad=grad or any(x is not None and x.grad for x in vals),
                 scalar=scalar
                 and all(x is not None and (x.kind == "num" and x.num or x.scalar) for x in vals),
                 nd=nd,
             )
+            if not out.scalar and all(a.name is None for a in args) and rank is not None:
+                out.rank = _common_rank([recv] + vals)
+            return out
         if name in ("dot", "dist"):
             return tensor(plain=plain, grad=grad, scalar=True)
         if name in _TENSOR_OUT or name in _REDUCE:
@@ -1049,13 +1161,64 @@ class ValueInference:
             return NOGRAD
         return None
 
+    def _method_rank(
+        self, name: str, rank: Optional[int], args: list, default: Optional[int]
+    ) -> Optional[int]:
+        """The rank after a shape-keeping or reshaping method (``_SAME``)."""
+        if name in ("view", "reshape"):
+            return _size_count(args, self)
+        if name == "flatten" and not args:
+            return 1
+        if name == "unsqueeze":
+            return rank + 1 if rank is not None else None
+        if name in ("squeeze", "squeeze_", "expand", "repeat", "narrow", "select", "unfold"):
+            return None
+        if name in ("masked_select",):
+            return 1
+        if name in ("t", "t_", "transpose", "transpose_", "permute", "contiguous", "clone"):
+            return rank
+        if name in _NUMEL_SAME or name in ("type", "type_as", "to", "pin_memory", "view_as"):
+            return rank if name != "view_as" else None
+        return default
+
+    def _dim_arg(self, args: list) -> Optional[int]:
+        """``x.sum(0)`` / ``x.sum(dim=1)``: the reduced dim (keepdim absent)."""
+        if len(args) != 1 or args[0].star or args[0].name not in (None, "dim"):
+            return None
+        v = args[0].value
+        if v.type == token.NUMBER:
+            return int(v.value) if v.value.isdigit() else None
+        if (
+            v.type == syms.factor
+            and v.children[0].value == "-"
+            and v.children[1].type == token.NUMBER
+        ):
+            return -1
+        return None
+
     def _index(self, v: Val, tr: Node) -> Optional[Val]:
         if v.kind == "tensor":
-            return tensor(plain=v.plain, grad=v.grad)
+            inner = tr.children[1]
+            rank = None
+            if v.rank is not None:
+                if inner.type == token.COLON or (
+                    inner.type == syms.subscript
+                    and any(c.type == token.COLON for c in inner.children)
+                ):
+                    rank = v.rank  # ``x[:k]`` / ``x[a:b]``
+                elif inner.type == token.NUMBER or (
+                    inner.type == syms.factor
+                    and inner.children[0].value == "-"
+                    and inner.children[1].type == token.NUMBER
+                ):
+                    rank = v.rank - 1 if v.rank >= 1 else None
+            return tensor(plain=v.plain, grad=v.grad, rank=rank)
         if v.kind == "batch":
             return Val("batch", struct=True)
         if v.kind == "seq":
             inner = tr.children[1]
+            if v.items is None and v.elem is not None:
+                return v.elem if inner.type != syms.subscript else v
             if inner.type == token.NUMBER and v.items is not None:
                 i = int(inner.value) if inner.value.isdigit() else -1
                 return v.items[i] if 0 <= i < len(v.items) else None
@@ -1115,6 +1278,8 @@ class ValueInference:
             return Val("batch", struct=True)
         if v.kind == "seq" and v.items is not None:
             return join(list(v.items))
+        if v.kind == "seq" and v.elem is not None:
+            return v.elem
         if v.kind == "batch":
             return Val("batch", struct=True)
         if v.kind == "tensor":
@@ -1154,11 +1319,45 @@ def _add_ref(leaf: Leaf, refs: dict) -> None:
     refs.setdefault(("name", leaf.value), []).append((call, ok))
 
 
+def _collect_appends(scope: Node) -> dict:
+    """name -> the values passed to ``name.append(value)`` in the scope."""
+    out: dict = {}
+    body = scope if scope.type == syms.file_input else scope.children[-1]
+    for node in body.pre_order():
+        if node.type != syms.power or len(node.children) != 3:
+            continue
+        head, attr, call = node.children
+        if head.type == token.NAME and is_attr(attr, "append") and is_call(call):
+            args = call_args(call)
+            if len(args) == 1 and args[0].name is None and not args[0].star:
+                out.setdefault(head.value, []).append(args[0].value)
+    return out
+
+
+def _size_count(args: list, inf: ValueInference) -> Optional[int]:
+    """Dims given by the size arguments of ``view``/``reshape``: ``view(-1)``
+    is 1-D, ``view(a, b)`` 2-D; a tuple/list or a size object is unknown."""
+    if not args or any(a.star or a.name for a in args):
+        return None
+    if len(args) == 1:
+        v = args[0].value
+        text = str(v).strip()
+        if text.lstrip("-").isdigit():
+            return 1
+        items = tuple_items(v)
+        if items is not None and v.type == syms.atom:
+            return len(items) if all(inf._is_num(i) for i in items) else None
+        return 1 if inf._is_num(v) else None
+    if all(inf._is_num(a.value) for a in args):
+        return len(args)
+    return None
+
+
 def _same(a: Val, b: Val) -> bool:
     return (
         all(
             getattr(a, f) == getattr(b, f)
-            for f in ("kind", "plain", "grad", "scalar", "nd", "num", "sub", "struct")
+            for f in ("kind", "plain", "grad", "scalar", "nd", "num", "sub", "struct", "rank")
         )
         and a.ref is b.ref
     )
@@ -1175,6 +1374,8 @@ def index_val(v: Optional[Val], i: int) -> Optional[Val]:
     if v is None:
         return None
     if v.kind == "seq":
+        if v.items is None and v.elem is not None:
+            return v.elem
         if v.items is None:
             return tensor(plain=v.plain, grad=v.grad)
         return v.items[i] if i < len(v.items) else None
@@ -1201,12 +1402,17 @@ def _arith(vals: list) -> Optional[Val]:
         return NUM if all(v.num for v in vals) else NOGRAD
     if any(v.kind == "batch" and v.struct for v in ts):
         return None
-    return tensor(
+    out = tensor(
         plain=all(is_plain(v) for v in vals),
         grad=any(v.kind == "tensor" and v.grad for v in ts),
         scalar=all((v.kind == "tensor" and v.scalar) or (v.kind == "num" and v.num) for v in vals),
         nd=any(v.kind == "batch" or v.nd for v in ts),
     )
+    if out.rank is None and all(v.kind == "tensor" for v in ts):
+        out.rank = _common_rank(vals)
+        if out.rank is not None and out.rank >= 1:
+            out.nd = True
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -94,7 +94,7 @@ for step in range(1, args.steps + 1):
     xs, ys = src_x[perm_s], src_y[perm_s]
     xt = tgt_x[perm_t]
     dom_labels = torch.cat([torch.zeros(args.batch_size),
-                                     torch.ones(args.batch_size)]).long()
+                            torch.ones(args.batch_size)]).long()
 
     optimizer.zero_grad(set_to_none=False)
     class_out, dom_s = model(xs, float(lambd))

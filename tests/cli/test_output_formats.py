@@ -24,6 +24,7 @@ torch.nn.utils.clip_grad_norm(model.parameters(), 5)
 a = torch.load("a.pt")
 b = torch.load("b.pt")
 c = torch.load("c.pt")
+nets = [a.eval(), b.eval(), c.eval()]  # pickled modules: TM208 adds weights_only=False
 """
 LONG_TM208 = "UnpicklingError"  # a phrase of TM208's full reasoning, not of its short text
 
@@ -232,7 +233,7 @@ def test_sarif_locations_notebook_uris_and_schema(tmp_path):
 def test_github_annotations_for_files_and_notebooks(tmp_path):
     (tmp_path / "train.py").write_text(SRC)
     nb = tmp_path / "exp.ipynb"
-    nb.write_text(_nb([["import torch\n", "\n", "ckpt = torch.load('m.pt')\n"]]))
+    nb.write_text(_nb([["import torch\n", "\n", "ckpt = torch.load('m.pt')\n", "ckpt.eval()\n"]]))
     r = tm("check", "-q", "--output-format", "github", ".", cwd=tmp_path)
     assert r.returncode == 1
     lines = r.stdout.splitlines()

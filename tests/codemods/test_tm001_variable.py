@@ -225,3 +225,78 @@ def test_semantics_of_the_rewrites():
     h = torch.randn(2, requires_grad=True) * 3
     assert Variable(h).grad_fn is None and h.detach().grad_fn is None
     assert torch.equal(Variable(h.data), h.detach())
+
+
+def test_dqn_observation_forms_migrate_to_the_same_values():
+    """issue 10 item 12: ``torch.autograd.Variable(x).type(dtype)[:n] / 255.``"""
+    pytest.importorskip("torch")
+    from tests.codemods.legacy_exec import close, pair
+
+    src = """
+import numpy as np
+import torch
+import torch.autograd as autograd
+from torch.autograd import Variable
+
+dtype = torch.FloatTensor
+obs = np.arange(24, dtype=np.uint8).reshape(4, 6) * 10
+a = torch.autograd.Variable(torch.from_numpy(obs)).type(dtype)[:3] / 255.
+b = autograd.Variable(torch.from_numpy(obs).type(dtype) / 255.0, volatile=True)
+c = Variable(torch.from_numpy(obs)).type(dtype) / 255
+RESULT = [a.data.tolist(), b.data.tolist(), c.data.tolist()]
+"""
+    legacy, modern, new = pair(src)
+    assert "a = torch.from_numpy(obs).type(dtype)[:3] / 255." in new
+    assert "c = torch.from_numpy(obs).type(dtype) / 255\n" in new
+    for a, b in zip(legacy, modern):
+        close(a, b)
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 13: the layout around unwrapped and deleted statements
+# --------------------------------------------------------------------------
+def _all(src: str) -> str:
+    from codemods import all_rules
+
+    return migrate(src, all_rules(), unsafe_fixes=True).new
+
+
+def test_self_assignments_are_deleted_with_comments_and_after_dot_data():
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n"
+        "def f(loader):\n    for x, y in loader:\n        print(x)\n        # wrap it\n"
+        "        x = Variable(x)\n\n        print(x)\n    w = torch.randn(3)\n    w = w.data\n"
+        "    return w\n"
+    )
+    out = _all(src)
+    assert "x = x" not in out and "w = w" not in out
+    assert "        print(x)\n        # wrap it\n\n        print(x)\n" in out
+
+
+def test_a_deleted_first_statement_keeps_the_blank_line_below_it():
+    src = (
+        "from torch.autograd import Variable\n"
+        "def g(loader):\n    for x, y in loader:\n        x = Variable(x)\n\n        print(x)\n"
+    )
+    assert _all(src) == "def g(loader):\n    for x, y in loader:\n\n        print(x)\n"
+
+
+def test_continuation_lines_stay_aligned_with_their_bracket():
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n"
+        "def h(data):\n"
+        "    a = Variable(torch.zeros(3,\n"
+        "                             4))\n"
+        "    b = foo(Variable(torch.zeros(3, 4)), bar(1,\n"
+        "                                             2))\n"
+        "    c = Variable(torch.zeros(\n"
+        "        3, 4))\n"
+        "    return a, b, c, data.data.view(3,\n"
+        "                                   4)\n"
+    )
+    out = _all(src)
+    assert "    a = torch.zeros(3,\n                    4)\n" in out
+    assert "    b = foo(torch.zeros(3, 4), bar(1,\n                                   2))\n" in out
+    assert "    c = torch.zeros(\n        3, 4)\n" in out  # a hanging indent stays
+    line = "    return a, b, c, data.detach().view(3,"
+    assert line + "\n" + " " * len(line.rstrip("3,")) + "4)\n" in out

@@ -47,11 +47,12 @@ def test_provable_scalars_are_safe(setup, expr):
     [
         "criterion = nn.CrossEntropyLoss(reduce=False)\nloss = criterion(out, y)",
         "loss = F.nll_loss(out, y, reduction='none')",
-        "loss = criterion(out, y)",  # a name heuristic is not a proof
         "loss = out.sum(1)",
     ],
 )
-def test_non_provable_scalars_are_unsafe(setup):
+def test_evidence_of_a_batch_gives_detach_index_never_item(setup):
+    # issue 10 item 2: `.item()` only with positive evidence of one element;
+    # a batch (element-wise losses, a reduction over dim >= 1) gets its first row
     src = (
         "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
         f"{setup}\nprint(loss.data[0])\n"
@@ -59,7 +60,16 @@ def test_non_provable_scalars_are_unsafe(setup):
     res = run(src)
     assert res.new == src and left(res) == ["unsafe"]
     assert "loss.detach()[0]" in res.findings[0].message
-    assert "print(loss.item())" in run(src, unsafe=True).new
+    new = run(src, unsafe=True).new
+    assert "print(loss.detach()[0])" in new and ".item()" not in new
+
+
+def test_a_name_heuristic_is_no_evidence_both_readings_are_reported():
+    src = "import torch\nloss = criterion(out, y)\nprint(loss.data[0])\n"
+    res = run(src, unsafe=True)
+    assert res.new == src and left(res) == ["manual"]
+    msg = res.findings[0].message
+    assert "loss.item()" in msg and "loss.detach()[0]" in msg
 
 
 def test_local_loss_function_returns_a_scalar():
@@ -126,3 +136,63 @@ def test_python2_print_statement():
     res = run(src)
     assert res.py2
     assert "print 'loss', loss.item(), y[0]\n" in res.new
+
+
+# --------------------------------------------------------------------------
+# issue 10 items 2 and 7, against the legacy runtime's 0.3 semantics
+# --------------------------------------------------------------------------
+READINGS = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.autograd import Variable
+
+
+def accuracy(output, target, topk=(1,)):
+    maxk = max(topk)
+    batch_size = target.size(0)
+    _, pred = output.topk(maxk, 1, True, True)
+    pred = pred.t()
+    correct = pred.eq(target.view(1, -1).expand_as(pred))
+    res = []
+    for k in topk:
+        correct_k = correct[:k].contiguous().view(-1).float().sum(0)
+        res.append(correct_k.mul_(100.0 / batch_size))
+    return res
+
+
+torch.manual_seed(0)
+netD = nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())
+x = Variable(torch.randn(5, 3))
+y = Variable(torch.LongTensor([0, 1, 1, 0, 1]))
+d_out = netD(x)
+d_out.backward(torch.ones(5, 1))
+logits = Variable(torch.randn(5, 2), requires_grad=True)
+loss = F.cross_entropy(logits, y)
+loss.backward()
+total_loss = 0
+for _ in range(3):
+    total_loss += loss.data
+prec1, = accuracy(logits.data, y.data)
+RESULT = [
+    float(d_out.data[0][0]),
+    loss.data[0],
+    float(total_loss[0]),
+    float(prec1[0]),
+    float(loss.data.numpy()[0]),
+    float(loss.data.cpu().numpy()[0]),
+    loss.data.tolist()[0],
+]
+"""
+
+
+def test_readings_of_batches_and_0_dim_values_keep_0_3_values():
+    pytest.importorskip("torch")
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(READINGS)
+    assert "float(d_out.detach()[0][0])" in new
+    assert "loss.item()," in new and "float(total_loss.item())" in new
+    assert "float(prec1.item())" in new
+    assert new.count("float(loss.item())") == 2 and "    loss.item(),\n]" in new
+    close(legacy, modern)

@@ -197,3 +197,79 @@ def test_seq2seq_snippet_with_all_rules():
     assert ".eq(tgt.masked_select(valid)).sum().item()\n" in res.new
     assert "        total += valid.sum().item()\n" in res.new
     assert migrate(res.new, all_rules(), unsafe_fixes=True).new == res.new
+
+
+# --------------------------------------------------------------------------
+# Accumulators that flow into autograd keep their gradient (issue 10, item 1)
+# --------------------------------------------------------------------------
+STYLE_TRANSFER = """
+import torch
+import torch.nn.functional as F
+from torch.autograd import Variable
+
+torch.manual_seed(0)
+img = Variable(torch.randn(4, 6), requires_grad=True)
+feats = [Variable(torch.randn(6, 6)) for _ in range(3)]
+targets = [Variable(torch.randn(4, 4)) for _ in range(3)]
+
+
+def gram(f):
+    return f.mm(f.t()) / f.numel()
+
+
+content_loss = F.mse_loss(img, Variable(torch.zeros(4, 6)))
+style_loss = 0
+for f, t in zip(feats, targets):
+    style_loss += F.mse_loss(gram(img.mm(f)), gram(t))
+total = content_loss + 100 * style_loss
+total.backward()
+print('content %.4f style %.4f' % (content_loss.data[0], style_loss.data[0]))
+
+loss = 0
+w = Variable(torch.ones(6), requires_grad=True)
+for f in feats:
+    loss += F.mse_loss(f.mv(w), Variable(torch.zeros(6)))
+loss.backward()
+RESULT = {"img": img.grad.data.tolist(), "w": w.grad.data.tolist()}
+"""
+
+
+def test_accumulated_losses_keep_their_gradients():
+    pytest.importorskip("torch")
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(STYLE_TRANSFER)
+    assert "style_loss += F.mse_loss(gram(img.mm(f)), gram(t))\n" in new
+    assert "loss += F.mse_loss(f.mv(w), torch.zeros(6))\n" in new
+    assert "style_loss.item()" in new  # the print still reads a number
+    close(legacy["img"], modern["img"])
+    close(legacy["w"], modern["w"])
+    # what the old rewrite did: `.item()` on the accumulator cuts the style term
+    cut = new.replace(
+        "style_loss += F.mse_loss(gram(img.mm(f)), gram(t))",
+        "style_loss += F.mse_loss(gram(img.mm(f)), gram(t)).item()",
+    )
+    from tests.codemods.legacy_exec import run as run_snippet
+
+    with pytest.raises(AssertionError):
+        close(legacy["img"], run_snippet(cut, legacy=False)["img"])
+
+
+def test_accumulated_loss_read_as_a_number_gets_item_and_same_value():
+    src = (
+        "import torch.nn as nn\ncriterion = nn.MSELoss()\n"
+        "def evaluate(model, batches):\n    total = 0\n    for x, y in batches:\n"
+        "        total += criterion(model(x), y)\n"
+        "    print('val %.5f' % (total / len(batches)))\n    return len(batches)\n"
+    )
+    out = run(src).new
+    assert "total += criterion(model(x), y).item()\n" in out
+
+
+def test_grad_norm_accumulated_for_numpy_gets_item():
+    src = (
+        "import numpy as np\ndef grad_norm(model):\n    total_norm = 0\n"
+        "    for p in model.parameters():\n        total_norm += p.grad.norm() ** 2\n"
+        "    return np.sqrt(total_norm)\n"
+    )
+    assert "total_norm += (p.grad.norm() ** 2).item()\n" in run(src).new

@@ -141,3 +141,46 @@ def test_variable_shadowed_in_function_is_left_alone():
     )
     res = run(src)
     assert res.new == src and not res.findings
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 9: type checks through .data, numerically on torch 2.13
+# --------------------------------------------------------------------------
+BUCKETS = """
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2).double())
+buckets = {}
+for param in model.parameters():
+    tp = type(param.data)
+    if tp not in buckets:
+        buckets[tp] = []
+    buckets[tp].append(param)
+on_gpu = [p for p in model.parameters() if 'cuda' in str(type(p.data))]
+doubles = [p for p in model.parameters() if 'Double' in str(type(p.data))]
+if type(model[1].weight.data) == torch.DoubleTensor:
+    kind = 'double'
+else:
+    kind = 'other'
+"""
+
+
+def test_type_names_through_data_group_like_0_3():
+    torch = pytest.importorskip("torch")
+    new = migrate(BUCKETS, all_rules(), unsafe_fixes=True).new
+    assert "tp = param.data.type()" in new or "tp = param.detach().type()" in new
+    ns_old, ns_new = {}, {}
+    exec(compile(BUCKETS, "<legacy>", "exec"), ns_old)
+    exec(compile(new, "<migrated>", "exec"), ns_new)
+    # 2.13 runs the unmigrated code silently wrong: one bucket, no doubles
+    assert len(ns_old["buckets"]) == 1 and ns_old["doubles"] == [] and ns_old["kind"] == "other"
+    # the 0.3 meaning: one bucket per (dtype, device), by hand
+    want = {}
+    for p in ns_new["model"].parameters():
+        want.setdefault((p.dtype, p.device), []).append(p)
+    got = ns_new["buckets"]
+    assert sorted(len(v) for v in got.values()) == sorted(len(v) for v in want.values())
+    assert set(got) == {"torch.FloatTensor", "torch.DoubleTensor"}
+    assert len(ns_new["doubles"]) == 2 and ns_new["on_gpu"] == [] and ns_new["kind"] == "double"
+    assert all(isinstance(p, torch.Tensor) for p in ns_new["doubles"])

@@ -409,3 +409,122 @@ def test_tm109_closure_and_rebinding_keep_todays_behaviour():
     )
     res = run(other, ["TM109"])
     assert "mask = (src == 0).bool()" in res.new and "mask = x.byte()" in res.new
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 8: legacy reduction attributes, against the 0.3 semantics
+# --------------------------------------------------------------------------
+LOSS_ATTRS = """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+x, y = torch.randn(8, 3), torch.randn(8, 3)
+crit = nn.MSELoss()
+crit.size_average = False
+crit2 = nn.L1Loss(size_average=False)
+crit2.reduce = False
+flag = False
+crit3 = nn.SmoothL1Loss()
+crit3.size_average = flag
+RESULT = [crit(x, y).tolist(), crit2(x, y).tolist(), crit3(x, y).tolist()]
+"""
+
+
+def test_tm106_reduction_attributes_keep_the_legacy_reduction():
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(LOSS_ATTRS, "TM106")
+    assert "crit.reduction = 'sum'" in new and "crit2.reduction = 'none'" in new
+    assert "crit3.reduction = 'mean' if flag else 'sum'" in new
+    assert len(legacy[1]) == 8 and len(modern[1]) == 8
+    for a, b in zip(legacy, modern):
+        close(a, b)
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 10: arithmetic on comparison masks (bool since 1.2)
+# --------------------------------------------------------------------------
+BOOL_MASKS = """
+import torch
+from torch.autograd import Variable
+
+
+def sequence_mask(lengths, max_len):
+    steps = torch.arange(0, max_len).long().unsqueeze(0).expand(lengths.size(0), max_len)
+    return Variable(steps) < lengths.unsqueeze(1)
+
+
+torch.manual_seed(0)
+lengths = torch.LongTensor([3, 1, 2])
+tgt = torch.LongTensor([[5, 0, 0], [7, 2, 0], [1, 1, 1]])
+scores = Variable(torch.randn(3, 3))
+mask = sequence_mask(lengths, 3)
+pad = tgt.eq(0)
+masked = scores.masked_fill(1 - mask, -1e9)
+n_real = (1 - pad).float().sum()
+inv = (1 - pad).byte()
+flags = pad.sub(1)
+neg = -pad
+RESULT = [masked.data.tolist(), float(n_real), inv.tolist(), flags.tolist(), neg.tolist()]
+"""
+
+
+def test_tm109_bool_mask_arithmetic_keeps_0_3_values():
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(BOOL_MASKS, "TM109", "TM001")
+    assert "masked_fill(~mask, -1e9)" in new and "(~pad).float().sum()" in new
+    assert "pad.byte().sub(1)" in new and "-pad.byte()" in new
+    for a, b in zip(legacy, modern):
+        close(a, b)
+    assert modern[3] == [[255, 0, 0], [255, 255, 0], [255, 255, 255]]
+
+
+def test_tm102_expand_as_of_a_reduction_gets_keepdim_like_0_1_12():
+    torch = pytest.importorskip("torch")
+    src = (
+        "import torch\n"
+        "def l2_normalize(x):\n    norm = x.norm(2, 1).expand_as(x)\n    return x / norm\n"
+    )
+    new = migrate(src, [codemods.get_rule("TM102")], unsafe_fixes=True).new
+    assert "x.norm(2, 1, keepdim=True).expand_as(x)" in new
+    x = torch.randn(5, 3, dtype=torch.float64)
+    ns: dict = {}
+    exec(compile(new, "<migrated>", "exec"), ns)
+    # 0.1.12: norm over dim 1 kept it, (5, 1), then expanded to (5, 3)
+    want = x / torch.sqrt((x * x).sum(1)).view(5, 1).expand(5, 3)
+    assert torch.allclose(ns["l2_normalize"](x), want)
+    old: dict = {}
+    exec(compile(src, "<legacy>", "exec"), old)
+    with pytest.raises(RuntimeError):
+        old["l2_normalize"](x)  # what the unmigrated code does on 2.13
+
+
+# --------------------------------------------------------------------------
+# issue 10 item 12: 0.3 call signatures (TM112)
+# --------------------------------------------------------------------------
+SIGNATURES = """
+import torch
+import torch.nn.functional as F
+from torch.autograd import Variable
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(3)
+ds = TensorDataset(data_tensor=torch.randn(6, 2), target_tensor=torch.arange(6))
+batches = [(x.tolist(), y.tolist()) for x, y in DataLoader(ds, batch_size=3)]
+logits = Variable(torch.randn(4, 5))
+probs = F.softmax(logits, dim=1)
+action = probs.multinomial()
+other = torch.multinomial(probs[0])
+RESULT = [batches, action.data.tolist(), other.tolist()]
+"""
+
+
+def test_tm112_signatures_draw_the_same_samples_as_0_3():
+    from tests.codemods.legacy_exec import pair
+
+    legacy, modern, new = pair(SIGNATURES, "TM112", "TM001", "TM004")
+    assert "TensorDataset(torch.randn(6, 2), torch.arange(6))" in new
+    assert "probs.multinomial(num_samples=1)" in new
+    assert legacy == modern

@@ -408,3 +408,173 @@ def test_tm210_meshgrid_and_checkpoint_keep_results():
     old = run(src, a=a, b=b)
     new = run(migrated(src, "TM210"), a=a, b=b)
     assert torch.equal(old["gx"], new["gx"]) and torch.equal(old["gy"], new["gy"])
+
+
+# --------------------------------------------------------------------------
+# TM212: pack_padded_sequence lengths (issue 10 item 12)
+# --------------------------------------------------------------------------
+PACK = """
+import numpy as np
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+torch.manual_seed(0)
+lengths = [2, 5, 3]
+order = np.argsort(lengths)[::-1].copy()
+sorted_lengths = np.sort(np.array(lengths))[::-1]
+emb = torch.randn(3, 5, 4)[torch.from_numpy(order)]
+packed = pack_padded_sequence(emb, sorted_lengths, batch_first=True)
+out, lens = pad_packed_sequence(packed, batch_first=True)
+RESULT = [packed.data.tolist(), packed.batch_sizes.tolist(), out.tolist(), lens.tolist()]
+"""
+
+
+def test_tm212_reversed_numpy_lengths_pack_like_0_3():
+    from tests.codemods.legacy_exec import pair
+
+    legacy, modern, new = pair(PACK, "TM212")
+    assert "sorted_lengths = np.sort(np.array(lengths))[::-1].copy()" in new
+    assert legacy == modern
+    with pytest.raises(ValueError):
+        run(PACK)  # what the unmigrated code does on 2.13
+
+
+# --------------------------------------------------------------------------
+# TM201 against the legacy (pre-1.1) scheduler semantics of the harness's
+# legacy runtime (issue 10 item 3)
+# --------------------------------------------------------------------------
+TWO_SCHEDULERS = """
+import torch
+from torch.autograd import Variable
+from torch.optim import lr_scheduler
+
+w = torch.nn.Parameter(torch.zeros(1))
+v = torch.nn.Parameter(torch.zeros(1))
+optG = torch.optim.SGD([w], lr=1.0)
+optD = torch.optim.SGD([v], lr=0.5)
+schedG = lr_scheduler.StepLR(optG, step_size=1, gamma=0.5)
+schedD = lr_scheduler.ExponentialLR(optD, gamma=0.9)
+seen = []
+for epoch in range(5):
+    {start}
+    for it in range(2):
+        loss = (Variable(torch.ones(1)) * w).sum() + (v * 2).sum()
+        loss.backward()
+        optG.step()
+        optD.step()
+        seen.append((optG.param_groups[0]['lr'], optD.param_groups[0]['lr']))
+    {end}
+RESULT = seen
+"""
+
+
+def _program(at_start: bool) -> str:
+    steps = "schedG.step()\n    schedD.step()"
+    src = TWO_SCHEDULERS.replace("{start}", steps if at_start else "pass")
+    return src.replace("{end}", "pass" if at_start else steps)
+
+
+def test_tm201_two_schedulers_at_the_top_move_together_and_keep_pre_1_1_lrs():
+    from tests.codemods.legacy_exec import close, pair
+
+    legacy, modern, new = pair(_program(True), "TM201")
+    assert "    pass\n    schedG.step()\n    schedD.step()\nRESULT = seen" in new
+    close(legacy, modern)
+
+
+def test_tm201_consecutive_steps_after_training_converge_and_report_the_lag():
+    from tests.codemods.legacy_exec import close, migrated, run
+
+    src = _program(False)
+    res = migrate(src, [codemods.get_rule("TM201")], unsafe_fixes=True)
+    assert res.new == src and not res.errors
+    assert [f.safety for f in res.findings] == ["manual", "manual"]
+    assert all("lagged one step" in f.message for f in res.findings)
+    assert not any("did not converge" in f.message for f in res.findings)
+    assert migrated(src, "TM201") == src
+    # the finding's claim, numerically: pre-1.1 trained epochs 0 and 1 with the
+    # initial LRs; today the unchanged loop does not, and skipping the first
+    # step() reproduces pre-1.1 exactly
+    legacy, today = run(src, legacy=True), run(src, legacy=False)
+    assert legacy[0] == legacy[2] == [1.0, 0.5] and today[2] == [0.5, 0.45]
+    skip = src.replace(
+        "    schedG.step()\n    schedD.step()",
+        "    if epoch > 0:\n        schedG.step()\n        schedD.step()",
+    )
+    close(legacy, run(skip, legacy=False))
+
+
+def test_tm201_step_at_the_top_of_a_train_function_moves_before_its_return():
+    from tests.codemods.legacy_exec import close, pair
+
+    src = """
+import torch
+from torch.optim import lr_scheduler
+
+w = torch.nn.Parameter(torch.zeros(1))
+opt = torch.optim.SGD([w], lr=1.0)
+scheduler = lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.1)
+seen = []
+
+
+def train(epoch):
+    scheduler.step()
+    for it in range(3):
+        opt.zero_grad()
+        (w * 3).sum().backward()
+        opt.step()
+        seen.append(opt.param_groups[0]['lr'])
+    return len(seen)
+
+
+for epoch in range(5):
+    n = train(epoch)
+RESULT = seen
+"""
+    legacy, modern, new = pair(src, "TM201")
+    assert (
+        "        seen.append(opt.param_groups[0]['lr'])\n    scheduler.step()\n    return len(seen)\n"
+        in new
+    )
+    close(legacy, modern)
+
+
+# --------------------------------------------------------------------------
+# TM208: weights_only=False exactly where the checkpoint needs it (item 5)
+# --------------------------------------------------------------------------
+CHECKPOINTS = """
+import argparse
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--lr', type=float, default=0.1)
+args = parser.parse_args([])
+model = nn.Linear(3, 2)
+torch.save(model, model_path)
+torch.save({'epoch': 3, 'args': args, 'state_dict': model.state_dict()}, ckpt_path)
+torch.save(model.state_dict(), weights_path)
+restored = torch.load(model_path)
+ckpt = torch.load(ckpt_path)
+fresh = nn.Linear(3, 2)
+fresh.load_state_dict(torch.load(weights_path))
+result = [restored.weight.sum().item(), ckpt['epoch'], ckpt['args'].lr, fresh.bias.sum().item()]
+"""
+
+
+def test_tm208_loads_that_need_full_unpickling_get_it_the_rest_stay_secure(tmp_path):
+    paths = {k: str(tmp_path / f"{k}.pth") for k in ("model_path", "ckpt_path", "weights_path")}
+    new = migrated(CHECKPOINTS, "TM208")
+    assert "restored = torch.load(model_path, weights_only=False)" in new
+    assert "ckpt = torch.load(ckpt_path, weights_only=False)" in new
+    assert "fresh.load_state_dict(torch.load(weights_path))" in new  # the secure default
+    ns = run(new, **paths)
+    model = ns["model"]
+    assert ns["result"] == [
+        model.weight.sum().item(),
+        3,
+        0.1,
+        model.bias.sum().item(),
+    ]
+    with pytest.raises(Exception, match="Weights only load failed"):
+        run(CHECKPOINTS, **paths)  # what 2.13 does with the unmigrated loads

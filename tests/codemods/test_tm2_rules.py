@@ -3,6 +3,8 @@ unknown type, and all rules running together."""
 
 from __future__ import annotations
 
+import pytest
+
 import codemods
 from torchmigrate.engine import migrate
 
@@ -109,9 +111,32 @@ def test_tm205_adds_import_torch():
 
 # TM208 ---------------------------------------------------------------------
 def test_tm208_python2_file_mentions_latin1():
-    src = "import torch\nprint 'loading'\nckpt = torch.load(path)\n"
-    r = run(src, "TM208", unsafe=False)
-    assert r.py2 and "encoding='latin1'" in r.findings[0].message
+    for src in (
+        "import torch\nprint 'loading'\nmodel = torch.load(path)\nmodel.eval()\n",
+        "import torch\nprint 'loading'\nckpt = torch.load(path)\n",  # secure default kept
+    ):
+        r = run(src, "TM208", unsafe=False)
+        assert r.py2 and "encoding='latin1'" in r.findings[0].message
+
+
+def test_tm208_weights_only_false_only_with_evidence_of_an_object():
+    src = (
+        "import torch\n"
+        "torch.save({'state_dict': model.state_dict(), 'epoch': 3}, 'ckpt.pth')\n"
+        "ckpt = torch.load('ckpt.pth')\n"
+        "model.load_state_dict(ckpt['state_dict'])\n"
+        "start = ckpt['epoch']\n"
+        "model.load_state_dict(torch.load('best.pth'))\n"
+        "net = torch.load('net.pth')\n"
+        "net.eval()\n"
+        "other = torch.load(path)\n"
+        "print(other['epoch'])\n"
+    )
+    r = run(src, "TM208")
+    assert r.new.count("weights_only=False") == 1
+    assert "net = torch.load('net.pth', weights_only=False)" in r.new
+    assert [f.safety for f in r.findings] == ["manual"]  # `other`: no evidence either way
+    assert "secure default" in r.findings[0].message
 
 
 # TM209/TM210/TM211 ------------------------------------------------------------
@@ -161,7 +186,8 @@ def test_all_rules_together_idempotent():
         "        X = torch.gesv(x, A)[0]\n"
         "        r = torch.range(0, 4)\n"
         "        opt.step()\n"
-        "ckpt = torch.load(path)\n"
+        "model = torch.load(path)\n"
+        "model.eval()\n"
     )
     once = run(src)
     twice = run(once.new)
@@ -170,4 +196,26 @@ def test_all_rules_together_idempotent():
     assert "torch.linalg.solve(A, x)" in once.new
     assert "torch.arange(0, 4 + 1, dtype=torch.get_default_dtype())" in once.new
     assert "weights_only=False" in once.new
-    assert once.new.rstrip().endswith("ckpt = torch.load(path, weights_only=False)")
+    assert "model = torch.load(path, weights_only=False)\nmodel.eval()" in once.new
+
+
+def test_tm210_cuda_default_tensor_type_is_reported_because_no_rewrite_is_equivalent():
+    import threading
+
+    torch = pytest.importorskip("torch")
+    src = "import torch\ntorch.set_default_tensor_type('torch.cuda.FloatTensor')\n"
+    res = migrate(src, [codemods.get_rule("TM210")], unsafe_fixes=True)
+    assert res.new == src and [f.safety for f in res.findings] == ["manual"]
+    # the message's claims, on 2.13 (the meta device stands in for CUDA)
+    torch.set_default_device("meta")
+    try:
+        assert torch.zeros(2).device.type == "meta"
+        assert torch.Tensor(2).device.type == "cpu"  # legacy constructors stay on the CPU
+        assert torch.FloatTensor(2).device.type == "cpu"
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(torch.zeros(1).device.type))
+        t.start()
+        t.join()
+        assert seen == ["cpu"]  # thread-local
+    finally:
+        torch.set_default_device(None)

@@ -242,3 +242,27 @@ def test_every_output_compiles_and_defines_every_name_the_input_did():
         if new:
             bad.append(f"{rel}: undefined after the upgrade: {sorted(new)}")
     assert not bad, "\n".join(bad)
+
+
+# The programs of issue 10 (real research idioms) verify over their whole run:
+# every optimizer step, so every logging line of both programs ran.
+WHOLE_RUN = {"gan_schedules": 48, "seq_tagger": 24, "style_transfer": 24}
+
+
+@pytest.mark.parametrize("name", sorted(WHOLE_RUN))
+def test_issue10_programs_verify_over_the_whole_run(name, tmp_path):
+    pytest.importorskip("torch")
+    report = tmp_path / "verify.json"
+    r = tm(
+        "verify",
+        CORPUS / "legacy" / f"{name}.py",
+        CORPUS / "modern" / f"{name}.py",
+        "--steps",
+        200,
+        "--report",
+        report,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    doc = json.loads(report.read_text())
+    assert doc["verdict"] == "match", doc
+    assert len(doc["steps"]) == WHOLE_RUN[name], len(doc["steps"])

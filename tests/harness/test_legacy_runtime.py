@@ -495,3 +495,59 @@ def test_scheduler_get_lr_is_the_current_rate(legacy):
     assert sched.get_lr()[0] == pytest.approx(0.1)
     sched.step()
     assert sched.get_lr()[0] == pytest.approx(0.01)
+
+
+# ---------------------------------------------------------------------------------------
+# issue 10 (rules on real research code): the 0.3 idioms the TM rules rewrite
+
+
+def test_loss_attributes_assigned_after_construction(legacy):
+    x, y = torch.ones(4), torch.zeros(4)
+    crit = nn.MSELoss()
+    crit.size_average = False
+    assert crit(x, y).item() == 4.0
+    crit.reduce = False
+    assert crit(x, y).shape == (4,)
+    crit2 = nn.L1Loss()
+    crit2.reduce = True
+    assert crit2(x, y).item() == 1.0
+
+
+def test_loader_iterator_next_and_multinomial_default(legacy):
+    loader = torch.utils.data.DataLoader(torch.arange(4.0), batch_size=2)
+    assert iter(loader).next().tolist() == [0.0, 1.0]
+    probs = torch.tensor([[0.0, 1.0]])
+    assert probs.multinomial().tolist() == [[1]]
+    assert torch.multinomial(probs[0]).tolist() == [1]
+
+
+def test_pack_lengths(legacy):
+    import numpy as np
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    lengths = np.sort(np.array([2, 3, 1]))[::-1]
+    packed = pack_padded_sequence(torch.zeros(3, 3, 1), lengths)
+    assert packed.batch_sizes.tolist() == [3, 2, 1]
+
+
+def test_issue10_patches_are_undone():
+    import numpy as np
+
+    legacy_runtime.install()
+    legacy_runtime.uninstall()
+    assert not hasattr(iter(torch.utils.data.DataLoader([1])), "next")
+    with pytest.raises(TypeError):
+        torch.tensor([0.5, 0.5]).multinomial()
+    crit = nn.MSELoss()
+    crit.size_average = False
+    assert crit(torch.ones(2), torch.zeros(2)).item() == 1.0
+    with pytest.raises(ValueError):
+        torch.nn.utils.rnn.pack_padded_sequence(torch.zeros(2, 2, 1), np.array([1, 2])[::-1])
+
+
+def test_bool_mask_subtraction_and_negation(legacy):
+    m = torch.tensor([1.0, -1.0]) > 0
+    assert (1 - m).tolist() == [0, 1] and (1 - m).dtype == torch.uint8
+    assert m.sub(1).tolist() == [0, 255] and (-m).tolist() == [255, 0]
+    assert m.neg().tolist() == [255, 0]
+    assert torch.tensor([2.0]).sub(1).tolist() == [1.0]

@@ -780,8 +780,24 @@ def patch_lr_scheduler() -> None:
         orig_init(self, optimizer, last_epoch, *args, **kwargs)
         if last_epoch == -1 and type(self).__name__ in _PRE_1_1_SCHEDULERS:
             self.last_epoch = -1
+            self._tm_legacy_first = True
 
     _set(base, "__init__", __init__)
+
+    # The first step() after the reset must compute epoch 0's LR, which the
+    # constructor already set: run it as torch runs its own initial step (the
+    # chainable ExponentialLR/CosineAnnealingLR would otherwise already decay).
+    orig_step = base.__dict__["step"]
+    initial_mode = getattr(lr_scheduler, "_initial_mode", None)
+
+    def step(self, *args, **kwargs):
+        if self.__dict__.pop("_tm_legacy_first", False) and not args and not kwargs:
+            if initial_mode is not None:
+                with initial_mode(self):
+                    return orig_step(self)
+        return orig_step(self, *args, **kwargs)
+
+    _set(base, "step", step)
 
     for name in _PRE_1_1_SCHEDULERS:
         cls = getattr(lr_scheduler, name)
@@ -1348,6 +1364,117 @@ def patch_module_backend() -> None:
     _set(nn.Module, "_backend", property(get, set_))
 
 
+# ---------------------------------------------------------------------------------------
+# 0.3 semantics of the idioms of issue 10 (rules on real research code).  Each patch
+# below gives one legacy idiom that the TM rules rewrite its old meaning, so that the
+# rules' numeric tests and the corpus programs can be verified against it.  (0-dim
+# ``numpy()``/``tolist()``, ``TensorDataset`` keywords and ``_backend`` are above.)
+
+
+def patch_loss_attributes() -> None:
+    """``crit.size_average = False`` / ``crit.reduce = False`` after construction.
+
+    Pre-0.4.1 loss modules read ``self.size_average`` and ``self.reduce`` on every
+    call, so assigning them changed the reduction.  Since 0.4.1 only ``reduction`` is
+    read and the assignment is silently ignored.  Emulation: assigning either attribute
+    of a loss module sets ``reduction`` by the legacy mapping (``reduce=False`` ->
+    'none', else ``size_average=False`` -> 'sum', else 'mean'; None means True), using
+    the other attribute's last assigned value.
+    """
+    from torch.nn.modules.loss import _Loss
+
+    orig_setattr = _Loss.__setattr__
+
+    def __setattr__(self, name, value):
+        orig_setattr(self, name, value)
+        if name in ("size_average", "reduce"):
+            sa = self.__dict__.get("size_average")
+            rd = self.__dict__.get("reduce")
+            sa = True if sa is None else sa
+            rd = True if rd is None else rd
+            red = "mean" if sa and rd else ("sum" if rd else "none")
+            orig_setattr(self, "reduction", red)
+
+    _set(_Loss, "__setattr__", __setattr__)
+
+
+def patch_iterator_next() -> None:
+    """``iter(loader).next()``.
+
+    Pre-1.0 ``DataLoaderIter`` defined ``next = __next__`` (Python 2 compatibility), so
+    ``data_iter.next()`` worked under Python 3 as well.  Emulation: the modern loader
+    iterators get ``next`` again.
+    """
+    from torch.utils.data import dataloader
+
+    base = getattr(dataloader, "_BaseDataLoaderIter", None)
+    if base is not None and "next" not in base.__dict__:
+        _set(base, "next", base.__next__)
+
+
+def patch_multinomial_default() -> None:
+    """``probs.multinomial()`` without ``num_samples``.
+
+    Pre-0.4 ``Variable.multinomial(num_samples=1, replacement=False)`` had a default of
+    one sample.  Today ``num_samples`` is required.  Emulation: it defaults to 1.
+    """
+    orig_m = _orig(torch.Tensor, "multinomial")
+    orig_tm = _orig(torch, "multinomial")
+
+    def multinomial(self, num_samples=1, *args, **kwargs):
+        return orig_m(self, num_samples, *args, **kwargs)
+
+    def torch_multinomial(input, num_samples=1, *args, **kwargs):
+        return orig_tm(input, num_samples, *args, **kwargs)
+
+    _set(torch.Tensor, "multinomial", multinomial)
+    _set(torch, "multinomial", torch_multinomial)
+
+
+def patch_pack_lengths() -> None:
+    """``pack_padded_sequence(x, lengths)`` with any sequence of lengths.
+
+    Pre-0.4 ``pack_padded_sequence`` iterated over ``lengths`` (a list, a numpy array
+    -- also a reversed view from ``np.sort(l)[::-1]`` --, a tensor on any device).  Today
+    ``lengths`` must become a CPU int64 tensor, and numpy arrays with negative strides
+    or CUDA tensors raise.  Emulation: the lengths are copied to a CPU list first.
+    """
+    from torch.nn.utils import rnn
+
+    orig_pack = _orig(rnn, "pack_padded_sequence")
+
+    def pack_padded_sequence(input, lengths, *args, **kwargs):
+        if isinstance(lengths, torch.Tensor):
+            lengths = lengths.detach().cpu().tolist()
+        elif not isinstance(lengths, list):
+            lengths = [int(n) for n in lengths]
+        return orig_pack(input, lengths, *args, **kwargs)
+
+    _set(rnn, "pack_padded_sequence", pack_padded_sequence)
+
+
+def patch_bool_mask_methods() -> None:
+    """``mask.sub(1)``, ``mask.neg()`` and ``-mask`` on comparison results.
+
+    Pre-1.2 comparison results were uint8, and these computed on uint8 (wrapping to
+    255).  Today they are bool and raise.  Emulation (with ``patch_masks``, which covers
+    ``1 - mask`` / ``mask - 1``): on a bool tensor they compute on uint8.
+    """
+    for name in ("sub", "neg", "__neg__"):
+        fn = _orig(torch.Tensor, name)
+
+        def make(fn=fn):
+            @functools.wraps(fn)
+            def wrapper(self, *args, **kwargs):
+                if self.dtype == torch.bool:
+                    self = self.to(torch.uint8)
+                return fn(self, *args, **kwargs)
+
+            return wrapper
+
+        _set(torch.Tensor, name, make())
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     patch_warnings,
     patch_indexing,
@@ -1370,6 +1497,11 @@ PATCHES: tuple[Callable[[], None], ...] = (
     patch_tensor_dataset,
     patch_module_backend,
     patch_plain_numbers,
+    patch_loss_attributes,
+    patch_iterator_next,
+    patch_multinomial_default,
+    patch_pack_lengths,
+    patch_bool_mask_methods,
 )
 
 
