@@ -1,12 +1,14 @@
-"""Running the engine over many files: the per-file worker (safe to run in a
-process pool), the pool itself and git-awareness (configuration: ``config.py``)."""
+"""Running the engine over many files: the per-file work (:func:`process_bytes`:
+bytes and project facts in, a :class:`FileOutcome` out, no file system access,
+so it runs in any worker process, local or remote), the driver's side of it
+(reading, :func:`run_pool`; the executors are in ``executors.py``) and
+git-awareness (configuration: ``config.py``)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
@@ -14,7 +16,7 @@ from typing import Callable, Optional
 from torchmigrate import suppressions
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
-from torchmigrate.sources import SourceError, read_source
+from torchmigrate.sources import Source, SourceError, decode
 
 
 @lru_cache(maxsize=8)
@@ -36,16 +38,55 @@ def _with_cell(items, cell=None) -> list:
 
 
 def process_file(
-    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool
+    path: str, repo: str, display: str, rule_ids: tuple, unsafe_fixes: bool, facts=None
 ) -> FileOutcome:
-    """Read, migrate and render one file.  Never raises for bad input."""
+    """Read, migrate and render one file.  Never raises for bad input.
+
+    Reading is the driver's job (:func:`read_input`); the migration itself is
+    :func:`process_bytes`, which is what every executor's workers run."""
+    try:
+        data = read_input(Path(path))
+    except SourceError as exc:
+        return failed_outcome(display, repo, exc.message, exc.line)
+    return process_bytes(path, data, repo, display, rule_ids, unsafe_fixes, facts)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of one input file, or :class:`SourceError` (one line)."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SourceError(path, "no such file") from None
+    except IsADirectoryError:
+        raise SourceError(path, "is a directory") from None
+    except OSError as exc:
+        raise SourceError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def failed_outcome(display: str, repo: str, message: str, line: Optional[int] = None):
+    where = f"{display}:{line}" if line else display
+    return FileOutcome(path=display, repo=repo, status="failed", errors=[f"{where}: {message}"])
+
+
+def process_bytes(
+    path: str,
+    data: bytes,
+    repo: str,
+    display: str,
+    rule_ids: tuple,
+    unsafe_fixes: bool,
+    facts=None,
+) -> FileOutcome:
+    """Migrate one file given as bytes (no file system access: this runs in
+    worker processes, local or remote).  ``facts`` is the file's slice of the
+    project model (picklable) or None.  Never raises for bad input."""
     out = FileOutcome(path=display, repo=repo, status="unchanged")
     rules = _rules(rule_ids)
     try:
         if path.endswith(".ipynb"):
-            _process_notebook(Path(path), display, rules, unsafe_fixes, out)
+            _process_notebook(Path(path), data, display, rules, unsafe_fixes, out, facts)
         else:
-            _process_python(Path(path), display, rules, unsafe_fixes, out)
+            _process_python(Path(path), data, display, rules, unsafe_fixes, out, facts)
     except SourceError as exc:
         out.status = "failed"
         where = f"{display}:{exc.line}" if exc.line else display
@@ -71,10 +112,17 @@ def _settle(out: FileOutcome, display: str, res, render) -> None:
         out.status = "changed"
 
 
-def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome) -> None:
-    src = read_source(path)
+def _source(path: Path, data: bytes) -> Source:
+    text, encoding, newline = decode(path, data)
+    return Source(path, text, encoding, newline, 0, data)
+
+
+def _process_python(
+    path: Path, data: bytes, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts
+) -> None:
+    src = _source(path, data)
     try:
-        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display)
+        res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display, project=facts)
     except MigrationError as exc:
         where = f"{display}:{exc.line}" if exc.line else display
         out.status = "failed"
@@ -89,21 +137,18 @@ def _process_python(path: Path, display: str, rules, unsafe_fixes: bool, out: Fi
 
 
 def _process_notebook(
-    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome
+    path: Path, data: bytes, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts
 ) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(path, f"cannot read: {exc.strerror or exc}") from None
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, "notebook is not UTF-8", line) from None
+    extra = {"project": facts} if facts is not None else {}
     try:
-        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes)
+        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes, **extra)
     except NotebookError as exc:
         out.status = "failed"
         out.errors.append(f"{display}: {exc.message}")
@@ -120,26 +165,22 @@ def run_pool(
     unsafe_fixes: bool,
     jobs: int,
     on_done: Optional[Callable[[FileOutcome], None]] = None,
+    facts: Optional[dict] = None,
+    executor=None,
 ) -> list:
-    """Process ``items`` = [(path, repo, display)] and return outcomes in order."""
-    results: list = [None] * len(items)
-    if jobs <= 1 or len(items) <= 1:
-        for i, (path, repo, display) in enumerate(items):
-            results[i] = process_file(str(path), repo, display, rule_ids, unsafe_fixes)
-            if on_done:
-                on_done(results[i])
-        return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(process_file, str(path), repo, display, rule_ids, unsafe_fixes): i
-            for i, (path, repo, display) in enumerate(items)
-        }
-        for fut in as_completed(futures):
-            i = futures[fut]
-            results[i] = fut.result()
-            if on_done:
-                on_done(results[i])
-    return results
+    """Process ``items`` = [(path, repo, display)] and return outcomes in order.
+
+    ``facts`` maps ``str(path)`` to the file's project facts.  The work runs on
+    ``executor`` (:mod:`torchmigrate.executors`: the local process pool or a
+    Dask cluster); without one, on a local pool of ``jobs`` processes.  Every
+    executor runs the same unit of work: a small batch of files of one repo,
+    shipped as bytes with their facts (:func:`process_bytes`)."""
+    from torchmigrate.executors import LocalExecutor, run_items
+
+    if executor is None:
+        with LocalExecutor(jobs) as local:
+            return run_items(local, items, rule_ids, unsafe_fixes, on_done, facts)
+    return run_items(executor, items, rule_ids, unsafe_fixes, on_done, facts)
 
 
 # --------------------------------------------------------------------------
