@@ -571,7 +571,7 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
         verify_snapshot = Path(tempfile.mkdtemp(prefix="torchmigrate-old-"))
         _copy_tree(verify_script.resolve().parent, verify_snapshot / "tree", [])
 
-    items, unpublishable = _fleet_preflight(items, paths, fleet_opts)
+    items, unpublishable = _fleet_preflight(items, fleet_opts)
     from torchmigrate.executors import ExecutorError, ResultCache, make_executor
 
     cache = ResultCache(Path(CACHE_DIR_NAME)) if resume else None
@@ -743,15 +743,16 @@ def _fleet_inputs(cli: dict, paths: list, opts: dict):
     return prepared
 
 
-def _fleet_preflight(items: list, paths: list, opts: dict):
+def _fleet_preflight(items: list, opts: dict):
     """--branch/--patches: repos that cannot get one are left out (and
     reported), before any work."""
     if opts["branch"] is None and opts["patches"] is None:
         return items, []
     from torchmigrate import fleet
 
+    repos = [Path(r) for r in dict.fromkeys(it[1] for it in items)]  # resumed ones aside
     try:
-        problems = fleet.preflight(paths, opts["branch"], opts["patches"] is not None)
+        problems = fleet.preflight(repos, opts["branch"], opts["patches"] is not None)
     except fleet.FleetError as exc:
         raise UsageError(str(exc)) from None
     items = [it for it in items if it[1] not in problems]

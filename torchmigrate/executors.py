@@ -137,24 +137,9 @@ def _ensure_setup(spec: RunSpec) -> None:
             f"worker on {socket.gethostname()} runs torchmigrate {__version__}, the driver "
             f"{spec.version}: install the same version on every worker"
         )
-    if spec.rule_files == _ACTIVE_RULE_FILES:
-        return
-    from torchmigrate import user_rules
-
-    paths = []
-    for path, text in spec.rule_files:
-        paths.append(path if _holds(path, text) else _materialize(path, text))
-    value = os.pathsep.join(paths)
-    if os.environ.get(user_rules.ENV, "") != value:
-        if value:
-            os.environ[user_rules.ENV] = value
-        else:
-            os.environ.pop(user_rules.ENV, None)
-        from codemods import all_rules
-        from torchmigrate import processing
-
-        all_rules.cache_clear()
-        processing._rules.cache_clear()
+    if spec.rule_files != _ACTIVE_RULE_FILES:
+        _use_rule_files(spec.rule_files)
+        _ACTIVE_RULE_FILES = spec.rule_files
     from codemods import all_rules
 
     known = {r.id for r in all_rules()}
@@ -164,7 +149,21 @@ def _ensure_setup(spec: RunSpec) -> None:
             f"worker on {socket.gethostname()} does not know the rule(s) {', '.join(missing)}: "
             "install the same rule plugins (entry points torchmigrate.rules) on every worker"
         )
-    _ACTIVE_RULE_FILES = spec.rule_files
+
+
+def _use_rule_files(rule_files: tuple) -> None:
+    from codemods import all_rules
+    from torchmigrate import processing, user_rules
+
+    paths = [p if _holds(p, text) else _materialize(p, text) for p, text in rule_files]
+    value = os.pathsep.join(paths)
+    if os.environ.get(user_rules.ENV, "") != value:
+        if value:
+            os.environ[user_rules.ENV] = value
+        else:
+            os.environ.pop(user_rules.ENV, None)
+        all_rules.cache_clear()
+        processing._rules.cache_clear()
 
 
 def _holds(path: str, text: str) -> bool:

@@ -472,7 +472,7 @@ def publish(
         changed = [o for o in outs if o.status == "changed" and o.new_bytes is not None]
         pub.files = len(changed)
         if any(o.status == "failed" for o in outs):
-            pub.error = "not published: a file of this repo could not be migrated"
+            pub.error = f"{label}: not published (no commit, no patch): a file of this repo could not be migrated"
         elif changed:
             try:
                 _publish_one(

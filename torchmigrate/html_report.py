@@ -51,7 +51,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: lef
 th { background: var(--soft); font-weight: 600; font-size: 12.5px; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:hover td { background: #f9fafb; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; }
+.badge { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; }
 .st-migrated { background: var(--applied); } .st-review { background: var(--unsafe); }
 .st-clean { background: var(--muted); } .st-failed { background: var(--failed); }
 .st-skipped { background: #8c959f; }
