@@ -24,8 +24,9 @@ Losing a worker loses no data (the inputs are the driver's bytes, the outputs
 are written by the driver):
 
 * Dask reschedules the tasks of a dead worker on the others by itself; a
-  task that was running on ``allowed-failures`` + 1 dead workers comes back
-  as ``KilledWorker``.
+  task that was running on ``allowed-failures`` + 1 dead workers (dask's
+  setting ``distributed.scheduler.allowed-failures``, 3 by default) comes
+  back as ``KilledWorker``.
 * A process pool that loses a worker fails all its in-flight tasks.
 * Either way a lost batch is retried file by file; a file lost again is
   retried alone (local: in a fresh single-process pool), and a file that
@@ -218,11 +219,13 @@ def run_items(
     unsafe_fixes: bool,
     on_done: Optional[Callable[[FileOutcome], None]] = None,
     facts: Optional[dict] = None,
+    files_per_batch: Optional[int] = None,
 ) -> list:
     """Run ``items`` = [(path, repo, display)] on ``executor``; outcomes in
     the order of ``items``.  Inputs are read when their batch is submitted
     (at most ``executor.window`` batches in flight), so memory stays flat
-    for any number of files."""
+    for any number of files.  ``files_per_batch`` overrides
+    :func:`batch_size` (benchmarks)."""
     from torchmigrate.processing import failed_outcome, read_input
     from torchmigrate.sources import SourceError
 
@@ -231,19 +234,24 @@ def run_items(
     cache = getattr(executor, "cache", None)
     results: list = [None] * len(items)
 
+    fingerprints: dict = {}
+
     def finish(i: int, outcome: FileOutcome) -> None:
+        fp = fingerprints.pop(i, None)
+        if fp is not None:  # what the driver read: checked again before writing
+            outcome.fingerprint = fp
         results[i] = outcome
         if on_done:
             on_done(outcome)
 
-    size = batch_size(len(items), executor.workers)
+    size = files_per_batch or batch_size(len(items), executor.workers)
 
     def plan():
         group: list = []
         nbytes = 0
         for i, (path, repo, display) in enumerate(items):
             try:
-                data = read_input(Path(path))
+                data, fingerprints[i] = read_input(Path(path))
             except SourceError as exc:
                 finish(i, failed_outcome(display, repo, exc.message, exc.line))
                 continue
@@ -394,10 +402,8 @@ class DaskExecutor:
         address: Optional[str],
         jobs: int,
         cache: Optional[ResultCache] = None,
-        allowed_failures: int = 2,
     ):
         try:
-            import dask
             from distributed import Client, LocalCluster
         except ImportError as exc:
             raise ExecutorError(
@@ -415,14 +421,13 @@ class DaskExecutor:
             if address:
                 self._client = Client(address, timeout="30s")
             else:
-                with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
-                    self._cluster = LocalCluster(
-                        n_workers=max(1, int(jobs)),
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=None,
-                        silence_logs=logging.ERROR,
-                    )
+                self._cluster = LocalCluster(
+                    n_workers=max(1, int(jobs)),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
                 self._client = Client(self._cluster)
         except (OSError, TimeoutError) as exc:
             self.close()

@@ -45,16 +45,21 @@ def process_file(
     Reading is the driver's job (:func:`read_input`); the migration itself is
     :func:`process_bytes`, which is what every executor's workers run."""
     try:
-        data = read_input(Path(path))
+        data, fingerprint = read_input(Path(path))
     except SourceError as exc:
         return failed_outcome(display, repo, exc.message, exc.line)
-    return process_bytes(path, data, repo, display, rule_ids, unsafe_fixes, facts)
+    out = process_bytes(path, data, repo, display, rule_ids, unsafe_fixes, facts)
+    if fingerprint is not None:
+        out.fingerprint = fingerprint
+    return out
 
 
-def read_input(path: Path) -> bytes:
-    """The bytes of one input file, or :class:`SourceError` (one line)."""
+def read_input(path: Path) -> tuple:
+    """``(bytes, fingerprint)`` of one input file (the fingerprint is what
+    the writer checks before replacing the file; None where the sources
+    module keeps none), or :class:`SourceError` (one line)."""
     try:
-        return Path(path).read_bytes()
+        return Path(path).read_bytes(), None
     except FileNotFoundError:
         raise SourceError(path, "no such file") from None
     except IsADirectoryError:

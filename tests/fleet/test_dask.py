@@ -163,3 +163,25 @@ def test_sigint_then_resume_redoes_no_finished_work(fleet, cluster, tmp_path):
     state = json.loads((tmp_path / ".torchmigrate-state.json").read_text())
     assert sorted(state["done"]) == sorted(str(r) for r in roots)
     assert not (tmp_path / ".torchmigrate-cache").exists()  # all done: cache removed
+
+
+def test_a_file_that_kills_every_worker_is_one_failure(tmp_path):
+    """KilledWorker (here after one death: allowed-failures 0) -> the batch is
+    retried file by file -> the killer file alone fails; the rest is migrated."""
+    from tests.fleet.test_executors import KILLER, _items
+
+    _items(tmp_path, repos=1, files=8)
+    victim = tmp_path / "r0" / "m5.py"
+    victim.write_text(victim.read_text() + "\nkill_me()\n")
+    rules = tmp_path / "killer.py"
+    rules.write_text(KILLER)
+    env = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    args = ["upgrade", "--diff", "--rules-from", rules, tmp_path / "r0"]
+    r = tm(*args, "--executor", "dask", "-j", "2", env=env)
+    assert r.returncode == 1
+    assert r.stderr.count("the worker process died while processing this file") == 1
+    assert f"{victim}: the worker process died" in r.stderr
+    ref = tm("upgrade", "--diff", "-j", "1", tmp_path / "r0")  # no killer rule
+    from tests.fleet.test_executors import _without_file
+
+    assert r.stdout == _without_file(ref.stdout, str(victim))
