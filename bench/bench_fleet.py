@@ -6,15 +6,18 @@ real-code-shaped files of ``bench/realtree.py`` when it is there, else
 legacy/modern/plain templates) and reports, from ONE run, ratios and sizes
 only (absolute times mean nothing across machines):
 
-* throughput of ``--executor dask`` (a LocalCluster of --workers
-  single-threaded processes, started before timing) / the local process pool
-  with as many workers, over the same files, with the default batching and
-  with one file per task;
-* the dask path's overhead per task, as a fraction of a file's own migration
-  time: (wall of a no-op run, one file per task, x workers - its serial CPU
-  time) / tasks, over the mean per-file time of the real run in-process;
-* the driver's CPU per file / a file's migration time: the number of workers
-  one driver can keep busy;
+* CPU time per file (driver + workers) of the local pool and of
+  ``--executor dask`` (a LocalCluster of --workers single-threaded processes,
+  started before timing; default batches and one file per task) / the same
+  files migrated in-process -- CPU time, because on a shared machine the
+  wall clock measures the neighbours (every process of a session shares one
+  scheduler share there: see the README's *Scaling*);
+* the dask path's overhead per task: the CPU (driver, its scheduler and the
+  workers) of a run with no rules, one file per task, minus the same run
+  in-process, per task, over a file's migration CPU;
+* the driver's CPU per file / a file's migration: how many workers one
+  driver can keep busy;
+* wall-clock throughput ratios (contended here; meaningful on a quiet machine);
 * bytes shipped per file (pickled task in, outcome out) / the file's size;
 * the LocalCluster's start-up / the local run's wall time;
 * HTML report rendering / the whole local run, and / the Markdown summary.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -122,6 +126,16 @@ def make_fleet(base: Path, repos: int, files: int, seed: int = 0) -> list:
     return items, source
 
 
+def _self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(fn):
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
@@ -154,35 +168,55 @@ def main() -> None:
             "one run, ratios only"
         )
 
-        # in-process: the per-file cost of the migration itself
+        # in-process: the cost of the migration itself (CPU time of this process)
         with LocalExecutor(1) as ex:
-            serial, serial_wall, _ = timed(lambda: run_items(ex, items, ids, True))
-        per_file = serial_wall / n
+            serial, serial_wall, serial_cpu = timed(lambda: run_items(ex, items, ids, True))
         with LocalExecutor(1) as ex:
-            _, noop_serial, _ = timed(lambda: run_items(ex, items, (), True, files_per_batch=1))
+            _, _, noop_cpu = timed(lambda: run_items(ex, items, (), True, files_per_batch=1))
+        per_file = serial_cpu / n
 
+        # local pool: its workers' CPU (children, counted once the pool is shut down)
+        before = _children_cpu()
         with LocalExecutor(w) as ex:
-            local, local_wall, _ = timed(lambda: run_items(ex, items, ids, True))
+            local, local_wall, local_drv = timed(lambda: run_items(ex, items, ids, True))
+        local_cpu = _children_cpu() - before + local_drv
 
         t0 = time.perf_counter()
         with DaskExecutor(None, w) as ex:
             startup = time.perf_counter() - t0
             run_items(ex, items[: 4 * w], ids, True)  # warm the workers (imports, rules)
-            dask, dask_wall, dask_cpu = timed(lambda: run_items(ex, items, ids, True))
-            dask1, dask1_wall, _ = timed(lambda: run_items(ex, items, ids, True, files_per_batch=1))
-            _, noop_wall, _ = timed(lambda: run_items(ex, items, (), True, files_per_batch=1))
+
+            def dask_run(rule_ids, per_batch=None):
+                before = sum(ex.client.run(_self_cpu).values())
+                got, wall, drv = timed(
+                    lambda: run_items(ex, items, rule_ids, True, None, None, per_batch)
+                )
+                return got, wall, drv, sum(ex.client.run(_self_cpu).values()) - before
+
+            dask, dask_wall, dask_drv, dask_wrk = dask_run(ids)
+            dask1, dask1_wall, dask1_drv, dask1_wrk = dask_run(ids, 1)
+            _, _, noop1_drv, noop1_wrk = dask_run((), 1)
 
         same = all(vars(a) == vars(b) for a, b in zip(local, dask)) and all(
             vars(a) == vars(b) for a, b in zip(serial, dask1)
         )
-        print(f"  results identical (local, dask, batched and one file per task): {same}")
-        print(f"  throughput dask / local, default batches:   {local_wall / dask_wall:.2f}")
-        print(f"  throughput dask, one file per task / local:  {local_wall / dask1_wall:.2f}")
-        print(f"  throughput local pool / in-process (x{w}):   {serial_wall / local_wall:.2f}")
-        overhead = max(0.0, noop_wall * w - noop_serial) / n
-        print(f"  dask overhead per task / a file's migration: {overhead / per_file:.3f}")
-        print(f"  driver CPU per file / a file's migration:    {dask_cpu / n / per_file:.3f}")
-        print(f"    (one driver keeps about {per_file * n / max(dask_cpu, 1e-9):.0f} workers busy)")
+        print(f"  results identical (in-process, local pool, dask batched and per file): {same}")
+        print("  CPU per file (driver + workers) / in-process:")
+        print(f"    local pool:                {local_cpu / serial_cpu:.2f}")
+        print(f"    dask, default batches:     {(dask_drv + dask_wrk) / serial_cpu:.2f}")
+        print(f"    dask, one file per task:   {(dask1_drv + dask1_wrk) / serial_cpu:.2f}")
+        overhead = (noop1_drv + noop1_wrk - noop_cpu) / n
+        print(f"  dask overhead per task (CPU) / a file's migration: {overhead / per_file:.3f}")
+        print(
+            f"  driver CPU per file, dask batched / a file's migration: {dask_drv / serial_cpu:.3f}"
+        )
+        print(f"    (one driver keeps about {serial_cpu / max(dask_drv, 1e-9):.0f} workers busy)")
+        print(
+            "  wall-clock throughput (contended machine: all of a session's processes share "
+            f"one CPU share): dask / local {local_wall / dask_wall:.2f}, "
+            f"dask per file / local {local_wall / dask1_wall:.2f}, "
+            f"local / in-process {serial_wall / local_wall:.2f}"
+        )
         task_in = [
             len(pickle.dumps(FileTask(str(p), r, d, Path(p).read_bytes(), None)))
             for p, r, d in items
@@ -195,14 +229,15 @@ def main() -> None:
             f"(mean file {statistics.mean(nbytes):.0f} B; in {statistics.mean(task_in):.0f} B, "
             f"out {statistics.mean(task_out):.0f} B; {len(changed)} of {n} files changed)"
         )
-        print(f"  LocalCluster start-up / the local run:      {startup / local_wall:.2f}")
+        print(f"  LocalCluster start-up (wall) / the local run: {startup / local_wall:.2f}")
+        local_run = local_wall
 
         report = RunReport("upgrade", dask, wrote=True)
         fill_short(report, rules)
         html, html_wall, _ = timed(lambda: render_html(report, rules))
         _, md_wall, _ = timed(lambda: render_markdown(report))
         print(
-            f"  HTML report / the local run: {html_wall / local_wall:.4f}; / Markdown summary: "
+            f"  HTML report / the local run: {html_wall / local_run:.4f}; / Markdown summary: "
             f"{html_wall / max(md_wall, 1e-9):.1f}; size {len(html) / n:.0f} B per file"
         )
         if args.keep:

@@ -27,11 +27,12 @@ are written by the driver):
   task that was running on ``allowed-failures`` + 1 dead workers (dask's
   setting ``distributed.scheduler.allowed-failures``, 3 by default) comes
   back as ``KilledWorker``.
-* A process pool that loses a worker fails all its in-flight tasks.
+* A process pool that loses a worker fails all its in-flight tasks (and is
+  replaced).
 * Either way a lost batch is retried file by file; a file lost again is
-  retried alone (local: in a fresh single-process pool), and a file that
-  kills its worker even then is a failure of that file ("the worker process
-  died while processing this file"), never of the run.
+  retried alone (nothing else in flight, so an innocent file is never blamed),
+  and a file that kills its worker even then is a failure of that file ("the
+  worker process died while processing this file"), never of the run.
 
 With ``--resume`` a :class:`ResultCache` keeps each finished file's outcome
 in ``.torchmigrate-cache/``, keyed by everything the outcome depends on (the
@@ -210,6 +211,9 @@ def batch_size(n_files: int, workers: int) -> int:
 # The driver loop (the same for every executor)
 # --------------------------------------------------------------------------
 LOST = object()  # what an executor reports for a batch whose worker died
+# Retry levels: 0 a batch, 1 one file, ALONE one file with nothing else in
+# flight (a worker that dies then was killed by that file, and no other).
+ALONE = 2
 
 
 def run_items(
@@ -276,15 +280,20 @@ def run_items(
     in_flight: dict = {}  # handle -> (entries, level)
     while True:
         while len(in_flight) < executor.window:
+            if any(lvl >= ALONE for _e, lvl in in_flight.values()):
+                break  # a suspect runs alone
             if retry:
-                entries, level = retry.popleft()
+                entries, level = retry[0]
+                if level >= ALONE and in_flight:
+                    break  # ... once the others are done
+                retry.popleft()
             else:
                 entries = next(pending, None)
                 level = 0
                 if entries is None:
                     break
             batch = Batch(spec, tuple(t for _i, t, _k in entries))
-            in_flight[executor.submit(batch, isolated=level >= 2)] = (entries, level)
+            in_flight[executor.submit(batch)] = (entries, level)
         if not in_flight:
             break
         for handle, got in executor.wait(list(in_flight)):
@@ -323,7 +332,7 @@ class LocalExecutor:
     """A process pool of ``jobs`` workers on this machine (in-process for 1)."""
 
     name = "local"
-    max_level = 2  # batch -> single file -> the single file alone in a fresh pool
+    max_level = ALONE
 
     def __init__(self, jobs: int, cache: Optional[ResultCache] = None):
         self.jobs = max(1, int(jobs))
@@ -341,20 +350,12 @@ class LocalExecutor:
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=n, initializer=_ignore_sigint)
 
-    def submit(self, batch: Batch, isolated: bool = False) -> Future:
+    def submit(self, batch: Batch) -> Future:
         if self.jobs <= 1:
             try:
                 return _done(run_batch(batch))
             except WorkerSetupError as exc:
                 raise ExecutorError(str(exc)) from None
-        if isolated:
-            pool = self._new_pool(1)
-            try:
-                return _done(pool.submit(run_batch, batch).result())
-            except BrokenProcessPool:
-                return _done(LOST)
-            finally:
-                pool.shutdown(wait=True)
         if self._pool is None:
             self._pool = self._new_pool(self.jobs)
         try:
@@ -395,7 +396,9 @@ class DaskExecutor:
     ``jobs`` single-threaded worker processes."""
 
     name = "dask"
-    max_level = 1  # dask itself retries a dead worker's tasks elsewhere
+    # dask itself runs a dead worker's tasks again elsewhere (up to its
+    # allowed-failures); what comes back as KilledWorker is retried as above
+    max_level = ALONE
 
     def __init__(
         self,
@@ -411,9 +414,10 @@ class DaskExecutor:
             ) from None
         import logging
 
-        # the run's own messages say what matters; dask's INFO/WARNING chatter
-        # (workers restarting, a closing cluster) would drown them
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        # the run's own messages say what matters (a lost file, a worker that
+        # cannot run torchmigrate); dask's logs of the same events -- workers
+        # restarting, tasks failed by dead workers -- would drown them
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         self.cache = cache
         self.address = address
         self._cluster = None
@@ -454,7 +458,7 @@ class DaskExecutor:
     def client(self):
         return self._client
 
-    def submit(self, batch: Batch, isolated: bool = False):
+    def submit(self, batch: Batch):
         return self._client.submit(run_batch, batch, pure=False, key=f"tm-{uuid.uuid4().hex}")
 
     def wait(self, handles: list) -> list:

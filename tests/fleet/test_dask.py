@@ -79,12 +79,13 @@ def test_dask_results_are_byte_identical_to_local(fleet, cluster, tmp_path):
         "--unsafe-fixes",
         "--rules-from",
         rules,
-        "--scheduler",
-        address,
+        "--executor",
+        "dask",
         "--report",
         report,
         *roots,
         cwd=tmp_path,
+        env={"TORCHMIGRATE_SCHEDULER": address},  # the address from the environment
     )
     assert r.returncode == fleet["rc"], r.stderr
     assert snapshot(roots) == fleet["local"]

@@ -45,23 +45,29 @@ class Recording:
     """An in-process executor that records its batches and can lose some."""
 
     name = "recording"
-    max_level = 1
 
     def __init__(self, lose=lambda batch, attempt: False, workers=2):
         self.workers = workers
         self.window = 3
+        self.max_level = executors.ALONE
         self.batches: list = []
         self.lose = lose
         self.attempts: dict = {}
+        self.outstanding = 0
+        self.company: list = []  # (batch, how many others were in flight)
 
-    def submit(self, batch: Batch, isolated: bool = False):
+    def submit(self, batch: Batch):
         key = tuple(t.path for t in batch.tasks)
         n = self.attempts[key] = self.attempts.get(key, 0) + 1
         self.batches.append(key)
+        self.company.append((key, self.outstanding))
+        self.outstanding += 1
         return Handle(LOST if self.lose(batch, n) else executors.run_batch(batch))
 
     def wait(self, handles):
-        return [(h, h.result) for h in handles]
+        h = handles[0]  # one at a time, like a real executor may
+        self.outstanding -= 1
+        return [(h, h.result)]
 
 
 class Handle:
@@ -99,7 +105,7 @@ def test_a_lost_batch_is_retried_file_by_file(tmp_path):
 
 
 def test_a_file_lost_every_time_fails_alone(tmp_path):
-    items = _items(tmp_path, repos=1, files=6)
+    items = _items(tmp_path, repos=1, files=12)
     bad = str(items[3][0])
     ex = Recording(lose=lambda batch, n: any(t.path == bad for t in batch.tasks), workers=1)
     got = run_items(ex, items, IDS, False)
@@ -107,6 +113,10 @@ def test_a_file_lost_every_time_fails_alone(tmp_path):
     assert [o.path for o in failed] == [bad]
     assert failed[0].errors == [f"{bad}: {WORKER_DIED}"]
     assert all(o.status != "failed" for o in got if o.path != bad)
+    # tried in its batch, then alone as a file, then with nothing else in flight
+    tries = [(k, others) for k, others in ex.company if bad in k]
+    assert len(tries) == 3 and len(tries[0][0]) > 1 and tries[1][0] == tries[2][0] == (bad,)
+    assert tries[2][1] == 0
 
 
 KILLER = """
