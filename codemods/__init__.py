@@ -69,6 +69,7 @@ _MODULES = [
     "tm300_py3_compile",
     "tm3xx_py2",
     "tm310_py2_division",
+    "tm311_implicit_relative_import",
 ]
 
 

@@ -505,6 +505,9 @@ class Analysis:
                 break
             first = False
             scope = scope_node(scope)
+        origin = self.ctx.imports.get(name)
+        if origin is not None:  # bound by a star import (project model / known module)
+            return Val("qual", ref=origin)
         if name in _BUILTIN_NUM or name in (
             "range",
             "enumerate",

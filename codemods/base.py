@@ -72,6 +72,11 @@ class Example:
     unsafe_fixes: bool = False
     findings: tuple = ()
     title: str = ""
+    # Other files of the example's project ((path, text), ...) and this
+    # example's own path in it: the example then runs with the project
+    # model's facts (``ctx.project``), as the CLI does.
+    project: tuple = ()
+    path: str = "module.py"
 
     @property
     def expected(self) -> str:
@@ -90,6 +95,9 @@ class Rule:
     fixers: tuple
     tokens: tuple = ()  # substrings; the rule runs only on files containing one
     prefilter: Optional[Callable[[str], bool]] = None
+    # A pre-filter that also sees the project model's facts (ctx.project);
+    # used instead of the textual one when it is set.
+    project_prefilter: Optional[Callable[[str, Any], bool]] = None
     # One line (about 70 characters) for the concise report of every finding of
     # this rule; findings may carry their own (``RuleFixer.report(short=...)``).
     short: str = ""
@@ -107,12 +115,15 @@ class Rule:
         """``short``, or the first sentence of ``summary`` when a rule has none."""
         return self.short or first_sentence(self.summary)
 
-    def wants(self, text: str) -> bool:
+    def wants(self, text: str, project: Any = None) -> bool:
         """The cheap textual pre-filter: can this rule find anything in ``text``?
 
         PyTorch rules (TM0-TM2) also need some sign of PyTorch in the file
         (:data:`TORCH_EVIDENCE`); a file without any is never parsed for them.
+        ``project`` is the file's project facts (or None).
         """
+        if self.project_prefilter is not None:
+            return self.project_prefilter(text, project)
         if self.prefilter is not None:
             return self.prefilter(text)
         if self.family != "TM3" and not has_torch_evidence(text):
@@ -133,7 +144,12 @@ class Rule:
                 label += " (with --unsafe-fixes)"
             out.append(f"### {label}")
             out.append("")
-            out.append("Before:")
+            for rel, text in ex.project:
+                out.append(f"In the same project, `{rel}`:")
+                out.append("```python")
+                out.append(text.rstrip("\n"))
+                out.append("```")
+            out.append(f"Before (`{ex.path}`):" if ex.project else "Before:")
             out.append("```python")
             out.append(ex.before.rstrip("\n"))
             out.append("```")
@@ -680,6 +696,32 @@ def _import_nodes(tree: NodeOrLeaf) -> list:
     return out
 
 
+# Star exports of external modules we can enumerate without importing them
+# (``__all__`` of torch 2.x; 0.3's was a subset of it).
+KNOWN_STAR_EXPORTS = {
+    "torch.autograd": (
+        "Variable",
+        "Function",
+        "backward",
+        "grad_mode",
+        "NestedIOFunction",
+        "detect_anomaly",
+        "enable_grad",
+        "grad",
+        "gradcheck",
+        "gradgradcheck",
+        "inference_mode",
+        "no_grad",
+        "set_detect_anomaly",
+        "set_grad_enabled",
+        "set_multithreading_enabled",
+        "enforce_grad_layout_policy",
+        "variable",
+    ),
+    "torch.autograd.variable": ("Variable",),
+}
+
+
 def collect_imports(tree: Node) -> dict:
     """Map local names bound by top-level-ish imports to their dotted origin."""
     out: dict = {}
@@ -718,6 +760,10 @@ def _import_from(node: Node, out: dict) -> None:
     if module.startswith("."):
         return
     names = kids[idx + 1 :]
+    if any(k.type == token.STAR for k in names):
+        for n in KNOWN_STAR_EXPORTS.get(module, ()):
+            out.setdefault(n, f"{module}.{n}")
+        return
     for item in names:
         if item.type in (token.LPAR, token.RPAR):
             continue
@@ -745,6 +791,9 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
     new = parse_stmts(f"import {module}\n")[0]
     last_import = None
     insert_at = 0
+    # Only the imports at the top of the file: an import added after a later
+    # import would come after code that already uses the module (a decorator,
+    # a notebook cell run before the one holding the late import).
     for i, child in enumerate(tree.children):
         if child.type == syms.simple_stmt and child.children[0].type in (
             syms.import_name,
@@ -753,10 +802,26 @@ def ensure_import(tree: Node, module: str = "torch") -> None:
             last_import = i
         elif last_import is None and _is_docstring_or_future(child):
             insert_at = i + 1
+        elif child.type in (syms.try_stmt, syms.if_stmt) and _only_imports(child):
+            continue
+        elif child.type != token.ENDMARKER:
+            break
     if last_import is not None:
         tree.insert_child(last_import + 1, new)
     else:
         tree.insert_child(insert_at, new)
+
+
+def _only_imports(node: NodeOrLeaf) -> bool:
+    """A ``try``/``if`` statement whose blocks only import (a fallback import)."""
+    for sub in node.pre_order():
+        if sub.type == syms.simple_stmt:
+            first = sub.children[0]
+            if first.type not in (syms.import_name, syms.import_from) and not (
+                first.type == token.NAME and first.value == "pass"
+            ):
+                return False
+    return True
 
 
 def _is_docstring_or_future(node: NodeOrLeaf) -> bool:

@@ -18,6 +18,7 @@ from fissix.pytree import Leaf, Node
 from codemods import _autograd as A
 from codemods._stmt import delete_statement, remove_import_name
 from codemods.base import (
+    KNOWN_STAR_EXPORTS,
     MANUAL,
     SAFE,
     UNSAFE,
@@ -375,43 +376,98 @@ def _isinstance_arg(node) -> bool:
 
 class VariableImportFixer(RuleFixer):
     """Remove ``Variable`` from ``from torch.autograd import ...`` once no
-    use is left."""
+    reader is left: not in the file (a notebook's cells are one file), not
+    in a module that reads it through this one (``from this import *``,
+    ``from this import Variable``, ``this.Variable``) and not in ``__all__``
+    -- the last two come from the project model (``ctx.project``).  A
+    ``from torch.autograd import *`` goes only when nothing it provides is
+    read any more."""
 
     PATTERN = None
 
     def visit(self, tree: Node, results: dict) -> None:
-        sites = []
+        ctx = self.ctx
+        needed = _needed_elsewhere(ctx, tree)
         for node in tree.pre_order():
             if node.type != syms.import_from:
                 continue
             module = "".join(str(c).strip() for c in node.children[1 : _import_index(node)])
-            if module not in ("torch.autograd", "torch.autograd.variable"):
+            if module in _STAR_MODULES and _is_star(node):
+                self._star(tree, node, module, needed)
                 continue
             for leaf in node.leaves():
-                if leaf.type == token.NAME and leaf.value == "Variable":
-                    nxt = leaf.next_sibling
-                    local = (
-                        nxt.next_sibling.value
-                        if nxt is not None and nxt.type == token.NAME and nxt.value == "as"
-                        else "Variable"
-                    )
-                    sites.append((node, local))
-        if not sites:
+                if leaf.type != token.NAME or leaf.value != "Variable":
+                    continue
+                nxt = leaf.next_sibling
+                local = (
+                    nxt.next_sibling.value
+                    if nxt is not None and nxt.type == token.NAME and nxt.value == "as"
+                    else "Variable"
+                )
+                if leaf.parent.type == syms.import_as_name and leaf.parent.children[0] is not leaf:
+                    continue  # ``from m import X as Variable``: not torch's name
+                if module not in _STAR_MODULES and ctx.imports.get(local) not in A.VARIABLE:
+                    continue  # a project module's Variable that is not torch's
+                if _used(tree, local) or local in needed:
+                    continue
+
+                def fix(node=node, local=local):
+                    return remove_import_name(node, local) or False
+
+                self.report(
+                    node,
+                    f"`{local}` (torch.autograd.Variable) is no longer used: remove it from the import",
+                    SAFE,
+                    fix=fix,
+                    suggestion=f"remove `{local}` from the import",
+                )
+
+    def _star(self, tree, node, module, needed) -> None:
+        names = KNOWN_STAR_EXPORTS.get(module, ())
+        if any(n in needed or _used(tree, n) for n in names):
             return
-        for node, local in sites:
-            if _used(tree, local):
-                continue
+        stmt = node.parent
 
-            def fix(node=node, local=local):
-                return remove_import_name(node, local) or False
+        def fix(node=node):
+            if node.parent is None:
+                return False
+            delete_statement(node if len(node.parent.children) > 2 else node.parent)
+            return None
 
-            self.report(
-                node,
-                f"`{local}` (torch.autograd.Variable) is no longer used: remove it from the import",
-                SAFE,
-                fix=fix,
-                suggestion=f"remove `{local}` from the import",
-            )
+        if stmt is None:
+            return
+        self.report(
+            node,
+            f"`from {module} import *`: nothing it provides is used any more "
+            "(the `Variable(...)` calls were unwrapped): remove it",
+            SAFE,
+            fix=fix,
+            suggestion="remove the import",
+        )
+
+
+_STAR_MODULES = ("torch.autograd", "torch.autograd.variable")
+
+
+def _is_star(node) -> bool:
+    return any(k.type == token.STAR for k in node.children)
+
+
+def _needed_elsewhere(ctx, tree) -> frozenset:
+    """Names other modules read from this one (project model) or that this
+    module's ``__all__`` lists."""
+    out = set()
+    facts = getattr(ctx, "project", None)
+    if facts is not None:
+        out |= set(getattr(facts, "needed_by_others", ()) or ())
+    for node in tree.children:
+        if node.type == syms.simple_stmt and node.children[0].type == syms.expr_stmt:
+            stmt = node.children[0]
+            if stmt.children[0].type == token.NAME and stmt.children[0].value == "__all__":
+                for leaf in stmt.leaves():
+                    if leaf.type == token.STRING:
+                        out.add(leaf.value.strip("'\""))
+    return frozenset(out)
 
 
 def _import_index(node) -> int:
@@ -463,8 +519,14 @@ Unwraps `Variable(...)` calls (resolved through the imports: `Variable`,
 A statement left as a pure self-assignment (`x = Variable(x)`,
 `data, target = Variable(data), Variable(target)`) is deleted (`pass` if the
 block would be empty), and `Variable` is removed from its
-`from torch.autograd import ...` once nothing uses it.  `volatile=` calls are
-left to TM002, which drops the flag; this rule then unwraps the call.
+`from torch.autograd import ...` once nothing reads it: not this file (a
+notebook's cells are one file), not a module that reads it through this one
+(`from this import *`, `from this import Variable`), not `__all__`.  The CLI
+removes such an import in the same run once the other modules' calls are
+unwrapped.  `from torch.autograd import *` counts as importing `Variable`; it
+is removed only when nothing it provides is read any more.  `volatile=`
+calls are left to TM002, which drops the flag; this rule then unwraps the
+call.
 
 ## Why is this bad
 `Variable` is a no-op wrapper kept for compatibility; it hides that the code
@@ -571,6 +633,42 @@ RULE = Rule(
             before=("from torch.autograd import Variable\nxs = list(map(Variable, batch))\n"),
             findings=("manual",),
             title="Variable passed as a value",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import *\n"
+                "\n"
+                "x = Variable(torch.randn(2, 3))\n"
+                "g = grad(x.sum(), x)\n"
+            ),
+            after=(
+                "import torch\n"
+                "from torch.autograd import *\n"
+                "\n"
+                "x = torch.randn(2, 3)\n"
+                "g = grad(x.sum(), x)\n"
+            ),
+            title="a star import provides Variable; it stays while `grad` is used",
+        ),
+        Example(
+            project=(("train.py", "from model import *\n\nx = Variable(data)\n"),),
+            path="model.py",
+            before=(
+                "import torch.nn as nn\n"
+                "from torch.autograd import Variable\n"
+                "\n"
+                "class Net(nn.Module):\n"
+                "    pass\n"
+            ),
+            title="train.py still reads Variable through `from model import *`: kept",
+        ),
+        Example(
+            project=(("model.py", "from torch.autograd import Variable\n"),),
+            path="train.py",
+            before="from model import *\n\nfor data in loader:\n    out = net(Variable(data))\n",
+            after="from model import *\n\nfor data in loader:\n    out = net(data)\n",
+            title="Variable through a project star import is unwrapped",
         ),
     ),
     fixers=(VariableCallFixer, VariableRefFixer, VariableImportFixer),

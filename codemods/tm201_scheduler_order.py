@@ -35,6 +35,7 @@ def scheduler_info(ctx, name: str, at) -> tuple[str, str]:
     if assigns:
         classes = set()
         resumed = False
+        project = False
         for op, rhs in assigns:
             if op != "=" or rhs.type != syms.power:
                 return "", ""
@@ -42,8 +43,16 @@ def scheduler_info(ctx, name: str, at) -> tuple[str, str]:
             if call is None or call.index != len(rhs.children) - 1 or not call.qual:
                 return "", ""
             if not call.qual.startswith(SCHED_MODULE):
-                return "", ""
-            cls = call.qual[len(SCHED_MODULE) :]
+                found = project_scheduler(ctx, call.callee, call.qual)
+                if found is None:
+                    return "", ""
+                pkind, cls = found
+                if pkind == "plateau":
+                    cls = "ReduceLROnPlateau"
+                else:
+                    project = project or pkind == "project"
+            else:
+                cls = call.qual[len(SCHED_MODULE) :]
             classes.add(cls)
             if any(a.name == "last_epoch" for a in call.args) or any(a.star for a in call.args):
                 resumed = True
@@ -51,11 +60,40 @@ def scheduler_info(ctx, name: str, at) -> tuple[str, str]:
             return "plateau", "ReduceLROnPlateau"
         if "ReduceLROnPlateau" in classes:
             return "", ""
+        if project:
+            return "project", "/".join(sorted(classes))
         return ("resumed" if resumed else "known"), "/".join(sorted(classes))
     last = name.rsplit(".", 1)[-1].lower()
     if "sched" in last and "lr_scheduler" in ctx.text:
         return "maybe", ""
     return "", ""
+
+
+def project_scheduler(ctx, callee, qual) -> tuple[str, str] | None:
+    """A project class wrapping a torch LR scheduler (project model):
+    ('known' | 'project' | 'plateau', class name), or None.
+
+    A subclass of a torch scheduler (``class Warmup(_LRScheduler)``) steps
+    like one; so does a wrapper whose ``step()`` forwards to an attribute
+    that ``__init__`` sets to a torch scheduler.  'project' marks classes
+    with their own ``get_lr`` (or none): get_lr() calls are theirs."""
+    facts = getattr(ctx, "project", None)
+    if facts is None or not hasattr(facts, "class_of") or not callee:
+        return None
+    cf = facts.class_of(callee) or facts.class_of(qual or "")
+    if cf is None:
+        return None
+    name = cf.qualname.rsplit(".", 1)[-1]
+    if cf.torch_kind == "plateau":
+        return "plateau", name
+    own_get_lr = any(c == cf.qualname for c, _ in facts.classes_defining("get_lr"))
+    if cf.torch_kind == "scheduler":
+        return ("project" if own_get_lr else "known"), name
+    attrs = cf.forwarded("step")
+    kinds = {cf.attr_kind(a) for a in attrs}
+    if kinds == {"scheduler"}:
+        return "project", name
+    return None
 
 
 def _step_defs(ctx) -> set:
@@ -295,7 +333,7 @@ class GetLrFixer(RuleFixer):
             if sched == "self":
                 continue
             kind, _ = scheduler_info(self.ctx, sched, node)
-            if kind in ("", "plateau"):
+            if kind in ("", "plateau", "project"):
                 continue
             safety = SAFE if kind in ("known", "resumed") else UNSAFE
             leaf = node.children[call.index - 1].children[1]
@@ -343,7 +381,10 @@ RULE = Rule(
 Finds `sched.step()` statements in a loop body that run before the loop's
 training (a later statement calls `opt.step()`, a function of this file that
 calls `.step(`, or something named `train*`/`fit`), where `sched` is bound to a
-`torch.optim.lr_scheduler.*` constructor, and moves the statement to the end
+`torch.optim.lr_scheduler.*` constructor -- or to a project class that
+subclasses a torch scheduler or wraps one (its `step()` forwards to an
+attribute `__init__` sets to a torch scheduler), found by the project model
+-- and moves the statement to the end
 of the loop body.  Also rewrites `sched.get_lr()` to `sched.get_last_lr()` and
 reports `sched.step(epoch)`.
 
@@ -483,6 +524,36 @@ TorchFix has no rule for the scheduler order.
                 "    train(epoch)\n"
             ),
             title="not a torch scheduler: untouched",
+        ),
+        Example(
+            project=(
+                (
+                    "schedulers.py",
+                    "from torch.optim.lr_scheduler import _LRScheduler\n"
+                    "class WarmupLR(_LRScheduler):\n"
+                    "    def get_lr(self):\n"
+                    "        return [b * min(1.0, self.last_epoch / 5.0) for b in self.base_lrs]\n",
+                ),
+            ),
+            path="train.py",
+            before=(
+                "from schedulers import WarmupLR\n"
+                "sched = WarmupLR(opt)\n"
+                "for epoch in range(10):\n"
+                "    sched.step()\n"
+                "    train(epoch)\n"
+                "    print(sched.get_lr())\n"
+            ),
+            after=(
+                "from schedulers import WarmupLR\n"
+                "sched = WarmupLR(opt)\n"
+                "for epoch in range(10):\n"
+                "    train(epoch)\n"
+                "    print(sched.get_lr())\n"
+                "    sched.step()\n"
+            ),
+            unsafe_fixes=True,
+            title="a project subclass of a torch scheduler (project model); its own get_lr is left alone",
         ),
     ),
     fixers=(SchedulerOrderFixer, StepEpochFixer, GetLrFixer),

@@ -12,6 +12,7 @@ Output style (TM203): ``a / b`` -> ``torch.div(a, b, rounding_mode='trunc')``;
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from fissix.pgen2 import token
@@ -40,6 +41,41 @@ from codemods.base import (
 )
 
 INTS = ("int", "bool")
+
+_ARANGE = re.compile(r"\btorch\s*\.\s*(arange|range)\s*\(")
+_INT_CAST = re.compile(r"\.\s*(long|int|short|byte|char)\s*\(\s*\)|\.type\s*\(|\.to\s*\(")
+
+
+def _untyped_arange(ctx, node, depth: int = 0) -> bool:
+    """Whether ``node``'s integer kind rests on a ``torch.arange``/``torch.range`` call
+    without ``dtype=`` (and no integer cast after it).  0.1-0.3's ``arange`` returned a
+    FloatTensor (``arange(0, 4) / 4`` was ``[0, .25, .5, .75]``); 0.4-1.4's a LongTensor
+    (the same expression truncated): which one the author saw depends on the era, so such
+    divisions are never rewritten (manual)."""
+    if depth > 4 or node is None:
+        return False
+    src = str(node)
+    m = _ARANGE.search(src)
+    if m is not None:
+        rest = src[m.end() :]
+        if "dtype" not in rest.split(")")[0] and not _INT_CAST.search(rest):
+            return True
+    for leaf in node.leaves() if hasattr(node, "leaves") else ():
+        if leaf.type == token.NAME:
+            assigns = assignments_of(ctx, leaf.value, leaf) or []
+            for op, rhs in assigns:
+                if op in ("=", "+=") and rhs is not node and _untyped_arange(ctx, rhs, depth + 1):
+                    return True
+    return False
+
+
+_ARANGE_MSG = (
+    "the integer operand comes from `torch.arange` without a dtype: in 0.1-0.3 it was a "
+    "FloatTensor, so `/` divided exactly (`torch.arange(0, 4) / 4` is `[0, .25, .5, .75]`); "
+    "from 0.4 to 1.4 it was a LongTensor and `/` truncated. Keep `/` for 0.3-era code "
+    "(pass dtype=torch.float32 to make it explicit), or use "
+    "torch.div(..., rounding_mode='trunc') for code written against 0.4-1.4"
+)
 
 
 def _py_int(ctx, node) -> bool:
@@ -160,7 +196,14 @@ class TrueDivFixer(RuleFixer):
             if node.children[i].value != "/" or lk not in INTS:
                 continue
             left = _left_text(node, i)
-            if rk in INTS or rk == "pyint":
+            if any(_untyped_arange(self.ctx, c) for c in node.children[:i]):
+                self.report(
+                    node,
+                    f"`{left} / {text(right)}`: {_ARANGE_MSG}",
+                    MANUAL,
+                    suggestion=f"torch.div({left}, {text(right)}, rounding_mode='trunc')",
+                )
+            elif rk in INTS or rk == "pyint":
                 new = f"torch.div({left}, {text(right)}, rounding_mode='trunc')"
                 self._replace_prefix(node, i, new)
             else:
@@ -207,6 +250,9 @@ class TrueDivFixer(RuleFixer):
         if lk not in INTS:
             return
         t = text(target)
+        if _untyped_arange(self.ctx, target):
+            self.report(node, f"`{t} /= ...`: {_ARANGE_MSG}", MANUAL)
+            return
         if target.type == token.NAME and (_kind(self.ctx, value) in INTS + ("pyint",)):
             new = f"{t}.div_({text(value)}, rounding_mode='trunc')"
 
@@ -254,6 +300,15 @@ class DivMethodFixer(RuleFixer):
                 continue
             b_kind = _kind(self.ctx, b_node)
             trailer = site.trailer
+            a_node = site.args[0].value if site.qual == "torch.div" else node
+            if a_kind in INTS and _untyped_arange(
+                self.ctx,
+                a_node
+                if site.qual == "torch.div"
+                else (site.receiver[0] if site.receiver else None),
+            ):
+                self.report(node, f"`{text(node)}`: {_ARANGE_MSG}", MANUAL)
+                continue
             if a_kind in INTS and b_kind in INTS + ("pyint",):
 
                 def fix(trailer=trailer):
@@ -469,6 +524,12 @@ RULES = (
             Example(
                 before="import torch\nx = torch.randn(3)\ny = x / 2\nz = n / 2\n",
                 title="float tensor / unknown operands: untouched",
+            ),
+            Example(
+                before="import torch\nw = torch.arange(0, 4) / 4\nidx = torch.arange(0, 8)\nhalf = idx / 2\n",
+                findings=("manual", "manual"),
+                unsafe_fixes=True,
+                title="arange without dtype: float in 0.3, long in 0.4-1.4 -- never rewritten",
             ),
         ),
         fixers=(TrueDivFixer, DivMethodFixer),

@@ -5,6 +5,8 @@ Output style: only ``set_to_none=False`` is appended to the call.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
@@ -109,7 +111,12 @@ def expr_kind(ctx, node, at, depth: int = 0) -> str:
         kind = ""
         q = first.qual or ""
         last = q.rsplit(".", 1)[-1]
-        if (
+        pk = project_kind(ctx, first.callee, q) if first.callee else None
+        if pk is not None:
+            if pk in ("", "other"):
+                return pk
+            kind = pk
+        elif (
             first.callee
             and q.startswith("torch.optim.")
             and "lr_scheduler" not in q
@@ -152,6 +159,56 @@ def expr_kind(ctx, node, at, depth: int = 0) -> str:
     return name_kind(ctx, d, at, depth) if d else ""
 
 
+def project_kind(ctx, callee: str, qual: str) -> Optional[str]:
+    """The kind of an instance of a project class (project model), or None
+    when ``callee`` is not a project class: 'optim' / 'module' for torch
+    subclasses whose zero_grad is torch's, 'other' for a class with its own
+    zero_grad (or none at all)."""
+    facts = getattr(ctx, "project", None)
+    if facts is None or not hasattr(facts, "class_of"):
+        return None
+    cf = facts.class_of(callee) or facts.class_of(qual)
+    if cf is None:
+        return None
+    own = next((c for c, _sig in facts.classes_defining("zero_grad") if c == cf.qualname), None)
+    inherited = cf.method("zero_grad")
+    if own is not None or inherited is not None:
+        return "other"  # the project's own zero_grad: its signature decides, not torch's
+    if cf.torch_kind in ("optim", "module"):
+        return cf.torch_kind
+    return "other"
+
+
+def _self_attr_kind(ctx, dotted: str, at) -> str:
+    """``self.X`` inside a project class whose ``__init__`` binds X to a torch
+    optimizer/module (directly, or from a parameter that every construction
+    site in the project fills with one)."""
+    facts = getattr(ctx, "project", None)
+    if facts is None or not dotted.startswith("self.") or dotted.count(".") != 1:
+        return ""
+    cls = enclosing(at, syms.classdef)
+    if cls is None:
+        return ""
+    cf = facts.class_of(cls.children[1].value)
+    if cf is None:
+        return ""
+    kind = cf.attr_kind(dotted[5:])
+    return kind if kind in ("optim", "module") else ""
+
+
+def _project_zero_grads(ctx) -> list:
+    """Project classes (outside this file too) whose zero_grad does not take
+    ``set_to_none``."""
+    facts = getattr(ctx, "project", None)
+    if facts is None or not hasattr(facts, "classes_defining"):
+        return []
+    return [
+        q
+        for q, sig in facts.classes_defining("zero_grad")
+        if not sig.accepts_keyword("set_to_none")
+    ]
+
+
 def _power(children):
     return Node(syms.power, [c.clone() for c in children])
 
@@ -187,8 +244,11 @@ class ZeroGradFixer(RuleFixer):
             recv = call.receiver
             d = dotted_name(recv[0]) if len(recv) == 1 else dotted_name(_power(recv))
             kind = name_kind(self.ctx, d, node) if d else expr_kind(self.ctx, _power(recv), node)
+            if not kind and d:
+                kind = _self_attr_kind(self.ctx, d, node)
             trailer = call.trailer
             rtext = call.receiver_text
+            short = None
             if kind == "other":
                 continue
             if kind:
@@ -218,6 +278,15 @@ class ZeroGradFixer(RuleFixer):
                         "; this file defines a zero_grad() without set_to_none, so the receiver may "
                         "be one of those classes"
                     )
+                elif _project_zero_grads(self.ctx) and not sub_of_module:
+                    safety = MANUAL
+                    names = ", ".join(f"`{q}`" for q in _project_zero_grads(self.ctx)[:3])
+                    msg += (
+                        f"; the project defines zero_grad() without set_to_none ({names}), so "
+                        "the receiver may be one of those classes"
+                    )
+                    first = _project_zero_grads(self.ctx)[0].rsplit(".", 1)[-1]
+                    short = f"`{rtext}` may be the project's `{first}`, whose zero_grad() has no set_to_none"
 
             def fix(trailer=trailer):
                 if len(trailer.children) != 2:
@@ -225,7 +294,12 @@ class ZeroGradFixer(RuleFixer):
                 add_kwarg(trailer, "set_to_none", "False")
 
             self.report(
-                node, msg, safety, fix=fix, suggestion=f"{rtext}.zero_grad(set_to_none=False)"
+                node,
+                msg,
+                safety,
+                fix=fix,
+                suggestion=f"{rtext}.zero_grad(set_to_none=False)",
+                short=short,
             )
 
 
@@ -257,8 +331,16 @@ longer move them (a silent training difference), and code that touches
   instance of a class of this file deriving from `nn.Module` /
   `optim.Optimizer` (possibly through `.to(...)`, `.cuda()`, `.train()`...),
   or `self.zero_grad()` inside such a class.  Both accept `set_to_none`.
+* `safe` inside a project class for `self.X.zero_grad()` when `__init__`
+  binds `X` to a torch optimizer/module, or to a parameter that every
+  construction site in the project fills with one (project model): the
+  wrapper is rewritten at its definition.
+* An instance of a project class with its own `zero_grad` (e.g. a
+  `ScheduledOptim(object)` wrapper with `def zero_grad(self)`) is left alone:
+  its signature, not torch's, decides.
 * `unsafe` otherwise (a function parameter, an object from elsewhere): an
-  unrelated class with a `zero_grad()` method would reject the keyword.
+  unrelated class with a `zero_grad()` method would reject the keyword;
+  `manual` when the project defines such a class.
 * Calls that already pass an argument are left alone.
 
 ## Differences from TorchFix
@@ -319,6 +401,55 @@ TorchFix has no equivalent rule.
         Example(
             before="optimizer.zero_grad(set_to_none=True)\n",
             title="an explicit argument: nothing to do",
+        ),
+        Example(
+            project=(
+                (
+                    "optim_wrapper.py",
+                    "class ScheduledOptim(object):\n"
+                    "    def __init__(self, optimizer):\n"
+                    "        self._optimizer = optimizer\n"
+                    "\n"
+                    "    def zero_grad(self):\n"
+                    "        self._optimizer.zero_grad()\n",
+                ),
+            ),
+            path="train.py",
+            before=(
+                "import torch.optim as optim\n"
+                "from optim_wrapper import ScheduledOptim\n"
+                "optimizer = ScheduledOptim(optim.Adam(params))\n"
+                "optimizer.zero_grad()\n"
+            ),
+            title="a project class with its own zero_grad(self): untouched",
+        ),
+        Example(
+            project=(
+                (
+                    "train.py",
+                    "import torch.optim as optim\n"
+                    "from optim_wrapper import ScheduledOptim\n"
+                    "optimizer = ScheduledOptim(optim.Adam(params))\n",
+                ),
+            ),
+            path="optim_wrapper.py",
+            before=(
+                "class ScheduledOptim(object):\n"
+                "    def __init__(self, optimizer):\n"
+                "        self._optimizer = optimizer\n"
+                "\n"
+                "    def zero_grad(self):\n"
+                "        self._optimizer.zero_grad()\n"
+            ),
+            after=(
+                "class ScheduledOptim(object):\n"
+                "    def __init__(self, optimizer):\n"
+                "        self._optimizer = optimizer\n"
+                "\n"
+                "    def zero_grad(self):\n"
+                "        self._optimizer.zero_grad(set_to_none=False)\n"
+            ),
+            title="...rewritten at its definition: every construction passes a torch optimizer",
         ),
     ),
     fixers=(ZeroGradFixer,),

@@ -6,6 +6,7 @@ import pytest
 
 from codemods import all_rules
 from torchmigrate.engine import migrate, parses
+from torchmigrate.project import example_facts
 
 CASES = [
     pytest.param(rule, i, ex, id=f"{rule.id}-{i}")
@@ -16,7 +17,12 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "index", "example"), CASES)
 def test_example(rule, index, example):
-    result = migrate(example.before, [rule], unsafe_fixes=example.unsafe_fixes)
+    result = migrate(
+        example.before,
+        [rule],
+        unsafe_fixes=example.unsafe_fixes,
+        project=example_facts(example),
+    )
     assert not result.errors, result.errors
     assert result.new == example.expected, (
         f"{rule.id} example {index} ({example.title or 'untitled'})\n"
@@ -32,8 +38,9 @@ def test_example(rule, index, example):
 
 @pytest.mark.parametrize(("rule", "index", "example"), CASES)
 def test_example_idempotent(rule, index, example):
-    once = migrate(example.before, [rule], unsafe_fixes=example.unsafe_fixes).new
-    twice = migrate(once, [rule], unsafe_fixes=example.unsafe_fixes).new
+    facts = example_facts(example)
+    once = migrate(example.before, [rule], unsafe_fixes=example.unsafe_fixes, project=facts).new
+    twice = migrate(once, [rule], unsafe_fixes=example.unsafe_fixes, project=facts).new
     assert twice == once
 
 

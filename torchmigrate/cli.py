@@ -19,7 +19,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -184,27 +183,19 @@ def _collect(paths: list, s: Settings, resume_done: set):
 
 
 def _progress_run(items, s: Settings, quiet: bool, executor=None) -> list:
-    """Run ``items`` on the executor (the local pool by default), one run per
-    distinct rule set (per-file-ignores), outcomes in the order of ``items``."""
-    from torchmigrate.processing import run_pool
+    """Run ``items`` with the project model (one model per repo, whatever
+    rule set each file gets through per-file-ignores) on the executor (the
+    local pool by default), outcomes in the order of ``items``."""
+    from torchmigrate.project import run_project
 
-    groups: dict = {}
-    for i, item in enumerate(items):
-        groups.setdefault(_rule_ids_for(Path(item[0]), s), []).append(i)
+    per_item = [_rule_ids_for(Path(item[0]), s) for item in items]
     results: list = [None] * len(items)
 
     def run_all(on_done=None) -> None:
-        for rule_ids, idx in groups.items():
-            got = run_pool(
-                [items[i] for i in idx],
-                rule_ids,
-                s.unsafe_fixes,
-                s.jobs,
-                on_done=on_done,
-                executor=executor,
-            )
-            for i, o in zip(idx, got):
-                results[i] = o
+        got = run_project(
+            items, per_item, s.unsafe_fixes, s.jobs, on_done=on_done, executor=executor
+        )
+        results[:] = got
 
     if quiet or not err.is_terminal or len(items) < 2:
         run_all()
@@ -564,12 +555,7 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
             )
 
     verify_script = cli.get("verify")
-    verify_snapshot = None
-    if verify_script is not None:
-        if not verify_script.is_file():
-            raise UsageError(f"{verify_script}: no such script to verify")
-        verify_snapshot = Path(tempfile.mkdtemp(prefix="torchmigrate-old-"))
-        _copy_tree(verify_script.resolve().parent, verify_snapshot / "tree", [])
+    verify_snapshot = _verify_snapshot(verify_script) if verify_script is not None else None
 
     items, unpublishable = _fleet_preflight(items, fleet_opts)
     from torchmigrate.executors import ExecutorError, ResultCache, make_executor
@@ -635,6 +621,10 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
 
     for e in report.errors():
         err.print(Text(e, style="red"))
+    if not quiet:
+        for o in outcomes:
+            for n in getattr(o, "notes", ()):
+                err.print(Text(n, style="yellow"))
     if report.show_warnings:
         for w in report.warnings():
             err.print(Text(w, style="yellow"))
@@ -651,7 +641,7 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
                 cli.get("verify_opts") or {},
             )
         finally:
-            shutil.rmtree(verify_snapshot, ignore_errors=True)
+            verify_snapshot.remove()
 
     if resume:
         failed_repos = {o.repo for o in outcomes if o.status == "failed"}
@@ -947,49 +937,75 @@ def _mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
-def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> dict:
-    """upgrade --verify: old = the pre-upgrade snapshot, new = the migrated script."""
-    from torchmigrate.sources import write_atomic
+def _verify_snapshot(target: Path):
+    """upgrade --verify: copy the project root of SCRIPT (or of a directory with
+    [tool.torchmigrate.verify] entry points) before anything is rewritten."""
+    from torchmigrate.heal import Snapshot, UsageProblem, entry_points
 
-    script = script.resolve()
-    old_script = snapshot / "tree" / script.name
-    if out_dir is not None:
-        new_script = None
-        for root in paths:
-            root = Path(root).resolve()
-            try:
-                rel = script.relative_to(root if root.is_dir() else root.parent)
-            except ValueError:
-                continue
-            base = _out_root(out_dir, root, len(paths) > 1)
-            new_script = base / rel
-            break
-        if new_script is None:
-            raise UsageError(f"{script}: --verify script is not under the upgraded paths")
-    elif writing:
-        new_script = script
-    else:  # --diff / check: build the migrated tree in a temporary directory
-        new_root = snapshot / "new"
-        shutil.copytree(snapshot / "tree", new_root)
-        for o in outcomes:
-            if o.status != "changed":
-                continue
-            try:
-                rel = Path(o.path).resolve().relative_to(script.parent)
-            except ValueError:
-                continue
-            write_atomic(new_root / rel, o.new_bytes)
-        new_script = new_root / script.name
     try:
-        from torchmigrate.harness.commands import render, verify_pair
+        entry_points(target, list(_EXTRA_ARGS))  # validate before migrating anything
+        return Snapshot(target)
+    except UsageProblem as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _verify_after(script, snapshot, out_dir, paths, outcomes, writing, opts) -> dict:
+    """upgrade --verify: old = the pre-upgrade snapshot, new = the migrated tree; fixes
+    that make the verification fail are backed out (torchmigrate/heal.py)."""
+    from torchmigrate.heal import UsageProblem, entry_points, verify_upgrade
+    from torchmigrate.sources import read_source, write_atomic
+
+    try:
+        entries = entry_points(script, list(_EXTRA_ARGS))
+    except UsageProblem as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        from torchmigrate.harness.commands import render
     except ImportError as exc:
         raise UsageError(f"--verify needs the 'verify' extra (torch): {exc}") from None
-    result = verify_pair(old_script, new_script, list(_EXTRA_ARGS), **opts)
-    render(result, err)
-    verdict = getattr(result, "verdict", None) or (
-        "match" if getattr(result, "ok", False) else "diverged"
+
+    def write(o, text: str) -> None:
+        src = Path(o.path)
+        data = read_source(src).render(text) if src.exists() else text.encode("utf-8")
+        if out_dir is None:
+            write_atomic(src, data)
+            return
+        for root in paths:
+            root = Path(root).resolve()
+            base_dir = root if root.is_dir() else root.parent
+            try:
+                rel = src.resolve().relative_to(base_dir)
+            except ValueError:
+                continue
+            dest = _out_root(out_dir, root, len(paths) > 1) / rel
+            if dest.exists():
+                write_atomic(dest, data)
+            return
+
+    result = verify_upgrade(
+        snapshot,
+        entries,
+        outcomes,
+        write=write if writing else None,
+        opts=opts,
+        render=lambda r: render(r, err),
     )
-    return {"script": str(script), "verdict": verdict, "repos": {str(p): verdict for p in paths}}
+    for b in result["backed_out"]:
+        err.print(
+            Text(
+                f"{b['file']}:{b['line']}: {', '.join(b['rules'])} [manual] fix backed out by "
+                f"upgrade --verify ({b['evidence']})",
+                style="yellow",
+            )
+        )
+    verdict = result["verdict"]
+    return {
+        "script": str(script),
+        "verdict": verdict,
+        "repos": {str(p): verdict for p in paths},
+        "entry_points": result["entry_points"],
+        "backed_out": result["backed_out"],
+    }
 
 
 # --------------------------------------------------------------------------
@@ -1120,11 +1136,19 @@ def upgrade(
     steps: int = typer.Option(3, "--steps", help="Training steps compared by --verify."),
     device: str = typer.Option("cpu", "--device", help="--verify device: cpu or cuda."),
     timeout: float = typer.Option(300.0, "--timeout", help="--verify timeout per side, seconds."),
+    synthetic_data: bool = typer.Option(
+        False, "--synthetic-data", help="--verify: fake datasets and text corpora (no downloads)."
+    ),
 ) -> None:
     """Rewrite legacy PyTorch idioms in place (or --diff / --out DIR)."""
     cli = dict(locals())
     cli["statistics"] = cli.pop("statistics_")
-    cli["verify_opts"] = {"steps": steps, "device": device, "timeout": timeout}
+    cli["verify_opts"] = {
+        "steps": steps,
+        "device": device,
+        "timeout": timeout,
+        "synthetic": synthetic_data,
+    }
     _exit(lambda: _run_upgrade("upgrade", paths, cli))
 
 
@@ -1310,6 +1334,8 @@ def _register_harness(load: bool) -> None:
     keep them in the help and say how to install them."""
     if load:
         try:
+            import torch  # noqa: F401 - the harness commands need it (imported lazily)
+
             from torchmigrate.harness.commands import run_command, verify_command
         except ImportError as exc:
             name = getattr(exc, "name", "") or ""
@@ -1320,9 +1346,18 @@ def _register_harness(load: bool) -> None:
             return
         app.command("verify")(verify_command)
         app.command("run")(run_command)
+        _register_oldenv()
         return
     _harness_stub("verify", None)
     _harness_stub("run", None)
+    _register_oldenv()
+
+
+def _register_oldenv() -> None:
+    """`oldenv` (genuine old-torch interpreters for `verify --old-python`) needs no torch."""
+    from torchmigrate.harness.commands import oldenv_command
+
+    app.command("oldenv")(oldenv_command)
 
 
 def main(argv: Optional[list] = None) -> None:

@@ -19,6 +19,9 @@ Keys (ruff's spelling where ruff has the same idea)::
     output-format = "concise"
     rules-from = ["tools/our_rules.py"]   # user rules (paths relative to this file)
 
+    [tool.torchmigrate.verify]           # upgrade --verify DIR (torchmigrate/heal.py)
+    entry-points = [{script = "train.py", args = ["--epochs", "1"]}]
+
 Paths and globs in the file are relative to the directory that holds it.
 """
 
@@ -52,6 +55,7 @@ KEYS = {
     "jobs": "int",
     "output-format": "str",
     "rules-from": "paths",
+    "verify": "verify",  # [tool.torchmigrate.verify]: entry points, read by heal.py
 }
 
 
@@ -69,6 +73,7 @@ class Config:
     jobs: Optional[int] = None
     output_format: Optional[str] = None
     rules_from: list = field(default_factory=list)  # absolute paths
+    verify: dict = field(default_factory=dict)  # checked by heal.entry_points
 
     @property
     def root(self) -> Path:
@@ -124,6 +129,10 @@ def _check(path: Path, key: str, kind: str, value):
         if kind == "paths":
             return [str((path.parent / v).resolve()) for v in value]
         return list(value)
+    if kind == "verify":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table (entry-points = [...]), not {value!r}")
+        return value
     if kind == "table":
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table of glob = [rule ids], not {value!r}")

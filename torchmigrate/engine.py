@@ -399,7 +399,7 @@ def migrate(
     result = FileResult(old=text, new=text)
     if suppressions.skips_file(text):
         return result
-    rules = [r for r in rules if r.wants(text)]
+    rules = [r for r in rules if r.wants(text, project)]
     if not rules:
         return result
     added_newline = not text.endswith("\n")
@@ -833,6 +833,9 @@ def _run(tree, work, py2, filename, rules, disabled, unsafe_fixes, project=None,
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
         ctx.imports = collect_imports(tree)
+        if project is not None and getattr(project, "origins", None):
+            # names bound through star imports / project re-exports (project model)
+            ctx.imports.update(project.origins)
         broken: set = set()
         for fx in fixers:
             try:

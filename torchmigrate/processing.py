@@ -151,9 +151,8 @@ def _process_notebook(
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, "notebook is not UTF-8", line) from None
-    extra = {"project": facts} if facts is not None else {}
     try:
-        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes, **extra)
+        res = migrate_notebook(raw, rules, unsafe_fixes=unsafe_fixes, project=facts)
     except NotebookError as exc:
         out.status = "failed"
         out.errors.append(f"{display}: {exc.message}")
@@ -161,6 +160,7 @@ def _process_notebook(
     out.fixes = [d for cf in res.fixes for d in _with_cell([cf.finding], cf.cell)]
     out.findings = [d for cf in res.findings for d in _with_cell([cf.finding], cf.cell)]
     out.suppressed = res.suppressed
+    out.notes = [f"{display}: {n}" for n in res.notes]
     _settle(out, display, res, lambda text: text.encode("utf-8"))
 
 

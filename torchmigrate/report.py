@@ -72,6 +72,7 @@ class FileOutcome:
     new: Optional[str] = None
     new_bytes: Optional[bytes] = None
     written: bool = False
+    notes: list = field(default_factory=list)  # one-line notes (e.g. a skipped notebook)
     # [{"line", "col", "message"}] about suppression comments (--warn-suppressions)
     warnings: list = field(default_factory=list)
 

@@ -167,22 +167,23 @@ def test_notebook_hunks_name_their_rule(tmp_path):
     nb.write_text(
         _nb(
             [
-                ["import torch\n"],
-                ["torch.nn.utils.clip_grad_norm(a, 1)\n"],
+                ["import torch.nn as nn\n"],
                 ["import torch.nn.functional as F\n", "\n", "\n", "\n", "y = F.sigmoid(x)\n"],
+                ["nn.utils.clip_grad_norm(a, 1)\n"],
             ]
         )
     )
-    code, output, left = drive(["upgrade", "-i", nb.name], ["n", "y"], tmp_path)
+    code, output, left = drive(["upgrade", "-i", nb.name], ["y", "n"], tmp_path)
     assert code == 0, output
     heads = re.findall(r"^@@ [^@]+ @@ (.*)$", output, re.M)
-    assert heads == ["TM105", "TM108", "TM108"], output
-    # the `import torch` TM108 adds and the call it is for are one decision
-    assert "hunk 2/2 (2 hunks decided together" in output
+    assert heads == ["TM108", "TM108", "TM105"], output
+    # the `import torch` TM108 adds and the call it is for are one decision; the
+    # cells are one program, so the import goes to the first cell's imports
+    assert "hunk 1/2 (2 hunks decided together" in output
     doc = json.loads(nb.read_text())
-    assert doc["cells"][1]["source"] == ["torch.nn.utils.clip_grad_norm(a, 1)\n"]
-    assert doc["cells"][2]["source"][:2] == ["import torch.nn.functional as F\n", "import torch\n"]
-    assert doc["cells"][2]["source"][-1] == "y = torch.sigmoid(x)\n"
+    assert doc["cells"][2]["source"] == ["nn.utils.clip_grad_norm(a, 1)\n"]
+    assert doc["cells"][0]["source"] == ["import torch.nn as nn\n", "import torch\n"]
+    assert doc["cells"][1]["source"][-1] == "y = torch.sigmoid(x)\n"
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf
 
 from codemods import all_rules, select_rules
@@ -88,9 +89,39 @@ def test_import_needed_by_another_module_is_kept():
     res = migrate(MODEL, ALL, project=Facts(needed_by_others=frozenset({"Variable"})))
     assert "from torch.autograd import Variable" in res.new
     assert "BASE = torch.zeros(2) * 2" in res.new  # the unwrap itself is kept
-    (f,) = _backed_out(res, "TM001")
-    assert "imported from this module elsewhere" in f.message
+    # TM001 reads the same facts and does not propose the removal at all
+    assert not [f for f in res.fixes + res.findings if "no longer used" in f.message]
     assert _compiles(res.new)
+
+
+class _DropVariableImport(RuleFixer):
+    """Test rule: removes ``Variable`` from its import whatever reads it."""
+
+    PATTERN = None
+
+    def visit(self, tree, results):
+        from codemods._stmt import remove_import_name
+
+        for node in tree.pre_order():
+            if node.type == syms.import_from and "Variable" in str(node):
+                self.report(
+                    node,
+                    "drop the import",
+                    SAFE,
+                    fix=lambda node=node: remove_import_name(node, "Variable") or False,
+                )
+
+
+def test_the_engine_backs_out_a_removal_of_a_name_other_modules_need():
+    """The safety net under the rules: a rule that ignores the project facts
+    cannot remove a top-level binding that another module imports."""
+    drop = _rule("TM992", _DropVariableImport)
+    src = "import torch\nfrom torch.autograd import Variable\n\nBASE = torch.zeros(2)\n"
+    assert "Variable" not in migrate(src, [drop]).new
+    res = migrate(src, [drop], project=Facts(needed_by_others=frozenset({"Variable"})))
+    assert "from torch.autograd import Variable" in res.new
+    (f,) = _backed_out(res, "TM992")
+    assert "imported from this module elsewhere" in f.message
 
 
 def test_names_provided_by_a_resolved_star_import_count_as_defined():

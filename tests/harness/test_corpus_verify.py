@@ -19,6 +19,15 @@ PAIRS = sorted(
     if p.name != "__init__.py" and (MODERN_DIR / p.name).is_file()
 )
 LEGACY = sorted(p.name for p in LEGACY_DIR.glob("*.py") if p.name != "__init__.py")
+# Package-shaped programs: their entry point.  py2_pkg is not run: the legacy
+# loader does not emulate Python 2 implicit relative imports (corpus/README.md).
+_DIR_PROGRAMS = sorted(
+    f"{d.name}/train.py"
+    for d in LEGACY_DIR.iterdir()
+    if d.is_dir() and (d / "train.py").is_file() and d.name != "py2_pkg"
+)
+PAIRS += [p for p in _DIR_PROGRAMS if (MODERN_DIR / p).is_file()]
+LEGACY += _DIR_PROGRAMS
 
 CMD = [sys.executable, "-m", "torchmigrate.harness.commands"]
 

@@ -381,3 +381,117 @@ def test_stft_real_layout(legacy):
     new = torch.view_as_real(torch.stft(x, 16, 4, window=w, return_complex=True))
     torch.testing.assert_close(old, new)
     assert old.shape[-1] == 2
+
+
+# ---- issue 11: 0.3 behaviours real scripts rely on ------------------------------------
+# Each test names the 0.3 behaviour and where it is documented.
+
+
+def test_arange_is_float_as_in_0_3(legacy):
+    # 0.3: torch.arange always returned a FloatTensor; 0.4.0 release notes / migration
+    # guide ("Tensor type inference"): integer arguments give a LongTensor since 0.4.
+    assert torch.arange(0, 4).dtype == torch.float32
+    assert (torch.arange(0, 4) / 4).tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert torch.arange(0, 4, dtype=torch.int64).dtype == torch.int64  # explicit wins
+
+
+def test_plain_tensor_reductions_and_indexing_give_python_numbers(legacy):
+    # 0.4 migration guide, "Support for 0-dimensional (scalar) Tensors": in 0.3
+    # tensor.sum() returned a Python number and indexing a 1-D tensor gave a number,
+    # while the same on a Variable gave a size-(1,) vector.
+    t = torch.tensor([1.0, 2.0, 3.5])
+    s = t.sum()
+    assert isinstance(s, float) and s == 6.5
+    assert {s: "key"}[6.5] == "key"  # usable as a dict key (gym, bookkeeping)
+    assert isinstance(t[0], float) and t[0] == 1.0
+    assert [type(x) for x in t] == [float, float, float]
+    assert isinstance(torch.tensor([1, 2]).sum(), int)
+    assert isinstance(t.max(), float) and isinstance(torch.mean(t), float)
+    assert isinstance(t.dot(t), float)
+    # with a dimension: still tensors
+    assert isinstance(t.sum(0), torch.Tensor) and isinstance(t.max(0)[0], torch.Tensor)
+    # Variables (requires grad, Variable(...), anything computed from them) keep tensors
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert isinstance(w.sum(), torch.Tensor)
+    v = torch.autograd.Variable(torch.tensor([1.0, 2.0]))
+    assert isinstance(v.sum(), torch.Tensor) and isinstance((v * 2).sum(), torch.Tensor)
+    assert isinstance((v * 2).data.sum(), float)  # .data is a plain tensor again
+    # a number that was a Variable in 0.3 by mistake still reads the same value
+    assert s.data[0] == 6.5 and s.item() == 6.5
+
+
+def test_optimizer_updates_do_not_bump_versions(legacy):
+    # 0.3.1 torch/optim/sgd.py updated p.data in place, which autograd does not see
+    # (0.4 migration guide, "What about .data?"): the classic GAN step order
+    # -- backward, step, then backward again through the same graph -- worked.
+    net = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 1))  # layer 2's weight is saved
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    out = net(torch.ones(2, 3)).sum()
+    out.backward(retain_graph=True)
+    opt.step()
+    out.backward()  # raises "modified by an inplace operation" on plain torch 2.x
+
+
+def test_optimizer_step_order_raises_without_the_runtime():
+    net = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 1))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    out = net(torch.ones(2, 3)).sum()
+    out.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
+
+
+def test_zero_dim_numpy_and_tolist_are_one_element_vectors(legacy):
+    # 0.4 migration guide, "Support for 0-dimensional (scalar) Tensors": a 0.3 loss was a
+    # size-(1,) vector, so loss.data.numpy()[0] and loss.data.tolist()[0] worked.
+    loss = ((torch.ones(3, requires_grad=True) * 2) ** 2).mean()
+    assert loss.data.numpy()[0] == 4.0
+    assert loss.data.tolist()[0] == 4.0
+    assert torch.ones(2, 2).numpy().shape == (2, 2)  # other shapes untouched
+
+
+def test_tensor_dataset_keywords(legacy):
+    # 0.3.1 torch/utils/data/dataset.py: TensorDataset(data_tensor, target_tensor) with
+    # those attributes; 0.4.0 changed it to TensorDataset(*tensors).
+    from torch.utils.data import TensorDataset
+
+    x, y = torch.randn(5, 2), torch.arange(5, dtype=torch.int64)
+    ds = TensorDataset(data_tensor=x, target_tensor=y)
+    assert len(ds) == 5 and ds.data_tensor is x and ds.target_tensor is y
+    assert ds[2][1] == 2
+
+
+def test_module_backend(legacy):
+    # 0.3.1 torch/nn/modules/module.py: every module had self._backend = thnn_backend,
+    # which code copied from torch's own forward() called.
+    emb = nn.Embedding(10, 3)
+    idx = torch.tensor([[1, 2], [3, 4]])
+    out = emb._backend.Embedding.apply(idx, emb.weight, -1, None, 2, False, False)
+    torch.testing.assert_close(out, F.embedding(idx, emb.weight))
+    cell = nn.LSTMCell(3, 4)
+    x, h = torch.randn(2, 3), (torch.zeros(2, 4), torch.zeros(2, 4))
+    got = cell._backend.LSTMCell(x, h, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
+    want = cell(x, h)
+    torch.testing.assert_close(got[0], want[0])
+    lstm = nn.LSTM(3, 4, num_layers=2)
+    seq = torch.randn(5, 2, 3)
+    fn = lstm._backend.RNN("LSTM", 3, 4, num_layers=2, train=False)
+    h0 = (torch.zeros(2, 2, 4), torch.zeros(2, 2, 4))
+    out, (hn, cn) = fn(seq, lstm.all_weights, h0)
+    ref, (rh, rc) = lstm(seq, h0)
+    torch.testing.assert_close(out, ref)
+    torch.testing.assert_close(hn, rh)
+    with pytest.raises(AttributeError, match="not emulated"):
+        getattr(emb._backend, "Threshold")  # noqa: B009
+
+
+def test_scheduler_get_lr_is_the_current_rate(legacy):
+    # 0.3.1 StepLR.get_lr: base_lr * gamma ** (last_epoch // step_size), the rate in use;
+    # since 1.4 get_lr() outside step() is the chainable (next) rate.
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)
+    sched.step()  # 0.3 loop: step at the start of epoch 1
+    assert sched.get_lr()[0] == pytest.approx(0.1)
+    sched.step()
+    assert sched.get_lr()[0] == pytest.approx(0.01)

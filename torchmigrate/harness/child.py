@@ -1,14 +1,16 @@
 """Child process: run one script (old or new side) with the recorder and write its trace.
 
-Usage (internal)::
+Usage (internal; started through the supervisor in ``contain``)::
 
-    python -m torchmigrate.harness.child --script S --trace OUT.pt [--legacy]
-        [--steps N] [--seed K] [--device cpu|cuda] [--no-record] -- ARGS...
+    python -m torchmigrate.harness.child --script S [--trace DIR --ctl DIR] [--legacy]
+        [--steps N] [--max-steps M] [--seed K] [--device cpu|cuda] [--no-record]
+        [--synthetic-data] [--synthetic-samples N] [--allow-write DIR]... -- ARGS...
 
 ``--legacy`` installs the legacy runtime and the source loader.  ``--no-record`` only
-runs the script (``torchmigrate run``).  The trace file is written even when the script
-crashes (with the traceback in ``error``); the exit status is 0 whenever a trace was
-written.
+runs the script (``torchmigrate run``).  With ``--trace`` the child writes the trace
+directory described in ``portable/tm_trace.py``; ``result.json`` is written even when
+the script crashes (with the traceback and the script's frames in it).
+``--allow-write`` turns on the write guard (``guard``) with those directories allowed.
 """
 
 from __future__ import annotations
@@ -61,8 +63,7 @@ def run_script(path: str, argv: list[str], legacy: bool) -> None:
     exec(code, module.__dict__)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     extra: list[str] = []
     if "--" in argv:
         i = argv.index("--")
@@ -70,31 +71,59 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="torchmigrate.harness.child")
     ap.add_argument("--script", required=True)
     ap.add_argument("--trace")
+    ap.add_argument("--ctl")
+    ap.add_argument("--root", help="the copied tree (frames inside it are the script's)")
     ap.add_argument("--legacy", action="store_true")
     ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--no-record", action="store_true")
-    opts = ap.parse_args(argv)
+    ap.add_argument("--synthetic-data", action="store_true")
+    ap.add_argument("--synthetic-samples", type=int, default=None)
+    ap.add_argument("--allow-write", action="append", default=[])
+    ap.add_argument("--portable-rng", action="store_true")
+    return ap.parse_args(argv), extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts, extra = parse(list(sys.argv[1:] if argv is None else argv))
 
     import torch
 
+    # the recorder and trace writer capture the torch functions they use before any patch
+    from .portable import tm_trace
+    from .portable.tm_recorder import Recorder, StopRecording
+
+    if opts.allow_write:
+        from . import guard
+
+        guard.install(opts.allow_write + [d for d in (opts.trace, opts.ctl) if d])
+
     from . import device as device_mod
     from . import legacy_runtime, loader
-    from .recorder import Recorder, StopRecording
 
     _seed_everything(opts.seed, opts.device, deterministic=not opts.no_record)
+    if opts.portable_rng:
+        from .portable import tm_rng
+
+        tm_rng.install(opts.seed)
     if opts.device == "cpu":
         device_mod.install_cpu()
+    if opts.synthetic_data:
+        import tm_synthetic  # on the path with --synthetic-data (``synthetic/``)
+
+        tm_synthetic.install(samples=opts.synthetic_samples)
     if opts.legacy:
         legacy_runtime.install()
-        loader.install(os.path.dirname(os.path.abspath(opts.script)))
+        loader.install(opts.root or os.path.dirname(os.path.abspath(opts.script)))
     rec = None
     if not opts.no_record:
-        rec = Recorder(opts.steps)
+        rec = Recorder(opts.trace, window=opts.steps, max_steps=opts.max_steps, ctl_dir=opts.ctl)
         rec.install()
 
     error = None
+    frames: list = []
     status = "finished"
     try:
         run_script(opts.script, extra, opts.legacy)
@@ -105,21 +134,49 @@ def main(argv: list[str] | None = None) -> int:
         if code not in (None, 0):
             status = "error"
             error = f"SystemExit: {code!r}"
-    except BaseException:
+    except BaseException as exc:
         status = "error"
         error = traceback.format_exc()
-    if rec is not None and status == "finished":
-        rec.finish()
-    sys.stdout.flush()
+        roots = [opts.root or os.path.dirname(os.path.abspath(opts.script))]
+        frames = tm_trace.script_frames(exc.__traceback__, roots)
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    if rec is not None:
+        try:
+            if status == "finished":
+                rec.finish()
+            elif status == "error":
+                rec.abort()
+        except StopRecording:  # pragma: no cover - finish() never raises it
+            pass
     if rec is None:
         if error:
-            sys.stderr.write(error)
+            sys.stderr.write(error if error.endswith("\n") else error + "\n")
             return 1
         return 0
-    trace = rec.trace()
-    trace.update({"status": status, "error": error, "legacy": opts.legacy})
-    torch.save(trace, opts.trace)
+    result = {
+        "status": status,
+        "error": error,
+        "frames": frames,
+        "legacy": opts.legacy,
+        "blocked_writes": _blocked(opts),
+    }
+    result.update(rec.summary())
+    result.update(tm_trace.versions())
+    rec.close()
+    tm_trace.write_result(opts.trace, result)
+    del torch
     return 0
+
+
+def _blocked(opts) -> list:
+    if not opts.allow_write:
+        return []
+    from . import guard
+
+    return [list(b) for b in guard.blocked()]
 
 
 if __name__ == "__main__":

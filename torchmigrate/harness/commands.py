@@ -12,15 +12,21 @@ This module imports neither torch nor the harness at import time.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import List, Optional  # noqa: UP035 - typer needs runtime-evaluable types
 
 import typer
 
-from .report import SideInfo, VerifyResult, tail
+from .report import VerifyResult
 
-__all__ = ["verify_command", "run_command", "verify_pair", "render", "VerifyResult"]
+__all__ = [
+    "verify_command",
+    "run_command",
+    "oldenv_command",
+    "verify_pair",
+    "render",
+    "VerifyResult",
+]
 
 
 def render(result: VerifyResult, console=None) -> None:
@@ -29,99 +35,11 @@ def render(result: VerifyResult, console=None) -> None:
     _render(result, console)
 
 
-def verify_pair(
-    old: Path,
-    new: Path,
-    args: list[str] | None = None,
-    *,
-    steps: int = 3,
-    device: str = "cpu",
-    rtol: float | None = None,
-    atol: float | None = None,
-    timeout: float = 300.0,
-    seed: int = 0,
-) -> VerifyResult:
-    """Run ``old`` under the legacy runtime and ``new`` under plain torch; compare."""
-    old, new = Path(old), Path(new)
-    args = list(args or [])
-    for p in (old, new):
-        if not p.is_file():
-            return VerifyResult(
-                SideInfo(str(old)), SideInfo(str(new)), "usage", f"error: no such script: {p}"
-            )
-    if device not in ("cpu", "cuda"):
-        return VerifyResult(
-            SideInfo(str(old)),
-            SideInfo(str(new)),
-            "usage",
-            f"error: --device must be 'cpu' or 'cuda', not {device!r}",
-        )
-    if steps < 1:
-        return VerifyResult(
-            SideInfo(str(old)), SideInfo(str(new)), "usage", "error: --steps must be >= 1"
-        )
-    from .compare import compare_traces
-    from .runner import run_pair
+def verify_pair(old: Path, new: Path, args: list[str] | None = None, **kwargs) -> VerifyResult:
+    """See ``torchmigrate.harness.verify.verify_pair`` (imported lazily: it needs torch)."""
+    from .verify import verify_pair as _verify_pair
 
-    start = time.monotonic()
-    ro, rn = run_pair(old, new, args, steps=steps, seed=seed, device=device, timeout=timeout)
-    elapsed = time.monotonic() - start
-
-    def side(r) -> SideInfo:
-        info = SideInfo(str(r.script), round(r.seconds, 3))
-        if r.timed_out:
-            info.status = "timeout"
-        elif r.trace is None:
-            info.status = "no-trace"
-            info.error_tail = tail(r.stderr or f"exit status {r.returncode}")
-        else:
-            info.status = r.trace.get("status", "")
-            info.steps = len(r.trace.get("steps", []))
-            if r.trace.get("error"):
-                info.error_tail = tail(r.trace["error"])
-        return info
-
-    so, sn = side(ro), side(rn)
-    res = VerifyResult(so, sn, "match", "", steps_requested=steps, seconds=elapsed)
-    timed = [s for s, r in (("old", ro), ("new", rn)) if r.timed_out]
-    crashed = [s for s, i in (("old", so), ("new", sn)) if i.error_tail]
-    if timed:
-        res.verdict = "timeout"
-        res.message = (
-            f"timeout: the {' and '.join(timed)} script(s) did not finish {steps} step(s) "
-            f"within {timeout:g}s"
-        )
-        return res
-    if crashed:
-        res.verdict = "crash"
-        which = " and ".join(crashed)
-        res.message = f"crash: the {which} script{'s' if len(crashed) > 1 else ''} failed"
-        if len(crashed) == 1:
-            res.message += f" ({'old, under the legacy runtime' if crashed == ['old'] else 'new, under plain torch'})"
-        res.diff = (
-            compare_traces(ro.trace or {}, rn.trace or {}, rtol, atol)
-            if (ro.trace and rn.trace)
-            else None
-        )
-        return res
-    if so.steps == 0 and sn.steps == 0:
-        res.verdict = "nothing"
-        res.message = "nothing to compare: neither script called backward() or optimizer.step()"
-        return res
-    diff = compare_traces(ro.trace, rn.trace, rtol, atol)
-    res.diff = diff
-    first = diff.first_divergence()
-    if first is None and diff.ok:
-        res.message = f"match: {so.steps} step(s) identical within tolerance"
-        return res
-    from .report import explain_step
-
-    res.verdict = "diverged"
-    if first is None:  # pragma: no cover - counts differ but every step matched
-        res.message = f"diverged: old recorded {so.steps} step(s), new {sn.steps}"
-    else:
-        res.message = "diverged at " + explain_step(first)
-    return res
+    return _verify_pair(old, new, args, **kwargs)
 
 
 def verify_command(
@@ -130,16 +48,47 @@ def verify_command(
     args: Optional[List[str]] = typer.Argument(  # noqa: UP006
         None, help="Arguments for both scripts (put them after --)."
     ),
-    steps: int = typer.Option(3, "--steps", help="Training steps to record and compare."),
+    steps: int = typer.Option(
+        3, "--steps", help="Training steps compared in full (losses, gradients, parameters)."
+    ),
+    max_steps: Optional[int] = typer.Option(
+        None,
+        "--max-steps",
+        help="Stop both scripts after this many steps (default: run to the end).",
+    ),
+    budget: Optional[float] = typer.Option(
+        None, "--budget", help="Seconds after which both scripts stop at the same step."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Fail when fewer steps than --steps happened."
+    ),
     device: str = typer.Option("cpu", "--device", help="cpu (CUDA calls remapped) or cuda."),
     rtol: Optional[float] = typer.Option(None, "--rtol", help="Relative tolerance (float dtypes)."),
     atol: Optional[float] = typer.Option(None, "--atol", help="Absolute tolerance (float dtypes)."),
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds allowed per script."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a JSON report here."),
     seed: int = typer.Option(0, "--seed", help="Seed for random, numpy and torch."),
+    synthetic_data: bool = typer.Option(
+        False, "--synthetic-data", help="Fake torchvision datasets and text corpora (no downloads)."
+    ),
+    synthetic_samples: Optional[int] = typer.Option(
+        None, "--synthetic-samples", help="Samples per faked training split (default 256)."
+    ),
+    old_python: Optional[str] = typer.Option(
+        None,
+        "--old-python",
+        help="Run OLD under this interpreter with its genuine old torch (see `torchmigrate oldenv`).",
+    ),
+    root: Optional[Path] = typer.Option(
+        None, "--root", help="The tree to copy for both scripts (default: their project root)."
+    ),
+    compare_output: str = typer.Option(
+        "fail", "--compare-output", help="Printed numbers that differ: fail, warn or off."
+    ),
 ) -> None:
-    """Run OLD under a legacy (pre-0.4) runtime and NEW under today's torch; show that
-    every training step's loss, gradients and parameters match."""
+    """Run OLD under a legacy (pre-0.4) runtime -- or a genuine old torch -- and NEW under
+    today's torch; show that every compared step's loss, gradients and parameters match,
+    and that both runs go on to the end alike."""
     from rich.console import Console
 
     result = verify_pair(
@@ -147,11 +96,19 @@ def verify_command(
         new,
         args or [],
         steps=steps,
+        max_steps=max_steps,
+        budget=budget,
         device=device,
         rtol=rtol,
         atol=atol,
         timeout=timeout,
         seed=seed,
+        synthetic=synthetic_data,
+        synthetic_samples=synthetic_samples,
+        old_python=old_python,
+        strict=strict,
+        root=root,
+        compare_output_mode=compare_output,
     )
     console = Console()
     if result.verdict == "usage":
@@ -176,9 +133,15 @@ def run_command(
     device: str = typer.Option(
         "auto", "--device", help="auto, cpu (CUDA calls remapped to CPU) or cuda."
     ),
+    synthetic_data: bool = typer.Option(
+        False, "--synthetic-data", help="Fake torchvision datasets and text corpora (no downloads)."
+    ),
+    synthetic_samples: Optional[int] = typer.Option(
+        None, "--synthetic-samples", help="Samples per faked training split (default 256)."
+    ),
 ) -> None:
     """Run SCRIPT as __main__, optionally under the legacy runtime (unmigrated code on
-    today's torch)."""
+    today's torch); every process it starts is ended with it."""
     import sys
 
     if not script.is_file():
@@ -191,15 +154,48 @@ def run_command(
         import torch
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    from .runner import run_legacy
+    from .runner import run_plain
 
-    raise typer.Exit(run_legacy(script, args or [], legacy=legacy, device=device))
+    raise typer.Exit(
+        run_plain(
+            script,
+            args or [],
+            legacy=legacy,
+            device=device,
+            synthetic=synthetic_data,
+            synthetic_samples=synthetic_samples,
+        )
+    )
+
+
+def oldenv_command(
+    python: str = typer.Option(
+        ..., "--python", help="A Python version (2.7, 3.7) or interpreter path."
+    ),
+    torch_version: str = typer.Option(..., "--torch", help="The exact torch version, e.g. 1.4.0."),
+    cache: Optional[Path] = typer.Option(
+        None, "--cache", help="Cache directory (default ~/.cache/torchmigrate)."
+    ),
+) -> None:
+    """Make (or reuse) a genuine old-PyTorch environment for `verify --old-python`; prints
+    the interpreter to pass.  Downloads the wheels once into the cache."""
+    import sys
+
+    from .oldenv import create
+
+    try:
+        path = create(python, torch_version, cache=cache, log=lambda s: print(s, file=sys.stderr))
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    print(path)
 
 
 def _standalone_app() -> typer.Typer:
     app = typer.Typer(add_completion=False, no_args_is_help=True)
     app.command("verify")(verify_command)
     app.command("run")(run_command)
+    app.command("oldenv")(oldenv_command)
     return app
 
 

@@ -14,9 +14,10 @@ it reproduces.  Things deliberately *not* emulated (documented so nobody is surp
 - Comparisons return ``bool`` tensors, not ``uint8``.  The places where the difference is
   observable in 0.3 idioms are patched instead (uint8/bool masks accepted everywhere, and
   ``1 - mask`` / ``mask - 1`` on a bool mask compute in uint8 as 0.3 did).
-- ``tensor.sum()`` of a plain (non-Variable) tensor returned a Python number in 0.3; today
-  it is a 0-dim tensor.  Python-number-like behaviour of 0-dim tensors covers almost all
-  uses (formatting, arithmetic); tensors hashing by id (``dict.get(t)``) is not emulated.
+- A 0.3 *Variable* that does not require grad and was not made by ``Variable(...)`` or
+  computed from one cannot be told from a plain tensor (e.g. a tensor loaded from a
+  checkpoint and wrapped by a helper that modern torch no longer needs); such tensors get
+  the plain-tensor behaviour (Python numbers from ``sum()`` and ``t[i]``).
 - ``grad_fn.previous_functions`` works only on nodes reached through ``.creator``
   (autograd node types are C types and cannot get new attributes).
 - ``clip_grad_norm`` returns a tensor (0.3 returned a float); it formats the same.
@@ -381,8 +382,11 @@ def patch_variable() -> None:
             if volatile:
                 out = data.detach()
                 out._tm_volatile = True
+                out._tm_var = True
                 return out
-            return orig_var(data, requires_grad=requires_grad)
+            out = orig_var(data, requires_grad=requires_grad)
+            out._tm_var = True  # a Variable, not a plain tensor (see patch_plain_numbers)
+            return out
 
     Variable.__module__ = "torch.autograd.variable"
     Variable._execution_engine = orig_var._execution_engine  # used by torch internals
@@ -760,6 +764,12 @@ def patch_lr_scheduler() -> None:
     construction; the LR set by the constructor is unchanged.  (Consequently, pre-1.1
     code calling ``step()`` at the *end* of the epoch keeps its old one-epoch lag, as it
     had on pre-1.1 torch.)  The order warning is silenced.
+
+    ``scheduler.get_lr()`` called by the script (outside ``step()``) was the closed form
+    until 1.4 (0.3.1 ``StepLR.get_lr``: ``base_lr * gamma ** (last_epoch // step_size)``),
+    i.e. the current rate; since 1.4 it is the *chainable* update (the next rate, with a
+    warning).  Emulation: outside ``step()`` those schedulers' ``get_lr`` returns the
+    closed form again.
     """
     from torch.optim import lr_scheduler
 
@@ -772,6 +782,22 @@ def patch_lr_scheduler() -> None:
             self.last_epoch = -1
 
     _set(base, "__init__", __init__)
+
+    for name in _PRE_1_1_SCHEDULERS:
+        cls = getattr(lr_scheduler, name)
+        orig_get_lr = cls.__dict__["get_lr"]
+
+        def make(orig=orig_get_lr):
+            @functools.wraps(orig)
+            def get_lr(self):
+                if getattr(self, "_get_lr_called_within_step", False):
+                    return orig(self)
+                closed = getattr(self, "_get_closed_form_lr", None)
+                return closed() if closed is not None else orig(self)
+
+            return get_lr
+
+        _set(cls, "get_lr", make())
 
 
 def patch_zero_grad() -> None:
@@ -914,6 +940,414 @@ def patch_warnings() -> None:
     )
 
 
+# ---- 0.3 plain tensors, arange, 0-dim numpy, optimizers, datasets, _backend -------------
+
+_DATA_DESCRIPTOR = torch._C.TensorBase.__dict__["data"]
+_marker_mode = None
+
+
+def is_variable(t) -> bool:
+    """Whether ``t`` was a ``Variable`` in 0.3 terms: it requires grad or has a graph, was
+    made by ``Variable(...)``, or was computed from such a tensor (``.data`` excepted)."""
+    return bool(t.requires_grad or t.grad_fn is not None or getattr(t, "_tm_var", False))
+
+
+def _marked(args) -> bool:
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            if getattr(a, "_tm_var", False) or a.requires_grad:
+                return True
+        elif isinstance(a, (list, tuple)):
+            for b in a:
+                if isinstance(b, torch.Tensor) and (
+                    getattr(b, "_tm_var", False) or b.requires_grad
+                ):
+                    return True
+    return False
+
+
+def _mark(out) -> None:
+    if isinstance(out, torch.Tensor):
+        try:
+            out._tm_var = True
+        except (AttributeError, RuntimeError):  # pragma: no cover - exotic subclasses
+            pass
+    elif isinstance(out, (list, tuple)):
+        for o in out:
+            if isinstance(o, torch.Tensor):
+                _mark(o)
+
+
+class _VariableMarker(torch.overrides.TorchFunctionMode):
+    """Propagates the Variable mark: results computed from a Variable are Variables
+    (in 0.3 an operation on a Variable returned a Variable); ``.data`` is plain."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if getattr(func, "__self__", None) is _DATA_DESCRIPTOR:
+            return out
+        if _marked(args) or (kwargs and _marked(tuple(kwargs.values()))):
+            _mark(out)
+        return out
+
+
+_REDUCTIONS = ("sum", "mean", "max", "min", "prod", "std", "var", "median", "norm", "dot")
+
+
+class _LegacyNumber:
+    """Mixin of the Python numbers that plain-tensor reductions return.  They are real
+    ``float``/``int`` instances (dict keys, gym, json, ``isinstance`` all work) that
+    also tolerate the Variable-style reads ``.data`` (a size-(1,) plain tensor, so
+    ``.data[0]`` is the number again), ``.item()`` and ``.cpu()``: should a tensor that
+    was a Variable in 0.3 be taken for a plain one, the script reads the same value
+    instead of crashing.  (No ``__getitem__``: torch would take them for sequences.)"""
+
+    __slots__ = ()
+
+    @property
+    def data(self):
+        return torch.tensor([self._plain()])
+
+    def item(self):
+        return self._plain()
+
+    def cpu(self):
+        return self
+
+
+class LegacyFloat(_LegacyNumber, float):
+    __slots__ = ()
+
+    def _plain(self):
+        return float(self)
+
+
+class LegacyInt(_LegacyNumber, int):
+    __slots__ = ()
+
+    def _plain(self):
+        return int(self)
+
+
+def _number(t: torch.Tensor):
+    v = t.item()
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return LegacyInt(v)
+    if isinstance(v, float):
+        return LegacyFloat(v)
+    return v
+
+
+def patch_plain_numbers() -> None:
+    """Plain (non-Variable) tensors: full reductions and integer indexing of 1-D tensors
+    return Python numbers; iterating a 1-D tensor yields Python numbers.
+
+    0.3 (documented in the 0.4.0 migration guide, "Support for 0-dimensional (scalar)
+    Tensors": "previously, indexing into a Tensor vector (1-dimensional tensor) gave a
+    Python number but indexing into a Variable vector gave (inconsistently!) a vector of
+    size (1,)! Similar behavior existed with reduction functions, e.g. tensor.sum() would
+    return a Python number, but variable.sum() would return a vector of size (1,)."):
+    ``t.sum()``, ``t.mean()``, ``t.max()``, ``t.min()``, ``t.prod()``, ``t.std()``,
+    ``t.var()``, ``t.median()``, ``t.norm(p)``, ``t.dot(u)`` without a dimension, and
+    ``t[i]`` / iteration of a 1-D plain tensor, gave ``float``/``int``.  Scripts used them
+    as dict keys, passed them to gym, compared them with ``==`` in ``if``.  Emulation:
+    a tensor counts as a Variable when it requires grad, has a ``grad_fn``, was made by
+    ``Variable(...)``, or was computed from such a tensor (a torch-function mode carries
+    the mark through every operation; ``.data`` drops it) -- everything else is plain and
+    gets the 0.3 result.  Variables keep modern behaviour (0-dim results, which
+    ``patch_indexing`` lets ``[0]`` read as 0.3's size-(1,) vectors).
+    """
+    global _marker_mode
+    T = torch.Tensor
+
+    def reduction(fn, name):
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            full = not kwargs.get("dim") and (
+                not args or (name == "norm" and len(args) == 1 and not kwargs.get("dim"))
+            )
+            if name == "dot":
+                full = True
+            if name in ("max", "min") and args and isinstance(args[0], torch.Tensor):
+                full = False
+            out = fn(self, *args, **kwargs)
+            if (
+                full
+                and isinstance(out, torch.Tensor)
+                and out.dim() == 0
+                and isinstance(self, torch.Tensor)
+                and not is_variable(self)
+                and not (name == "dot" and args and is_variable(args[0]))
+            ):
+                return _number(out)
+            return out
+
+        return wrapper
+
+    for name in _REDUCTIONS:
+        _set(T, name, reduction(_orig(T, name), name))
+        if hasattr(torch, name):
+            _set(torch, name, reduction(_orig(torch, name), name))
+
+    orig_get = _orig(T, "__getitem__")
+
+    def __getitem__(self, idx):
+        out = orig_get(self, idx)
+        if (
+            (type(idx) is int or _is_numpy_int(idx))
+            and self.dim() == 1
+            and isinstance(out, torch.Tensor)
+            and not is_variable(self)
+        ):
+            return _number(out)
+        return out
+
+    _set(T, "__getitem__", __getitem__)
+
+    orig_iter = _orig(T, "__iter__")
+
+    def __iter__(self):
+        if self.dim() == 1 and not is_variable(self):
+            return iter(self.tolist())
+        return orig_iter(self)
+
+    _set(T, "__iter__", __iter__)
+    _marker_mode = _VariableMarker()
+    _marker_mode.__enter__()
+
+
+def _is_numpy_int(x) -> bool:
+    return type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind in "iu"
+
+
+def patch_arange() -> None:
+    """``torch.arange(...)`` without ``dtype`` returns the default float type.
+
+    0.3: ``torch.arange`` always returned a FloatTensor (the default tensor type), so
+    ``torch.arange(0, 4) / 4`` was ``[0, .25, .5, .75]``.  Since 0.4.0 ("torch.arange ...
+    infer their dtype from the arguments", 0.4.0 release notes and the 0.4 migration
+    guide's "Tensor type inference") integer arguments give a LongTensor, and the same
+    expression truncated until 1.5.  Emulation: no ``dtype`` (and no ``out``) -> the
+    default float dtype.
+    """
+    fn = _orig(torch, "arange")
+
+    @functools.wraps(fn)
+    def arange(*args, **kwargs):
+        if kwargs.get("dtype") is None and "out" not in kwargs:
+            kwargs["dtype"] = torch.get_default_dtype()
+        return fn(*args, **kwargs)
+
+    _set(torch, "arange", arange)
+
+
+def patch_zero_dim_numpy() -> None:
+    """``loss.data.numpy()[0]`` and ``loss.data.tolist()[0]``: 0-dim tensors convert like
+    1-element vectors.
+
+    0.3 had no 0-dim tensors: a loss was a size-(1,) vector, so ``loss.data.numpy()`` was
+    a 1-element array and ``.tolist()`` a 1-element list (0.4 migration guide, "Support
+    for 0-dimensional (scalar) Tensors").  Today they are a 0-d array and a number, and
+    ``[0]`` raises.  Emulation: ``numpy()``/``tolist()`` of a 0-dim tensor are those of
+    its size-(1,) view.
+    """
+    orig_numpy = _orig(torch.Tensor, "numpy")
+    orig_tolist = _orig(torch.Tensor, "tolist")
+
+    def numpy(self, *args, **kwargs):
+        if self.dim() == 0:
+            return orig_numpy(self.reshape(1), *args, **kwargs)
+        return orig_numpy(self, *args, **kwargs)
+
+    def tolist(self):
+        if self.dim() == 0:
+            return orig_tolist(self.reshape(1))
+        return orig_tolist(self)
+
+    _set(torch.Tensor, "numpy", numpy)
+    _set(torch.Tensor, "tolist", tolist)
+
+
+_opt_hooks: list = []
+
+
+def patch_optimizer_versions() -> None:
+    """Optimizer updates do not bump the parameters' version counters.
+
+    0.3's optimizers updated through ``.data`` (e.g. 0.3.1 ``torch/optim/sgd.py``:
+    ``p.data.add_(-group['lr'], d_p)``), and changes made through ``.data`` are invisible
+    to autograd's version check (0.4 migration guide, "What about .data?").  So the
+    classic GAN order -- ``d_loss.backward(); d_opt.step(); g_loss.backward()`` through a
+    graph that saved D's weights -- worked (with the updated weights) and raises "modified
+    by an inplace operation" today.  Emulation: every parameter's version counter is put
+    back after ``optimizer.step()``.
+    """
+    from torch.optim.optimizer import (
+        register_optimizer_step_post_hook,
+        register_optimizer_step_pre_hook,
+    )
+
+    setv = torch._C._autograd._unsafe_set_version_counter
+    pending: dict[int, tuple[list, list]] = {}
+
+    def params_of(opt):
+        return [p for g in opt.param_groups for p in g["params"] if isinstance(p, torch.Tensor)]
+
+    def pre(opt, args, kwargs):
+        ps = params_of(opt)
+        pending[id(opt)] = (ps, [p._version for p in ps])
+
+    def post(opt, args, kwargs):
+        ps, versions = pending.pop(id(opt), ([], []))
+        if ps:
+            setv(tuple(ps), tuple(versions))
+
+    _opt_hooks.append(register_optimizer_step_pre_hook(pre))
+    _opt_hooks.append(register_optimizer_step_post_hook(post))
+
+
+def patch_tensor_dataset() -> None:
+    """``TensorDataset(data_tensor=..., target_tensor=...)``, ``.data_tensor``,
+    ``.target_tensor``.
+
+    0.3.1 ``torch/utils/data/dataset.py``: ``TensorDataset(data_tensor, target_tensor)``
+    with those attributes; 0.4.0 changed it to ``TensorDataset(*tensors)``.  Emulation:
+    the keywords are accepted and the attributes read ``tensors[0]``/``tensors[1]``.
+    """
+    from torch.utils.data import TensorDataset
+
+    orig_init = TensorDataset.__dict__["__init__"]
+
+    def __init__(self, *tensors, **kwargs):
+        if "data_tensor" in kwargs or "target_tensor" in kwargs:
+            tensors = tuple(tensors) + tuple(
+                kwargs.pop(k) for k in ("data_tensor", "target_tensor") if k in kwargs
+            )
+        orig_init(self, *tensors, **kwargs)
+
+    _set(TensorDataset, "__init__", __init__)
+    _set(TensorDataset, "data_tensor", property(lambda self: self.tensors[0]))
+    _set(TensorDataset, "target_tensor", property(lambda self: self.tensors[1]))
+
+
+class LegacyBackend:
+    """What ``module._backend`` (0.3's ``thnn_backend``) offered to code that copied
+    torch's own module ``forward``s: ``Embedding.apply``, ``RNN(...)``, and the RNN cells.
+    Anything else raises an ``AttributeError`` naming the function."""
+
+    class Embedding:
+        @staticmethod
+        def apply(
+            input,
+            weight,
+            padding_idx=-1,
+            max_norm=None,
+            norm_type=2,
+            scale_grad=False,
+            sparse=False,
+        ):
+            pad = None if padding_idx is None or padding_idx == -1 else padding_idx
+            return F.embedding(input, weight, pad, max_norm, norm_type, scale_grad, sparse)
+
+    @staticmethod
+    def LSTMCell(input, hidden, w_ih, w_hh, b_ih=None, b_hh=None):
+        return torch._VF.lstm_cell(input, hidden, w_ih, w_hh, b_ih, b_hh)
+
+    @staticmethod
+    def GRUCell(input, hidden, w_ih, w_hh, b_ih=None, b_hh=None):
+        return torch._VF.gru_cell(input, hidden, w_ih, w_hh, b_ih, b_hh)
+
+    @staticmethod
+    def RNNTanhCell(input, hidden, w_ih, w_hh, b_ih=None, b_hh=None):
+        return torch._VF.rnn_tanh_cell(input, hidden, w_ih, w_hh, b_ih, b_hh)
+
+    @staticmethod
+    def RNNReLUCell(input, hidden, w_ih, w_hh, b_ih=None, b_hh=None):
+        return torch._VF.rnn_relu_cell(input, hidden, w_ih, w_hh, b_ih, b_hh)
+
+    @staticmethod
+    def RNN(
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        batch_first=False,
+        dropout=0,
+        train=True,
+        bidirectional=False,
+        batch_sizes=None,
+        dropout_state=None,
+        flat_weight=None,
+        variable_length=False,
+    ):
+        """0.3's ``torch.nn._functions.rnn.RNN``: returns ``f(input, weight, hidden)``
+        where ``weight`` is ``module.all_weights`` (per layer and direction)."""
+        fns = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu"}
+        if mode not in fns:
+            raise ValueError(f"unknown RNN mode {mode!r}")
+        vf = getattr(torch._VF, fns[mode])
+
+        def forward(input, weight, hidden, batch_sizes=batch_sizes):
+            flat = [w for layer in weight for w in layer]
+            has_biases = len(weight[0]) == 4
+            hx = hidden if mode == "LSTM" else hidden
+            if mode == "LSTM" and not isinstance(hx, tuple):
+                hx = tuple(hx)
+            if batch_sizes is not None:
+                args = (
+                    input,
+                    batch_sizes,
+                    hx,
+                    flat,
+                    has_biases,
+                    num_layers,
+                    dropout,
+                    train,
+                    bidirectional,
+                )
+            else:
+                args = (
+                    input,
+                    hx,
+                    flat,
+                    has_biases,
+                    num_layers,
+                    dropout,
+                    train,
+                    bidirectional,
+                    batch_first,
+                )
+            res = vf(*args)
+            return res[0], (res[1:] if mode == "LSTM" else res[1])
+
+        return forward
+
+    def __getattr__(self, name):
+        raise AttributeError(
+            f"the 0.3 backend function `_backend.{name}` is not emulated by torchmigrate's "
+            "legacy runtime (only Embedding, RNN and the RNN cells are)"
+        )
+
+
+def patch_module_backend() -> None:
+    """``module._backend``: 0.3 modules carried ``self._backend = thnn_backend`` (0.3.1
+    ``torch/nn/modules/module.py``), which code copied from torch's own ``forward``s
+    called (``self._backend.Embedding.apply(...)``, ``self._backend.RNN(...)``,
+    ``self._backend.LSTMCell(...)``); the attribute is gone from 1.x.  Emulation: a
+    ``_backend`` property returning ``LegacyBackend`` (assignments are kept per module).
+    """
+
+    def get(self):
+        return self.__dict__.get("_tm_backend") or LegacyBackend()
+
+    def set_(self, value):
+        self.__dict__["_tm_backend"] = value
+
+    _set(nn.Module, "_backend", property(get, set_))
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     patch_warnings,
     patch_indexing,
@@ -930,6 +1364,12 @@ PATCHES: tuple[Callable[[], None], ...] = (
     patch_zero_grad,
     patch_torch_load,
     patch_integer_division,
+    patch_arange,
+    patch_zero_dim_numpy,
+    patch_optimizer_versions,
+    patch_tensor_dataset,
+    patch_module_backend,
+    patch_plain_numbers,
 )
 
 
@@ -951,7 +1391,12 @@ def install() -> None:
 
 def uninstall() -> None:
     """Undo ``install()`` exactly."""
-    global _installed, _saved_filters, _fft_original_class
+    global _installed, _saved_filters, _fft_original_class, _marker_mode
+    if _marker_mode is not None:
+        _marker_mode.__exit__(None, None, None)
+        _marker_mode = None
+    while _opt_hooks:
+        _opt_hooks.pop().remove()
     while _saved:
         owner, name, orig, was = _saved.pop()
         if orig is _MISSING or (isinstance(owner, type) and not was):

@@ -5,12 +5,21 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .compare import StepDiff, TensorDiff, TraceDiff
+if TYPE_CHECKING:  # the comparison needs torch; the CLI must load without it
+    from .compare import OutputDiff, RunDiff, Stats, StepDiff, TensorDiff, TraceDiff
 
 # verdict -> exit code
-EXIT_CODES = {"match": 0, "diverged": 1, "crash": 1, "timeout": 1, "nothing": 1, "usage": 2}
+EXIT_CODES = {
+    "match": 0,
+    "diverged": 1,
+    "crash": 1,
+    "timeout": 1,
+    "nothing": 1,
+    "short": 1,  # --strict: fewer steps than requested
+    "usage": 2,
+}
 
 
 @dataclasses.dataclass
@@ -18,8 +27,19 @@ class SideInfo:
     script: str
     seconds: float = 0.0
     status: str = ""  # finished | stopped | error | timeout | no-trace
-    steps: int = 0
+    steps: int = 0  # every recorded step (whole run)
+    window_steps: int = 0  # steps recorded in full
     error_tail: str | None = None
+    crash_at: str | None = None  # file:line in the user's tree
+    crash_hint: str | None = None  # the legacy idiom a known crash points to
+    stop_reason: str | None = None
+    peak_rss_mb: float = 0.0
+    python: str | None = None
+    torch: str | None = None
+    blocked_writes: list = dataclasses.field(default_factory=list)
+    changed_in_tree: list = dataclasses.field(default_factory=list)
+    copy_notes: list = dataclasses.field(default_factory=list)
+    output_truncated: int = 0
 
 
 @dataclasses.dataclass
@@ -31,6 +51,11 @@ class VerifyResult:
     diff: TraceDiff | None = None
     steps_requested: int = 0
     seconds: float = 0.0
+    warnings: list = dataclasses.field(default_factory=list)
+    run: RunDiff | None = None
+    output: OutputDiff | None = None
+    parent_peak_rss_mb: float = 0.0
+    budget_stop: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -39,6 +64,15 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return self.verdict == "match"
+
+    @property
+    def stats(self) -> Stats:
+        from .compare import Stats
+
+        return self.diff.stats if self.diff is not None else Stats()
+
+    def first_divergence(self) -> StepDiff | None:
+        return self.diff.first_divergence() if self.diff is not None else None
 
 
 def tail(text: str, lines: int = 15) -> str:
@@ -86,8 +120,32 @@ def explain_tensor(d: TensorDiff) -> str:
     )
 
 
+def compared_line(result: VerifyResult) -> str:
+    s = result.stats
+    parts = [f"compared {s.steps} step(s) in full: {s.tensors} tensors, {s.elements:,} elements"]
+    for kind in ("loss", "grad", "param"):
+        if kind in s.max_abs or kind in s.max_rel:
+            parts.append(
+                f"max {kind} error abs {_fmt(s.max_abs.get(kind))} rel {_fmt(s.max_rel.get(kind))}"
+            )
+    if result.run is not None and result.run.compared:
+        parts.append(
+            f"whole run: {result.run.old_steps} step(s) old, {result.run.new_steps} new, "
+            f"{result.run.compared} loss(es) compared after the window "
+            f"(max rel {_fmt(result.run.max_rel)})"
+        )
+    if result.output is not None and result.output.numbers_compared:
+        parts.append(f"{result.output.numbers_compared} printed number(s) compared")
+    if result.parent_peak_rss_mb:
+        parts.append(
+            f"peak memory: parent {result.parent_peak_rss_mb:.0f} MB, old {result.old.peak_rss_mb:.0f} MB, "
+            f"new {result.new.peak_rss_mb:.0f} MB; {result.seconds:.1f}s including the comparison"
+        )
+    return "; ".join(parts)
+
+
 def render(result: VerifyResult, console: Any = None) -> None:
-    """Print ``result`` with rich: per-step table, then the verdict."""
+    """Print ``result`` with rich: per-step table, what was compared, then the verdict."""
     from rich.console import Console
     from rich.table import Table
 
@@ -111,24 +169,37 @@ def render(result: VerifyResult, console: Any = None) -> None:
                 verdict,
             )
         console.print(table)
+    if result.verdict != "usage":
+        console.print(compared_line(result), markup=False, highlight=False)
     for side in (result.old, result.new):
+        label = "old" if side is result.old else "new"
         if side.error_tail:
-            label = "old (legacy runtime)" if side is result.old else "new"
-            console.print(f"[bold red]{label} side crashed[/] ({side.script}):")
+            where = f" at {side.crash_at}" if side.crash_at else ""
+            console.print(f"[bold red]{label} side crashed{where}[/] ({side.script}):")
             console.print(side.error_tail, markup=False, highlight=False)
+            if side.crash_hint:
+                console.print(f"  hint: {side.crash_hint}", markup=False, highlight=False)
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
     colour = "green" if result.ok else "red"
-    console.print(f"[bold {colour}]{result.message}[/]")
+    console.print(f"[bold {colour}]{result.message}[/]", highlight=False)
+
+
+def _clean(v):
+    if isinstance(v, float) and (math.isinf(v) or math.isnan(v)):
+        return str(v)
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return v
 
 
 def to_json(result: VerifyResult) -> dict:
     d = result.diff
 
     def tensor(t: TensorDiff) -> dict:
-        out = dataclasses.asdict(t)
-        for k, v in out.items():
-            if isinstance(v, float) and (math.isinf(v) or math.isnan(v)):
-                out[k] = str(v)
-        return out
+        return _clean(dataclasses.asdict(t))
 
     steps = []
     if d is not None:
@@ -145,18 +216,37 @@ def to_json(result: VerifyResult) -> dict:
                     "params": [tensor(t) for t in s.params],
                 }
             )
-    first = d.first_divergence() if d is not None else None
-    return {
-        "verdict": result.verdict,
-        "exit_code": result.exit_code,
-        "message": result.message,
-        "old": dataclasses.asdict(result.old),
-        "new": dataclasses.asdict(result.new),
-        "steps_requested": result.steps_requested,
-        "seconds": round(result.seconds, 3),
-        "first_divergence": explain_step(first) if first is not None else None,
-        "steps": steps,
-    }
+    first = result.first_divergence()
+    stats = result.stats
+    return _clean(
+        {
+            "verdict": result.verdict,
+            "exit_code": result.exit_code,
+            "message": result.message,
+            "old": dataclasses.asdict(result.old),
+            "new": dataclasses.asdict(result.new),
+            "steps_requested": result.steps_requested,
+            "seconds": round(result.seconds, 3),
+            "first_divergence": explain_step(first) if first is not None else None,
+            "compared": {
+                "steps": stats.steps,
+                "tensors": stats.tensors,
+                "elements": stats.elements,
+                "max_abs": stats.max_abs,
+                "max_rel": stats.max_rel,
+            },
+            "run": dataclasses.asdict(result.run) if result.run is not None else None,
+            "output": dataclasses.asdict(result.output) if result.output is not None else None,
+            "warnings": list(result.warnings),
+            "peak_rss_mb": {
+                "parent": result.parent_peak_rss_mb,
+                "old": result.old.peak_rss_mb,
+                "new": result.new.peak_rss_mb,
+            },
+            "budget_stop": result.budget_stop,
+            "steps": steps,
+        }
+    )
 
 
 def write_json(result: VerifyResult, path: Path) -> None:

@@ -1,0 +1,225 @@
+"""The project model: scanning, import resolution and the per-module facts."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from torchmigrate.project import ProjectModel, build_models, scan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def model_of(tmp_path: Path, files: dict) -> ProjectModel:
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return ProjectModel.build(sorted(str(tmp_path / r) for r in files), root=str(tmp_path))
+
+
+def facts(model, tmp_path, rel):
+    return model.facts_for(str(tmp_path / rel))
+
+
+def test_star_import_chain_needed_and_provided(tmp_path):
+    m = model_of(
+        tmp_path,
+        {
+            "utils.py": "import torch\nfrom torch.autograd import Variable\ndef helper(): pass\n",
+            "model.py": "from utils import *\nclass Net(object): pass\n",
+            "train.py": "from model import *\nx = Variable(torch.zeros(1))\nhelper()\nNet()\n",
+        },
+    )
+    train = facts(m, tmp_path, "train.py")
+    assert {"Variable", "torch", "helper", "Net"} <= train.provided_names
+    assert train.star_origin("Variable") == "torch.autograd.Variable"
+    assert train.star_origin("helper") == "utils.helper"
+    assert not train.opaque_star
+    # train reads Variable through model, which has it from utils
+    assert {"Variable", "torch", "helper"} <= facts(m, tmp_path, "utils.py").needed_by_others
+    assert "Net" in facts(m, tmp_path, "model.py").needed_by_others
+    assert facts(m, tmp_path, "train.py").needed_by_others == frozenset()
+
+
+def test_a_name_the_importer_binds_itself_is_not_needed_from_the_star(tmp_path):
+    m = model_of(
+        tmp_path,
+        {
+            "model.py": "import torch\nfrom torch.autograd import Variable\n",
+            "train.py": "import torch\nfrom model import *\ntorch.zeros(1)\n",
+        },
+    )
+    assert facts(m, tmp_path, "model.py").needed_by_others == frozenset()
+
+
+def test_module_attribute_reads_all_and_opaque_uses(tmp_path):
+    m = model_of(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/layers.py": "A = 1\nB = 2\nC = 3\n__all__ = ['C']\n",
+            "pkg/other.py": "X = 1\nY = 2\n",
+            "main.py": (
+                "import pkg.layers\nimport pkg.other as o\n"
+                "print(pkg.layers.A)\nprint(getattr(o, 'X'))\n"
+            ),
+        },
+    )
+    assert facts(m, tmp_path, "pkg/layers.py").needed_by_others == {"A", "C"}
+    # ``o`` is used as a value (getattr): every name of pkg.other is needed
+    assert facts(m, tmp_path, "pkg/other.py").needed_by_others == {"X", "Y"}
+
+
+def test_relative_and_from_package_imports(tmp_path):
+    m = model_of(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .core import Thing\n",
+            "pkg/core.py": "class Thing(object): pass\nclass Unused(object): pass\n",
+            "run.py": "from pkg import Thing\nThing()\n",
+        },
+    )
+    assert facts(m, tmp_path, "pkg/core.py").needed_by_others == {"Thing"}
+    assert facts(m, tmp_path, "pkg/__init__.py").needed_by_others == {"Thing"}
+
+
+def test_unknown_external_star_import_is_opaque(tmp_path):
+    m = model_of(tmp_path, {"a.py": "from numpy import *\nx = array([1])\n"})
+    assert facts(m, tmp_path, "a.py").opaque_star
+
+
+def test_project_classes_bases_methods_and_attribute_kinds(tmp_path):
+    m = model_of(
+        tmp_path,
+        {
+            "optim_utils.py": (
+                "import torch.optim as optim\n"
+                "class Base(optim.Optimizer):\n"
+                "    pass\n"
+                "class Mine(Base):\n"
+                "    def zero_grad(self, set_to_none=False):\n"
+                "        pass\n"
+                "class Wrap(object):\n"
+                "    def __init__(self, opt, sched):\n"
+                "        self.opt = opt\n"
+                "        self.sched = optim.lr_scheduler.StepLR(opt, 3)\n"
+                "    def step(self):\n"
+                "        self.sched.step()\n"
+            ),
+            "train.py": (
+                "import torch\n"
+                "from optim_utils import Mine, Wrap\n"
+                "w = Wrap(torch.optim.SGD(params, lr=0.1), None)\n"
+                "m = Mine()\n"
+            ),
+        },
+    )
+    f = facts(m, tmp_path, "train.py")
+    mine = f.class_of("Mine")
+    assert mine.torch_kind == "optim" and mine.qualname == "optim_utils.Mine"
+    assert mine.method("zero_grad").accepts_keyword("set_to_none")
+    wrap = f.class_of("optim_utils.Wrap")
+    assert wrap.attr_kind("opt") == "optim"  # every construction passes a torch optimizer
+    assert wrap.attr_kind("sched") == "scheduler"
+    assert wrap.forwarded("step") == ("sched",)
+    assert [q for q, _ in f.classes_defining("zero_grad")] == ["optim_utils.Mine"]
+
+
+def test_token_scan_of_python2_agrees_with_ast_scan():
+    """Python 2 files are scanned from tokens; on files both can read the
+    two scans agree on what the facts are built from."""
+    for path in sorted((ROOT / "corpus" / "modern").glob("*.py")):
+        text = path.read_text()
+        a = scan(text)
+        from torchmigrate.project import ModuleInfo, _TokenScanner
+
+        t = ModuleInfo(parsed=False)
+        _TokenScanner(t).run(text)
+        assert a.parsed
+        assert t.bound >= a.bound - {"_"}, (path.name, a.bound - t.bound)
+        assert {(i.module, i.level, i.star) for i in t.imports} == {
+            (i.module, i.level, i.star) for i in a.imports
+        }, path.name
+        assert set(t.classes) == set(a.classes), path.name
+        for name, ci in a.classes.items():
+            assert set(t.classes[name].methods) == set(ci.methods), (path.name, name)
+            assert t.classes[name].bases == ci.bases, (path.name, name)
+        assert t.reads >= a.reads, (path.name, a.reads - t.reads)
+        assert t.main_guard == a.main_guard, path.name
+
+
+def test_python2_file_is_scanned():
+    info = scan(
+        "import cPickle as pickle\n"
+        "from network import *\n"
+        "class Net(nn.Module):\n"
+        "    def forward(self, x, (a, b)=(1, 2)):\n"
+        "        print 'x', x\n"
+        "__all__ = ['Net']\n"
+    )
+    assert not info.parsed
+    assert {"pickle", "Net"} <= info.bound
+    assert info.all_names == ["Net"]
+    assert info.classes["Net"].bases == ["nn.Module"]
+    assert "forward" in info.classes["Net"].methods
+    assert any(i.star and i.module == "network" for i in info.imports)
+
+
+def test_unparsable_garbage_does_not_break_the_scan():
+    info = scan("def (:\n  ''' unterminated\nimport os\n")
+    assert not info.parsed
+
+
+def test_facts_are_small_and_picklable(tmp_path):
+    items = []
+    for program in ("classifier_pkg", "py2_pkg"):
+        base = ROOT / "corpus" / "legacy" / program
+        for p in sorted(base.rglob("*.py")):
+            items.append((p, str(base), str(p)))
+    facts_by_path, _ = build_models(items)
+    assert set(facts_by_path) == {str(p) for p, _, _ in items}
+    for f in facts_by_path.values():
+        data = pickle.dumps(f)
+        assert len(data) < 8000, (f.path, len(data))
+        assert pickle.loads(data).needed_by_others == f.needed_by_others
+
+
+@pytest.mark.parametrize(
+    ("rel", "safety"),
+    [("seqmodel/model.py", "safe")],
+)
+def test_implicit_relative_imports_of_the_corpus_package(rel, safety):
+    base = ROOT / "corpus" / "legacy" / "py2_pkg"
+    files = sorted(str(p) for p in base.rglob("*.py"))
+    m = ProjectModel.build(files, root=str(base))
+    f = m.facts_for(str(base / rel))
+    assert set(f.implicit_relative) == {"layers"}
+    assert f.implicit_relative["layers"].safety == safety
+    assert m.facts_for(str(base / "train.py")).implicit_relative == {}
+
+
+def test_light_scan_over_approximates_the_ast_scan():
+    """Files with no sign of PyTorch get the regular-expression scan; it may
+    see more names than the ast scan, never fewer (conservative facts)."""
+    from torchmigrate.project import scan_light
+
+    paths = sorted((ROOT / "corpus" / "modern").glob("*.py")) + sorted(
+        (ROOT / "torchmigrate").glob("*.py")
+    )
+    for path in paths:
+        text = path.read_text()
+        a = scan(text, full=True)
+        if not a.parsed:
+            continue
+        li = scan_light(text).need_reads()
+        assert li.bound >= a.bound, (path.name, a.bound - li.bound)
+        assert li.reads >= a.reads, (path.name, a.reads - li.reads)
+        assert li.attr_reads >= a.attr_reads, (path.name, a.attr_reads - li.attr_reads)
+        assert {(i.module, i.level, i.star, i.alias) for i in li.imports} >= {
+            (i.module, i.level, i.star, i.alias) for i in a.imports
+        }, path.name
+        assert li.all_names == a.all_names, path.name
+        assert li.main_guard == a.main_guard, path.name
