@@ -98,9 +98,10 @@ def read_listing(path: Path) -> list:
     if b"\0" in data:
         raise FleetError(f"{path}: not a text file of repos (contains NUL bytes)")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FleetError(f"{path}: not a UTF-8 text file of repos") from None
+        text = data.decode("utf-8-sig")  # a BOM (Windows editors) is fine
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FleetError(f"{path}:{line}: not a UTF-8 text file of repos") from None
     out = []
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
