@@ -184,17 +184,19 @@ def _collect(paths: list, s: Settings, resume_done: set, skip: list = ()):
     return items, errors, skipped
 
 
-def _progress_run(items, s: Settings, quiet: bool) -> list:
-    """Run the pool over ``items`` with the project model (one model per
-    repo, whatever rule set each file gets through per-file-ignores),
-    outcomes in the order of ``items``."""
+def _progress_run(items, s: Settings, quiet: bool, executor=None) -> list:
+    """Run ``items`` with the project model (one model per repo, whatever
+    rule set each file gets through per-file-ignores) on the executor (the
+    local pool by default), outcomes in the order of ``items``."""
     from torchmigrate.project import run_project
 
     per_item = [_rule_ids_for(Path(item[0]), s) for item in items]
     results: list = [None] * len(items)
 
     def run_all(on_done=None) -> None:
-        got = run_project(items, per_item, s.unsafe_fixes, s.jobs, on_done=on_done)
+        got = run_project(
+            items, per_item, s.unsafe_fixes, s.jobs, on_done=on_done, executor=executor
+        )
         results[:] = got
 
     if quiet or not err.is_terminal or len(items) < 2:
@@ -504,20 +506,17 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
         if not reports and not cli.get("output_format"):
             cli["output_format"] = legacy_fmt
     paths = list(paths or [])
-    from_file = cli.get("from_file")
-    if from_file is not None:
-        from torchmigrate.sources import SourceError, read_path_list
-
-        try:
-            paths += read_path_list(from_file)
-        except SourceError as exc:
-            raise UsageError(f"--from-file {exc}") from None
-    if not paths:
+    fleet_opts = _fleet_options(cli, diff, out_dir, interactive)
+    if not paths and cli.get("from_file") is None:
         raise UsageError("no paths given")
     if out_dir is not None and (diff or interactive):
         raise UsageError("--out cannot be combined with --diff or --interactive")
     if diff and interactive:
         raise UsageError("--diff and --interactive are exclusive")
+    fleet_in = _fleet_inputs(cli, paths, fleet_opts)
+    paths = fleet_in.paths
+    if not paths and not fleet_in.errors:
+        raise UsageError("no paths given")
     s = _resolve(paths, cli)
     fmt = s.output_format
     if (diff or interactive) and fmt not in TEXT_FORMATS:
@@ -528,7 +527,10 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     if (diff or interactive) and "-" in reports:
         raise UsageError("--report - cannot share stdout with --diff/--interactive")
     rules = s.rules
-    writing = command == "upgrade" and not diff
+    publishing = fleet_opts["branch"] is not None or fleet_opts["patches"] is not None
+    # --branch/--patches: the results go to a commit/patch per repo, no
+    # working tree is written
+    writing = command == "upgrade" and not diff and not publishing
     quiet = cli.get("quiet", False)
 
     out_skip = []
@@ -548,7 +550,7 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
 
     # The dirty-tree refusal comes before any work: nothing is processed when
     # a file it could rewrite has uncommitted changes.
-    if writing and out_dir is None and not cli.get("allow_dirty") and items:
+    if (writing or publishing) and out_dir is None and not cli.get("allow_dirty") and items:
         dirty = dirty_files([Path(i[0]) for i in items])
         if dirty:
             names = "\n  ".join(str(d) for d in dirty[:20])
@@ -562,11 +564,23 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     verify_script = cli.get("verify")
     verify_snapshot = _verify_snapshot(verify_script) if verify_script is not None else None
 
-    outcomes = _progress_run(items, s, quiet)
+    items, unpublishable = _fleet_preflight(items, fleet_opts)
+    from torchmigrate.executors import ExecutorError, ResultCache, make_executor
+
+    cache = ResultCache(Path(CACHE_DIR_NAME)) if resume else None
+    try:
+        with make_executor(
+            cli.get("executor") or "local", s.jobs, cli.get("scheduler"), cache
+        ) as ex:
+            outcomes = _progress_run(items, s, quiet, ex)
+    except ExecutorError as exc:
+        raise UsageError(str(exc)) from None
     for e in errors:
         outcomes.append(
             FileOutcome(path=str(e.path), repo=str(e.path), status="failed", errors=[str(e)])
         )
+    for label, message in fleet_in.errors + unpublishable:
+        outcomes.append(FileOutcome(path=label, repo=label, status="failed", errors=[message]))
 
     report = RunReport(
         command=command,
@@ -582,6 +596,10 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     reports = [r for r in reports if r != "-"]
 
     review_summary = None
+    published = None
+    if publishing:
+        published = _publish(paths, outcomes, fleet_in.labels, fleet_opts, quiet)
+        report.wrote = any(p.commit or p.patch for p in published)
     if diff:
         for o in changed:
             _print_diff(o)
@@ -639,24 +657,31 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
 
     if resume:
         failed_repos = {o.repo for o in outcomes if o.status == "failed"}
+        failed_repos |= {p.repo for p in published or [] if p.error}
         finished = {o.repo for o in outcomes} - failed_repos
         _state_save(state_path, (done | finished) - failed_repos)
+        if not failed_repos and cache is not None:
+            cache.clear()  # everything is done: nothing left to resume
 
     if not quiet:
         verb = "check" if command == "check" else ("upgrade --diff" if diff else "upgrade")
         _print_summary(report, verb)
         if review_summary is not None:
             err.print(review_summary)
-        for line in _next_steps(report, paths, out_dir, diff):
+        steps = _fleet_next_steps(published, fleet_opts) if publishing else None
+        for line in steps if steps is not None else _next_steps(report, paths, out_dir, diff):
             err.print(Text("next: " + line))
     for target in reports:
         # the deprecated --format names the report's format, as it did in 0.1
         _write_report(report, target, legacy_fmt or format_for_path(target, fmt), rules)
     summary_path = cli.get("summary")
     if summary_path is not None:
-        _write_report(report, str(summary_path), "markdown", rules)
+        if summary_path.suffix.lower() in (".html", ".htm"):
+            _write_html_summary(report, summary_path, fleet_in.labels, published)
+        else:
+            _write_report(report, str(summary_path), "markdown", rules)
 
-    failed = report.count("failed") > 0
+    failed = report.count("failed") > 0 or any(p.error for p in published or [])
     exit_zero = cli.get("exit_zero", False)
     if command == "check":
         left = any(o.fixes or o.findings for o in outcomes)
@@ -672,6 +697,124 @@ def _all_rules() -> tuple:
     from codemods import all_rules
 
     return all_rules()
+
+
+# --------------------------------------------------------------------------
+# fleet mode: executors, git inputs, a branch or a patch per repo, HTML report
+# --------------------------------------------------------------------------
+CACHE_DIR_NAME = ".torchmigrate-cache"
+
+
+def _fleet_options(cli: dict, diff: bool, out_dir, interactive: bool) -> dict:
+    branch, patches = cli.get("branch"), cli.get("patches")
+    executor = cli.get("executor")
+    if cli.get("scheduler") and executor in (None, "dask"):
+        executor = "dask"
+    elif cli.get("scheduler"):
+        raise UsageError("--scheduler needs --executor dask")
+    if executor not in (None, "local", "dask"):
+        raise UsageError(f"unknown executor {executor!r}; choose from local, dask")
+    cli["executor"] = executor or "local"
+    if branch is not None or patches is not None:
+        what = "--branch" if branch is not None else "--patches"
+        if diff or interactive or out_dir is not None:
+            raise UsageError(f"{what} cannot be combined with --diff, --interactive or --out")
+        if cli.get("verify") is not None:
+            raise UsageError(f"{what} cannot be combined with --verify (nothing is written)")
+    return {
+        "branch": branch,
+        "patches": patches,
+        "work_dir": cli.get("work_dir") or Path(".torchmigrate-work"),
+        "command": " ".join(shlex.quote(a) for a in ["torchmigrate", *sys.argv[1:]]),
+    }
+
+
+def _fleet_inputs(cli: dict, paths: list, opts: dict):
+    """Command-line paths plus the --from-file listing (git sources cloned)."""
+    from torchmigrate import fleet
+
+    sources = []
+    from_file = cli.get("from_file")
+    if from_file is not None:
+        try:
+            sources = fleet.read_listing(from_file)
+        except fleet.FleetError as exc:
+            raise UsageError(str(exc)) from None
+    prepared = fleet.prepare(sources, opts["work_dir"], cli.get("jobs") or 4)
+    prepared.paths = list(paths) + prepared.paths
+    return prepared
+
+
+def _fleet_preflight(items: list, opts: dict):
+    """--branch/--patches: repos that cannot get one are left out (and
+    reported), before any work."""
+    if opts["branch"] is None and opts["patches"] is None:
+        return items, []
+    from torchmigrate import fleet
+
+    repos = [Path(r) for r in dict.fromkeys(it[1] for it in items)]  # resumed ones aside
+    try:
+        problems = fleet.preflight(repos, opts["branch"], opts["patches"] is not None)
+    except fleet.FleetError as exc:
+        raise UsageError(str(exc)) from None
+    items = [it for it in items if it[1] not in problems]
+    return items, list(problems.items())
+
+
+def _publish(paths: list, outcomes: list, labels: dict, opts: dict, quiet: bool) -> list:
+    from torchmigrate import fleet
+
+    published = fleet.publish(
+        paths,
+        outcomes,
+        _all_rules(),
+        labels,
+        opts["branch"],
+        opts["patches"],
+        command=opts["command"],
+    )
+    for p in published:
+        if p.error:
+            err.print(Text(p.error, style="red"))
+    return published
+
+
+def _fleet_next_steps(published: list, opts: dict) -> list:
+    lines = []
+    made = [p for p in published if p.commit or p.patch]
+    if opts["branch"] is not None:
+        lines.append(
+            f"{sum(1 for p in made if p.branch)} repo(s) have a branch {opts['branch']} "
+            "with one migration commit; no working tree was touched"
+        )
+        for p in [p for p in made if p.branch][:3]:
+            lines.append(f"review: git -C {shlex.quote(p.repo)} show --stat {opts['branch']}")
+    if opts["patches"] is not None:
+        lines.append(f"{sum(1 for p in made if p.patch)} patch(es) in {opts['patches']}/")
+        for p in [p for p in made if p.patch][:1]:
+            lines.append(f"apply: git -C REPO apply {shlex.quote(str(Path(p.patch).resolve()))}")
+    if not made:
+        lines.append("nothing to publish: no repo has changes")
+    return lines
+
+
+def _write_html_summary(report: RunReport, path: Path, labels: dict, published) -> None:
+    from torchmigrate.html_report import render_html
+
+    fill_short(report, _all_rules())
+    text = render_html(
+        report,
+        _all_rules(),
+        labels=labels,
+        published=published,
+        report_path=path,
+        command=" ".join(shlex.quote(a) for a in ["torchmigrate", *sys.argv[1:]]),
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write report: {exc.strerror or exc}") from None
 
 
 def _write_one(o: FileOutcome, out_dir: Optional[Path], data: Optional[bytes] = None) -> None:
@@ -899,6 +1042,18 @@ _RULES_FROM = typer.Option(
     None, "--rules-from", help="A Python file of user rules (Bowler queries; repeatable)."
 )
 _JOBS = typer.Option(0, "--jobs", "-j", help="Worker processes (default: number of cores).")
+_EXECUTOR = typer.Option(
+    None,
+    "--executor",
+    help="Where files are migrated: local (a process pool, the default) or dask "
+    "(pip install 'torchmigrate[cluster]').",
+)
+_SCHEDULER = typer.Option(
+    None,
+    "--scheduler",
+    help="Dask scheduler address (implies --executor dask; default $TORCHMIGRATE_SCHEDULER, "
+    "else a LocalCluster of --jobs workers).",
+)
 _QUIET = typer.Option(False, "--quiet", "-q", help="No summary.")
 
 
@@ -929,12 +1084,32 @@ def upgrade(
     warn_suppressions: bool = _WARN_SUPPRESSIONS,
     rules_from: Optional[List[Path]] = _RULES_FROM,
     jobs: int = _JOBS,
+    executor: Optional[str] = _EXECUTOR,
+    scheduler: Optional[str] = _SCHEDULER,
     quiet: bool = _QUIET,
     from_file: Optional[Path] = typer.Option(
-        None, "--from-file", help="Read repo paths from FILE."
+        None,
+        "--from-file",
+        help="Read repos from FILE: one per line, a path or a git URL/path, optionally "
+        "followed by a commit (git sources are cloned into --work-dir).",
+    ),
+    work_dir: Optional[Path] = typer.Option(
+        None, "--work-dir", help="Where --from-file git sources are cloned (.torchmigrate-work)."
+    ),
+    branch: Optional[str] = typer.Option(
+        None,
+        "--branch",
+        help="Commit each repo's migration on this new branch (one commit per repo; "
+        "working trees untouched).",
+    ),
+    patches: Optional[Path] = typer.Option(
+        None, "--patches", help="Write one patch per repo into DIR (git apply / git am)."
     ),
     summary: Optional[Path] = typer.Option(
-        None, "--summary", help="Write a Markdown per-repo summary."
+        None,
+        "--summary",
+        help="Write a per-repo summary: Markdown, or a self-contained HTML fleet report "
+        "when FILE ends in .html.",
     ),
     resume: bool = typer.Option(False, "--resume", help="Skip repos finished by a previous run."),
     interactive: bool = typer.Option(
@@ -984,6 +1159,8 @@ def check(
     warn_suppressions: bool = _WARN_SUPPRESSIONS,
     rules_from: Optional[List[Path]] = _RULES_FROM,
     jobs: int = _JOBS,
+    executor: Optional[str] = _EXECUTOR,
+    scheduler: Optional[str] = _SCHEDULER,
     quiet: bool = _QUIET,
 ) -> None:
     """List every legacy site without writing; exit 1 if any remain."""

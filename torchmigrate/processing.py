@@ -1,7 +1,10 @@
-"""Running the engine over many files: the per-file worker (safe to run in a
-process pool), the pool itself and git-awareness (configuration: ``config.py``).
+"""Running the engine over many files: the per-file work (:func:`process_bytes`:
+bytes and project facts in, a :class:`FileOutcome` out, no file system access,
+so it runs in any worker process, local or remote), the driver's side of it
+(reading, :func:`run_pool`; the executors are in ``executors.py``) and
+git-awareness (configuration: ``config.py``).
 
-The worker never raises for one file: every problem (unreadable or special
+The work never raises for one file: every problem (unreadable or special
 file, bad encoding, parse error, a rule's internal error, a RecursionError on
 deeply nested code, any other exception) becomes a failure of that file with
 a one-line message, and the run goes on.  Before a changed file is accepted
@@ -17,8 +20,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
@@ -26,7 +27,7 @@ from typing import Callable, Optional
 from torchmigrate import suppressions
 from torchmigrate.engine import MigrationError, migrate
 from torchmigrate.report import FileOutcome
-from torchmigrate.sources import SourceError, decode, read_bytes, read_source
+from torchmigrate.sources import Source, SourceError, decode, read_bytes
 from torchmigrate.textchecks import FSTRING_312, TAB_ERROR, fstring_312_line, tab_error_line
 
 
@@ -53,16 +54,52 @@ def process_file(
 ) -> FileOutcome:
     """Read, migrate and render one file.  Never raises for bad input.
 
-    ``facts`` is the file's slice of the project model
-    (:class:`torchmigrate.project.ModuleFacts`, picklable) or None."""
+    Reading is the driver's job (:func:`read_input`); the migration itself is
+    :func:`process_bytes`, which is what every executor's workers run."""
+    try:
+        data, fingerprint = read_input(Path(path))
+    except SourceError as exc:
+        return failed_outcome(display, repo, exc.message, exc.line)
+    out = process_bytes(path, data, repo, display, rule_ids, unsafe_fixes, facts)
+    if fingerprint is not None:
+        out.fingerprint = fingerprint
+    return out
+
+
+def read_input(path: Path) -> tuple:
+    """``(bytes, fingerprint)`` of one input file (the fingerprint is what
+    the writer checks before replacing the file; None where the sources
+    module keeps none), or :class:`SourceError` (one line).  Never blocks
+    on a FIFO or a device: anything but a regular file is refused."""
+    data, _st, fingerprint = read_bytes(path)
+    return data, fingerprint
+
+
+def failed_outcome(display: str, repo: str, message: str, line: Optional[int] = None):
+    where = f"{display}:{line}" if line else display
+    return FileOutcome(path=display, repo=repo, status="failed", errors=[f"{where}: {message}"])
+
+
+def process_bytes(
+    path: str,
+    data: bytes,
+    repo: str,
+    display: str,
+    rule_ids: tuple,
+    unsafe_fixes: bool,
+    facts=None,
+) -> FileOutcome:
+    """Migrate one file given as bytes (no file system access: this runs in
+    worker processes, local or remote).  ``facts`` is the file's slice of the
+    project model (picklable) or None.  Never raises for bad input."""
     rules = _rules(rule_ids)
 
     def attempt() -> FileOutcome:
         out = FileOutcome(path=display, repo=repo, status="unchanged")
         if path.endswith(".ipynb"):
-            _process_notebook(Path(path), display, rules, unsafe_fixes, out, facts)
+            _process_notebook(Path(path), data, display, rules, unsafe_fixes, out, facts)
         else:
-            _process_python(Path(path), display, rules, unsafe_fixes, out, facts)
+            _process_python(Path(path), data, display, rules, unsafe_fixes, out, facts)
         return out
 
     try:
@@ -88,9 +125,7 @@ def process_file(
     return out
 
 
-def _failed(display: str, repo: str, message: str, line: Optional[int] = None) -> FileOutcome:
-    where = f"{display}:{line}" if line else display
-    return FileOutcome(path=display, repo=repo, status="failed", errors=[f"{where}: {message}"])
+_failed = failed_outcome
 
 
 # Deeply nested code (e.g. 150 nested calls) exceeds Python's default recursion
@@ -144,11 +179,15 @@ def _settle(out: FileOutcome, display: str, res, render) -> None:
         out.status = "changed"
 
 
+def _source(path: Path, data: bytes) -> Source:
+    text, encoding, newline, endings = decode(path, data)
+    return Source(path, text, encoding, newline, 0, data, None, endings)
+
+
 def _process_python(
-    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
+    path: Path, data: bytes, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts
 ) -> None:
-    src = read_source(path)
-    out.fingerprint = src.fingerprint
+    src = _source(path, data)
     fstring_line = fstring_312_line(src.text)
     try:
         res = migrate(src.text, rules, unsafe_fixes=unsafe_fixes, filename=display, project=facts)
@@ -196,12 +235,10 @@ def _check_reads_back(path: Path, src, data: bytes, text: str) -> None:
 
 
 def _process_notebook(
-    path: Path, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts=None
+    path: Path, data: bytes, display: str, rules, unsafe_fixes: bool, out: FileOutcome, facts
 ) -> None:
     from torchmigrate.notebooks import NotebookError, migrate_notebook
 
-    data, _st, fingerprint = read_bytes(path)
-    out.fingerprint = fingerprint
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -227,78 +264,21 @@ def run_pool(
     jobs: int,
     on_done: Optional[Callable[[FileOutcome], None]] = None,
     facts: Optional[dict] = None,
+    executor=None,
 ) -> list:
     """Process ``items`` = [(path, repo, display)] and return outcomes in order.
 
-    ``facts`` maps ``str(path)`` to the file's project facts.  A worker process that dies (killed, out of memory, a crash in native
-    code) does not stop the run: the files it left unfinished are retried one
-    per fresh worker, and the file that kills its worker again is a failure."""
-    facts = facts or {}
-    results: list = [None] * len(items)
+    ``facts`` maps ``str(path)`` to the file's project facts.  The work runs on
+    ``executor`` (:mod:`torchmigrate.executors`: the local process pool or a
+    Dask cluster); without one, on a local pool of ``jobs`` processes.  Every
+    executor runs the same unit of work: a small batch of files of one repo,
+    shipped as bytes with their facts (:func:`process_bytes`)."""
+    from torchmigrate.executors import LocalExecutor, run_items
 
-    def done(i: int, outcome: FileOutcome) -> None:
-        results[i] = outcome
-        if on_done:
-            on_done(outcome)
-
-    if jobs <= 1 or len(items) <= 1:
-        for i, (path, repo, display) in enumerate(items):
-            done(
-                i,
-                process_file(
-                    str(path), repo, display, rule_ids, unsafe_fixes, facts.get(str(path))
-                ),
-            )
-        return results
-    args = (items, rule_ids, unsafe_fixes, facts, done)
-    unfinished = _pool_pass(list(range(len(items))), *args, jobs)
-    for i in unfinished:  # isolate the file that broke the pool
-        if _pool_pass([i], *args, 1):
-            path, repo, display = items[i]
-            done(
-                i,
-                _failed(
-                    display,
-                    repo,
-                    "the worker process died while processing this file "
-                    "(killed, out of memory or crashed); not modified",
-                ),
-            )
-    return results
-
-
-def _pool_pass(indices, items, rule_ids, unsafe_fixes, facts, done, jobs) -> list:
-    """Run ``indices`` in one pool; the indices left unfinished by a broken pool."""
-    pool = ProcessPoolExecutor(max_workers=jobs)
-    unfinished: list = []
-    try:
-        futures = {}
-        for i in indices:
-            path, repo, display = items[i]
-            fut = pool.submit(
-                process_file,
-                str(path),
-                repo,
-                display,
-                rule_ids,
-                unsafe_fixes,
-                facts.get(str(path)),
-            )
-            futures[fut] = i
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                outcome = fut.result()
-            except BrokenProcessPool:
-                unfinished.append(i)
-                continue
-            done(i, outcome)
-    except BaseException:
-        # Interrupted (SIGINT/SIGTERM): do not process the queued files.
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    return sorted(unfinished)
+    if executor is None:
+        with LocalExecutor(jobs) as local:
+            return run_items(local, items, rule_ids, unsafe_fixes, on_done, facts)
+    return run_items(executor, items, rule_ids, unsafe_fixes, on_done, facts)
 
 
 # --------------------------------------------------------------------------

@@ -1753,9 +1753,11 @@ def run_project(
     jobs: int,
     on_done=None,
     max_rounds: int = 3,
+    executor=None,
 ) -> list:
     """Build the project model, migrate every file with its facts, and
-    settle cross-file import removals.
+    settle cross-file import removals.  The files run on ``executor``
+    (``torchmigrate.executors``; default: a local pool of ``jobs``).
 
     ``rule_ids`` is one tuple of rule ids for every item, or a list of
     tuples aligned with ``items`` (per-file-ignores); the model always
@@ -1772,7 +1774,9 @@ def run_project(
 
     per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
     facts, models = build_models(items)
-    outcomes = _run_grouped(items, range(len(items)), per_item, unsafe_fixes, jobs, facts, on_done)
+    outcomes = _run_grouped(
+        items, range(len(items)), per_item, unsafe_fixes, jobs, facts, on_done, executor
+    )
     for _round in range(max_rounds):
         waiting = [
             i
@@ -1798,13 +1802,15 @@ def run_project(
                 facts[key] = replace(old, needed_by_others=new.needed_by_others)
         if not redo:
             break
-        again = _run_grouped(items, redo, per_item, unsafe_fixes, jobs, facts, None)
+        again = _run_grouped(items, redo, per_item, unsafe_fixes, jobs, facts, None, executor)
         for i, o in zip(redo, again):
             outcomes[i] = o
     return outcomes
 
 
-def _run_grouped(items, indices, per_item, unsafe_fixes, jobs, facts, on_done) -> list:
+def _run_grouped(
+    items, indices, per_item, unsafe_fixes, jobs, facts, on_done, executor=None
+) -> list:
     """run_pool over ``items[i] for i in indices``, one pool run per rule set;
     outcomes in the order of ``indices``."""
     from torchmigrate.processing import run_pool
@@ -1815,7 +1821,13 @@ def _run_grouped(items, indices, per_item, unsafe_fixes, jobs, facts, on_done) -
     out: list = [None] * len(list(indices))
     for ids, members in groups.items():
         got = run_pool(
-            [items[i] for _k, i in members], ids, unsafe_fixes, jobs, on_done=on_done, facts=facts
+            [items[i] for _k, i in members],
+            ids,
+            unsafe_fixes,
+            jobs,
+            on_done=on_done,
+            facts=facts,
+            executor=executor,
         )
         for (k, _i), o in zip(members, got):
             out[k] = o

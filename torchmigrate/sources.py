@@ -924,26 +924,6 @@ def walk_dirs(root: Path) -> list:
     return dirs
 
 
-def read_path_list(path: Path) -> list:
-    """The paths listed in a ``--from-file`` file: one per line, ``#`` comments
-    and blank lines ignored.  Raises :class:`SourceError` for a file that is not
-    readable UTF-8 text."""
-    data, _st, _fp = read_bytes(Path(path))
-    if b"\x00" in data:
-        raise SourceError(path, "not a text file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(path, "not UTF-8 text", line) from None
-    out = []
-    for raw in text.splitlines():
-        item = raw.strip()
-        if item and not item.startswith("#"):
-            out.append(Path(item))
-    return out
-
-
 __all__ = [
     "SUFFIXES",
     "SourceError",
@@ -955,6 +935,5 @@ __all__ = [
     "write_atomic",
     "remove_stale_temps",
     "discover",
-    "read_path_list",
     "splitlines_lf",
 ]
