@@ -151,9 +151,68 @@ class XrangeFixer(FissixRuleFixer):
 _DICT_METHODS = ("keys", "items", "values")
 
 
+# Calls that cannot mutate a dict being iterated: builtins that only read
+# their arguments, and methods that never mutate a dict (or that a dict does
+# not have, so the receiver cannot be the dict).
+_READ_ONLY_BUILTINS = frozenset(
+    "print len str repr int float bool format isinstance abs min max sum sorted round "
+    "list tuple set frozenset enumerate zip range xrange type hasattr getattr id hash "
+    "iter next map filter any all divmod pow chr ord hex oct bin unicode long".split()
+)
+_READ_ONLY_METHODS = frozenset(
+    "append extend add insert format join write get startswith endswith lower upper "
+    "strip lstrip rstrip split replace item items keys values copy count index "
+    "size numpy tolist cpu cuda float long int double".split()
+)
+
+
+def _loop_over_unmutated_dict(node) -> bool:
+    """``node`` (``d.items()``, ``d.keys()``, ``d.values()``) is the iterable
+    of a ``for`` statement whose body provably does not mutate ``d``: then
+    Python 3's view yields what Python 2's list did, and 2to3's ``list(...)``
+    is noise.  (This also keeps a second run from wrapping the ``d.items()``
+    that the first made of ``d.iteritems()``.)"""
+    kids = node.children
+    if len(kids) < 3 or str(kids[-1]).strip() != "()" or kids[-2].type != syms.trailer:
+        return False
+    if kids[-2].children[-1].value not in _DICT_METHODS:
+        return False  # iter*/view* are rewritten (no list() in a for loop anyway)
+    parent = node.parent
+    if parent is None or parent.type != syms.for_stmt or parent.children[3] is not node:
+        return False
+    receiver = "".join(str(k) for k in kids[:-2]).strip()
+    body = parent.children[5]
+    for sub in body.pre_order():
+        if sub.type in (syms.del_stmt, syms.global_stmt, syms.exec_stmt):
+            return False
+        if sub.type == syms.trailer and sub.children[0].value == "(":
+            prev = sub.prev_sibling
+            if prev is None:
+                return False
+            if prev.type == token.NAME and prev.prev_sibling is None:
+                if prev.value not in _READ_ONLY_BUILTINS:
+                    return False
+            elif not (
+                prev.type == syms.trailer
+                and prev.children[0].type == token.DOT
+                and prev.children[1].value in _READ_ONLY_METHODS
+            ):
+                return False
+        if sub.type == syms.expr_stmt and len(sub.children) >= 3:
+            eq = sub.children[1].type == token.EQUAL
+            targets = sub.children[:-1:2] if eq else [sub.children[0]]
+            mentions = re.compile(r"(?<![\w.])" + re.escape(receiver) + r"\b")
+            if any(mentions.search(str(t)) for t in targets):
+                return False
+    return True
+
+
 class DictFixer(FissixRuleFixer):
     FISSIX = fix_dict.FixDict
     TAG = "dict"
+
+    def skip(self, node) -> bool:
+        return _loop_over_unmutated_dict(node)
 
     def classify(self, node, results, dry):
         method = results["method"][0].value
@@ -957,6 +1016,13 @@ TorchFix has no Python 2 rules.
             before="for k, v in d.iteritems():\n    pass\nfirst = d.keys()[0]\nif d.has_key('lr'):\n    pass\n",
             after="for k, v in d.items():\n    pass\nfirst = list(d.keys())[0]\nif 'lr' in d:\n    pass\n",
             title="dict methods in a Python 2 file",
+        ),
+        Example(
+            before="for k, v in d.items():\n    total += v\nfor k in d.keys():\n    del d[k]\n"
+            "print d.has_key(0)\n",
+            after="for k, v in d.items():\n    total += v\nfor k in list(d.keys()):\n    del d[k]\n"
+            "print 0 in d\n",
+            title="a loop that cannot mutate the dict iterates the view; one that may gets a list",
         ),
         Example(
             before="import pandas as pd\nfor k, v in df.iteritems():\n    pass\nif d.has_key(k):\n    pass\n",

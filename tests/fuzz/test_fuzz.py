@@ -153,13 +153,8 @@ def test_backed_out_import_removal_is_idempotent(tmp_path, rule_ids):
     assert verdict.violations == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TM303: in a file still taken for Python 2 after a run (a py2 marker survived, here a "
-    "`d.has_key()` without argument), the `for k, v in d.items()` that the first run made of "
-    "`d.iteritems()` is wrapped in `list(...)` by the second (2to3's fix_dict reads it as "
-    "Python 2's list-returning items()). Found by the fuzz campaign; for the rules' owner.",
-)
+# Found by the fuzz campaign: a second run wrapped in list(...) the d.items()
+# that the first made of d.iteritems() (the file still read as Python 2).
 def test_dict_items_made_from_iteritems_is_not_wrapped_by_a_second_run(tmp_path, rule_ids):
     raw = (KNOWN / "idempotence_dict_items_in_for.py.txt").read_bytes()
     verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, False)
