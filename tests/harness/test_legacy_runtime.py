@@ -551,3 +551,27 @@ def test_bool_mask_subtraction_and_negation(legacy):
     assert m.sub(1).tolist() == [0, 255] and (-m).tolist() == [255, 0]
     assert m.neg().tolist() == [255, 0]
     assert torch.tensor([2.0]).sub(1).tolist() == [1.0]
+
+
+def test_type_of_data_is_the_typed_tensor_class(legacy):
+    # 0.3: `.data` was a typed tensor; the loader rewrites `type(<expr>.data)` only
+    from torchmigrate.harness.loader import rewrite_source
+
+    src = (
+        "import torch\n"
+        "from torch.autograd import Variable\n"
+        "v = Variable(torch.zeros(2), requires_grad=True)\n"
+        "idx = Variable(torch.zeros(2).long())\n"
+        "same = type(v.data) == torch.FloatTensor\n"
+        "cuda = 'cuda' in str(type(v.data))\n"
+        "key = type(idx.data)\n"
+        "plain = type(v)\n"
+    )
+    text = rewrite_source(src)
+    assert "type(v)" in text and text.count("_tm_data_type(") == 3
+    ns: dict = {}
+    exec(compile(text, "<legacy>", "exec"), ns)
+    assert ns["same"] is True and ns["cuda"] is False
+    assert ns["key"] is torch.LongTensor
+    assert ns["plain"] is torch.Tensor
+    assert rewrite_source("x = type(y)\n") == "x = type(y)\n"  # untouched without .data

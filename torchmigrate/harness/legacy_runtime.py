@@ -1505,6 +1505,19 @@ PATCHES: tuple[Callable[[], None], ...] = (
 )
 
 
+def legacy_data_type(x):
+    """``type(x.data)`` as 0.3 answered it: the typed tensor class of ``x``
+    (``torch.FloatTensor``, ``torch.cuda.LongTensor`` ...; the loader rewrites
+    ``type(<expr>.data)`` to call this).  Anything else: its plain type."""
+    if isinstance(x, torch.Tensor) and x.layout == torch.strided:
+        name = x.type()  # 'torch.FloatTensor', 'torch.cuda.FloatTensor'
+        module = torch.cuda if name.startswith("torch.cuda.") else torch
+        cls = getattr(module, name.rsplit(".", 1)[-1], None)
+        if isinstance(cls, type):
+            return cls
+    return type(x)
+
+
 def install() -> None:
     """Apply every patch in ``PATCHES`` (idempotent)."""
     global _installed
@@ -1516,6 +1529,7 @@ def install() -> None:
             patch()
         builtins.__dict__.setdefault("_tm_div", py2_div)
         builtins.__dict__.setdefault("_tm_idiv", py2_idiv)
+        builtins.__dict__.setdefault("_tm_data_type", legacy_data_type)
     except BaseException:
         uninstall()
         raise
@@ -1545,7 +1559,7 @@ def uninstall() -> None:
         warnings.filters[:] = _saved_filters
         warnings._filters_mutated()  # type: ignore[attr-defined]
         _saved_filters = None
-    for name in ("_tm_div", "_tm_idiv"):
+    for name in ("_tm_div", "_tm_idiv", "_tm_data_type"):
         builtins.__dict__.pop(name, None)
     _bridges.clear()
     _installed = False

@@ -12,6 +12,13 @@
   legacy runtime; the names have a single leading underscore because ``__name`` would be
   mangled inside class bodies.)
 
+- ``type(x.data)`` becomes ``_tm_data_type(x.data)``: in 0.3 ``.data`` was a typed tensor
+  (``type(v.data) == torch.FloatTensor``, ``'cuda' in str(type(p.data))``), today every
+  tensor's type is ``torch.Tensor``; the helper (put into ``builtins`` by the legacy runtime)
+  returns the typed class (``torch.FloatTensor``, ``torch.cuda.LongTensor`` ...).  Only the
+  ``.data`` spelling is rewritten: a Variable's own ``type(v)`` was ``Variable``, which the
+  runtime emulates separately.
+
 A file is treated as Python 2 when it does not compile as Python 3 (after the ``async``
 fix), or when it compiles but uses Python-2-only names (``xrange``, ``iteritems``,
 ``has_key``, ``raw_input``, ``cPickle`` ...; see ``PY2_NAMES``).
@@ -87,6 +94,35 @@ def _fix_async(tree: pytree.Node) -> bool:
                 continue
             leaf.value = "non_blocking"
             leaf.type = token.NAME
+            changed = True
+    return changed
+
+
+_TYPE_DATA = re.compile(r"\btype\s*\([^()]*\.data\s*\)")
+
+
+def _rewrite_type_data(tree: pytree.Node) -> bool:
+    """``type(<expr>.data)`` -> ``_tm_data_type(<expr>.data)``."""
+    changed = False
+    for leaf in list(tree.leaves()):
+        if leaf.type != token.NAME or leaf.value != "type":
+            continue
+        power = leaf.parent
+        if power is None or power.type != _syms.power or power.children[0] is not leaf:
+            continue
+        call = power.children[1]
+        if call.type != _syms.trailer or call.children[0].value != "(" or len(call.children) != 3:
+            continue
+        arg = call.children[1]
+        if arg.type != _syms.power:
+            continue
+        last = arg.children[-1]
+        if (
+            last.type == _syms.trailer
+            and last.children[0].value == "."
+            and last.children[1].value == "data"
+        ):
+            leaf.value = "_tm_data_type"
             changed = True
     return changed
 
@@ -180,13 +216,16 @@ def rewrite_source(text: str, filename: str = "<legacy>") -> str:
     if not text.endswith("\n"):
         text += "\n"
     compiles = _compiles(text)
-    if compiles and not _uses_py2_names(text):
+    type_data = bool(_TYPE_DATA.search(text))
+    if compiles and not type_data and not _uses_py2_names(text):
         return text
     tree, needed_py2_grammar = _parse(text)
     async_fixed = _fix_async(tree)
     out = str(tree)
     py2 = needed_py2_grammar or not _compiles(out) or _uses_py2_names(out)
     if not py2:
+        if type_data and _rewrite_type_data(tree):
+            return str(tree)
         return out if async_fixed else text
     if _tool is None:
         _tool = _Py2Tool()
@@ -202,6 +241,8 @@ def rewrite_source(text: str, filename: str = "<legacy>") -> str:
         raise SyntaxError(f"{filename}: could not apply Python 2 fixers")
     if not _FUTURE_DIVISION.search(out):
         _rewrite_division(tree)
+    if type_data:
+        _rewrite_type_data(tree)
     return str(tree)
 
 
