@@ -202,9 +202,11 @@ def name_role(leaf: Leaf) -> str:
         return "bind"
     if parent.type == syms.for_stmt and parent.children[1] is leaf:
         return "bind"
+    if parent.type == syms.expr_stmt and nxt is not None and nxt.type == syms.annassign:
+        return "bind"  # ``name: T = value``
     if (
         parent.type == syms.expr_stmt
-        and nxt is not None
+        and isinstance(nxt, Leaf)
         and (nxt.type == token.EQUAL or nxt.value.endswith("="))
     ):
         return "bind"

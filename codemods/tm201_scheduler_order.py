@@ -408,13 +408,16 @@ class SchedulerOrderFixer(RuleFixer):
                 nxt.prefix = re.sub(r"^[ \t]*", "", nxt.prefix, count=1)
             if tail_return is not None and tail_return.parent is suite:
                 at = suite.children.index(tail_return)
-                dedent = _trailing_dedent(suite.children[at - 1]) if at > 0 else None
-                if "\n" not in tail_return.prefix and dedent is not None:
-                    # after a nested block the DEDENT holds the lines above the
-                    # return and its indentation: they stay with the return
-                    full = dedent.prefix
+                dedents = _trailing_dedents(suite.children[at - 1]) if at > 0 else []
+                if "\n" not in tail_return.prefix and dedents:
+                    # after a nested block the DEDENTs (one per closed block)
+                    # hold the lines above the return and its indentation:
+                    # they stay with the return
+                    full = "".join(d.prefix for d in dedents)
                     cut = full.rfind("\n") + 1
-                    dedent.prefix = full[cut:]
+                    for d in dedents:
+                        d.prefix = ""
+                    dedents[0].prefix = full[cut:]
                     news[0].prefix = ""
                     tail_return.prefix = full
                 else:
@@ -442,11 +445,15 @@ class SchedulerOrderFixer(RuleFixer):
         )
 
 
-def _trailing_dedent(node):
-    """The DEDENT leaf that ends ``node`` (a compound statement), or None."""
-    while node is not None and node.children:
-        node = node.children[-1]
-    return node if node is not None and node.type == token.DEDENT else None
+def _trailing_dedents(node) -> list:
+    """The DEDENT leaves that end ``node`` (a compound statement; one per
+    block it closes), in text order."""
+    out = []
+    for leaf in reversed(list(node.leaves())):
+        if leaf.type != token.DEDENT:
+            break
+        out.append(leaf)
+    return out[::-1]
 
 
 def _is_return(stmt) -> bool:

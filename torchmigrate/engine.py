@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import gc
 import keyword
 import os
@@ -1217,9 +1218,23 @@ class _Violation:
     rule: Optional[str] = None  # when the violation names its rule already
 
 
+@functools.lru_cache(maxsize=8)
 def _compiles(text: str) -> Optional[SyntaxError]:
-    """None when CPython compiles ``text``, else the error (cached per text)."""
-    return compile_error(text)
+    """None when CPython compiles ``text`` to bytecode, else the error (cached
+    per text).  Parsing to an AST (:func:`compile_error`, which the
+    pre-filters share) is not enough: ``return`` or ``yield`` outside a
+    function, ``break`` outside a loop, ``nonlocal`` errors and the like are
+    found by the compiler after the parse."""
+    err = compile_error(text)
+    if err is not None:
+        return err
+    try:
+        compile(text, "<migrated>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return SyntaxError(str(exc))
+    return None
 
 
 class _Invariants:

@@ -159,3 +159,49 @@ def test_dict_items_made_from_iteritems_is_not_wrapped_by_a_second_run(tmp_path,
     raw = (KNOWN / "idempotence_dict_items_in_for.py.txt").read_bytes()
     verdict = fuzzlib.check(raw, tmp_path / "m.py", rule_ids, False)
     assert verdict.violations == []
+
+
+# Found by the 10-minute campaign: TM201 moved a step before a function's
+# final return after a loop ending in a nested block and left the return at
+# column 0 ("'return' outside function": an AST parse accepts it, so the
+# engine's compile invariant now compiles to bytecode).
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "        with torch.no_grad():\n            optimizer.step()\n",
+        "        try:\n            optimizer.step()\n        except Exception:\n            pass\n",
+        "        for _ in range(1):\n            optimizer.step()\n",
+    ],
+)
+def test_step_moved_before_a_return_after_nested_blocks_compiles(tmp_path, rule_ids, inner):
+    src = (
+        "import torch\nfrom torch.optim import lr_scheduler\n"
+        "scheduler = lr_scheduler.StepLR(optimizer, 10)\n"
+        "def train(epoch):\n    scheduler.step()\n    for x, y in loader:\n"
+        + inner
+        + "    return epoch\n"
+    )
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == [] and verdict.status == "changed"
+    out = (tmp_path / "m.py").read_text()
+    assert out.endswith("    scheduler.step()\n    return epoch\n")
+
+
+def test_compile_invariant_sees_compiler_errors_not_only_parse_errors():
+    from torchmigrate.engine import _compiles
+
+    assert _compiles("def f():\n    return 1\n") is None
+    assert "outside function" in str(_compiles("return 1\n"))
+    assert "outside loop" in str(_compiles("break\n"))
+
+
+# Found by the 10-minute campaign: an annotated `self: int = ...` in a legacy
+# autograd Function's method was an internal error in TM012.
+def test_annotated_self_in_a_legacy_function_is_not_an_internal_error(tmp_path, rule_ids):
+    src = (
+        "import torch.autograd as autograd\nclass Mul(autograd.Function):\n"
+        "    def forward(self, a, b):\n        return a * b\n"
+        "    def backward(self, g):\n        self: int = autograd.data[0]\n"
+    )
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == []
