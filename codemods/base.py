@@ -342,6 +342,17 @@ class RuleFixer(BaseFix):
     # True when an overridden ``match`` only adds conditions to the PATTERN's
     # (so the names the pattern requires are triggers too).
     MATCH_IMPLIES_PATTERN: ClassVar[bool] = False
+    # A whole-file fixer (``PATTERN = None``) that removes imports once
+    # other fixes removed the last reads of the names they bind.  Its visit
+    # adds to ``self.waiting`` each name whose import it kept only because
+    # the name was still read.  Right after a pass's fixes, when every
+    # top-level statement that still mentions a waiting name is an import,
+    # the engine runs it again on the changed tree and applies what it
+    # reports in the same pass -- the file needs no extra pass for the
+    # cleanup.  In that run ``self.ctx`` has the imports of the changed tree
+    # and an index of its top-level import statements only (nodes_of_type,
+    # name_leaves); the visit must not use the per-pass analysis.
+    CLEANUP: ClassVar[bool] = False
     BM_compatible = False
 
     def __init__(self) -> None:
@@ -351,6 +362,9 @@ class RuleFixer(BaseFix):
         # Set by begin() when the fixer cannot report anything this pass (its
         # match() refuses every node): the engine then does not dispatch to it.
         self.idle = False
+        # CLEANUP fixers: names whose import was kept this pass only because
+        # they were read.
+        self.waiting: frozenset = frozenset()
 
     # fissix hooks ---------------------------------------------------------
     def begin(self, ctx: FileContext) -> None:
@@ -358,6 +372,7 @@ class RuleFixer(BaseFix):
         self.ctx = ctx
         self.candidates = []
         self.idle = False
+        self.waiting = frozenset()
 
     def dynamic_triggers(self, index) -> Optional[set]:
         """Extra trigger names for this pass (called after :meth:`begin`), or

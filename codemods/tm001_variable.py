@@ -370,6 +370,7 @@ class VariableImportFixer(RuleFixer):
     read any more."""
 
     PATTERN = None
+    CLEANUP = True  # the engine re-runs it after a pass's unwraps
 
     def visit(self, tree: Node, results: dict) -> None:
         ctx = self.ctx
@@ -392,7 +393,10 @@ class VariableImportFixer(RuleFixer):
                     continue  # ``from m import X as Variable``: not torch's name
                 if module not in _STAR_MODULES and ctx.imports.get(local) not in A.VARIABLE:
                     continue  # a project module's Variable that is not torch's
-                if _used(ctx, local) or local in needed:
+                if local in needed:
+                    continue
+                if _used(ctx, local):
+                    self.waiting = self.waiting | {local}
                     continue
 
                 def fix(node=node, local=local):
@@ -408,7 +412,11 @@ class VariableImportFixer(RuleFixer):
 
     def _star(self, tree, node, module, needed) -> None:
         names = KNOWN_STAR_EXPORTS.get(module, ())
-        if any(n in needed or _used(self.ctx, n) for n in names):
+        if any(n in needed for n in names):
+            return
+        used = [n for n in names if _used(self.ctx, n)]
+        if used:
+            self.waiting = self.waiting | set(used)
             return
         stmt = node.parent
 

@@ -269,12 +269,12 @@ class _Index:
 
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree, bucket_types=frozenset()):
+    def __init__(self, tree, bucket_types=frozenset(), roots=None):
         order: dict = {}
         nodes: list = []
         buckets: dict = {}
         by_value: dict = {}
-        stack = [tree]
+        stack = [tree] if roots is None else list(reversed(roots))  # roots: some subtrees
         number = token.NUMBER
         string = token.STRING
         while stack:
@@ -381,6 +381,7 @@ class _Dispatch:
                 fixers.append(fx)
         self.fixers = fixers
         self.whole_file = [fx for fx in fixers if fx.pattern is None]
+        self.cleanup = [fx for fx in self.whole_file if fx.CLEANUP]
         by_type: dict = {}
         anywhere = []
         for fx in fixers:
@@ -1103,6 +1104,20 @@ def _migrate(
             sk,
             before_fix=checker.prepare if first else None,
         )
+        if out.get("restart"):
+            # a cleanup hook's fix was followed by other fixes: the plain schedule
+            out = _run(
+                parse_source(work)[0],
+                work,
+                py2,
+                filename,
+                rules,
+                disabled | extra_disabled,
+                unsafe_fixes,
+                project,
+                sk,
+                hooks=False,
+            )
         out["text"] = out.pop("final_text")
         return out
 
@@ -1565,11 +1580,20 @@ def _run(
     project=None,
     skip=None,
     before_fix=None,
+    hooks=True,
 ) -> dict:
     """Run the passes on ``tree`` (mutated in place).  ``skip`` maps the keys
     of fix sites to back out to the reason; such sites are reported as
     ``manual`` findings instead of being applied.  ``before_fix(tree)`` is
-    called once, just before the first fix changes the tree."""
+    called once, just before the first fix changes the tree.
+
+    ``hooks``: run the ``CLEANUP`` fixers after each pass's fixes too (see
+    :func:`_cleanup`).  A cleanup applied that way comes one pass earlier
+    than in the plain schedule, i.e. before the fixes of the next pass; when
+    a later pass still applies fixes, their order relative to the cleanup
+    could matter (an ``import torch`` added after the import the cleanup
+    removed), so the result is ``{"restart": True}`` and the caller runs the
+    file again without hooks: the output is always the plain schedule's."""
     skip = skip or {}
     d = _dispatch(rules, disabled)
     fixers = d.fixers
@@ -1588,6 +1612,85 @@ def _run(
     dirty_units: list = []
     prev_imports: dict = {}
     unit_text: Optional[dict] = None  # id(top-level statement) -> its text
+    hooks = hooks and not _REFERENCE and bool(d.cleanup)
+    cleaned = False  # a cleanup hook applied a fix (see the docstring)
+
+    def settle(pending: list, text: Optional[str]) -> tuple:
+        """Apply (or keep as findings) the located candidates ``pending``
+        [(cand, start, col, end)], in reverse order.  ``text``: the tree's
+        text when its lines may differ from the input's (None in pass 0).
+        Returns (applied any, remaining findings, applied records)."""
+        nonlocal before_fix, unit_text
+        applied_any = False
+        remaining: list = []
+        this_pass: list = []
+        pass_map: Optional[list] = None
+        for cand, start, col, end in reversed(pending):
+            apply = cand.fix is not None and (
+                cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)
+            )
+            finding = Finding(
+                rule=cand.fixer.rule_id,
+                line=start,
+                col=col,
+                safety=cand.safety,
+                message=cand.message,
+                suggestion=cand.suggestion,
+                end_line=end,
+                short=cand.short,
+            )
+            if apply and not is_attached(cand.node, tree):
+                continue  # an enclosing fix replaced it; the next pass sees it again
+            before = str(cand.node).strip() if apply else ""
+            if apply and text is not None and pass_map is None:
+                # the text (no fix of this batch applied yet) -> the input
+                pass_map = _edit_line_map(tree, work_lines, text, original.order)
+            if apply and skip:
+                src = _orig_line(start, pass_map)
+                reason = skip.get((finding.rule, src, before))
+                if reason is None and getattr(cand.node, "_tm_backed_out", None):
+                    reason = cand.node._tm_backed_out
+                if reason is not None:
+                    cand.node._tm_backed_out = reason
+                    finding.safety = MANUAL
+                    finding.message = f"{cand.message} [{reason}]"
+                    remaining.append(finding)
+                    continue
+            if apply:
+                binds = (
+                    frozenset(names.bound_in(cand.node))
+                    if cand.node.type in _STATEMENTS
+                    else frozenset()
+                )
+                scope = _scope_path(cand.node)
+                if unit_text is None:
+                    unit_text = _unit_texts(tree, work) if _pass == 0 else None
+                    if unit_text is None:
+                        unit_text = {id(c): str(c) for c in tree.children}
+                if before_fix is not None:
+                    before_fix(tree)
+                    before_fix = None
+                try:
+                    done = cand.fix()
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(
+                        f"line {start}: internal error in {finding.rule} while fixing: "
+                        f"{type(exc).__name__}: {exc}"
+                    )
+                    continue
+                if done is False:
+                    continue
+                finding.applied = True
+                finding.source_line = _orig_line(start, pass_map)
+                rec = _Applied(finding, (), before, binds, scope, _pass)
+                applied.append(rec)
+                this_pass.append(rec)
+                applied_any = True
+            else:
+                remaining.append(finding)
+        remaining.reverse()
+        return applied_any, remaining, this_pass
+
     for _pass in range(MAX_PASSES):
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
@@ -1669,80 +1772,22 @@ def _run(
                 suppressed += 1
                 continue
             pending.append((cand, start, col, end))
-        applied_any = False
-        remaining: list = []
-        this_pass: list = []
-        pass_map: Optional[list] = None
-        for cand, start, col, end in reversed(pending):
-            apply = cand.fix is not None and (
-                cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)
-            )
-            finding = Finding(
-                rule=cand.fixer.rule_id,
-                line=start,
-                col=col,
-                safety=cand.safety,
-                message=cand.message,
-                suggestion=cand.suggestion,
-                end_line=end,
-                short=cand.short,
-            )
-            if apply and not is_attached(cand.node, tree):
-                continue  # an enclosing fix replaced it; the next pass sees it again
-            before = str(cand.node).strip() if apply else ""
-            if apply and _pass and pass_map is None:
-                # the pass's text (no fix of this pass applied yet) -> the input
-                pass_map = _edit_line_map(tree, work_lines, current, original.order)
-            if apply and skip:
-                src = _orig_line(start, pass_map)
-                reason = skip.get((finding.rule, src, before))
-                if reason is None and getattr(cand.node, "_tm_backed_out", None):
-                    reason = cand.node._tm_backed_out
-                if reason is not None:
-                    cand.node._tm_backed_out = reason
-                    finding.safety = MANUAL
-                    finding.message = f"{cand.message} [{reason}]"
-                    remaining.append(finding)
-                    continue
-            if apply:
-                binds = (
-                    frozenset(names.bound_in(cand.node))
-                    if cand.node.type in _STATEMENTS
-                    else frozenset()
-                )
-                scope = _scope_path(cand.node)
-                if unit_text is None:
-                    unit_text = _unit_texts(tree, work) if _pass == 0 else None
-                    if unit_text is None:
-                        unit_text = {id(c): str(c) for c in tree.children}
-                if before_fix is not None:
-                    before_fix(tree)
-                    before_fix = None
-                try:
-                    done = cand.fix()
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(
-                        f"line {start}: internal error in {finding.rule} while fixing: "
-                        f"{type(exc).__name__}: {exc}"
-                    )
-                    continue
-                if done is False:
-                    continue
-                finding.applied = True
-                finding.source_line = _orig_line(start, pass_map)
-                rec = _Applied(finding, (), before, binds, scope, _pass)
-                applied.append(rec)
-                this_pass.append(rec)
-                applied_any = True
-            else:
-                remaining.append(finding)
-        remaining.reverse()
+        applied_any, remaining, this_pass = settle(pending, None if _pass == 0 else current)
+        if cleaned and applied_any:
+            return {"restart": True}  # see the docstring
         findings = remaining
         last_pass = this_pass
         if not applied_any:
             converged = True
             break
-        texts = [str(c) for c in tree.children]
+        texts = None
+        if hooks and _pass < MAX_PASSES - 1:
+            texts, done = _cleanup(d, tree, filename, py2, project, broken, settle)
+            if done:
+                cleaned = True
+                last_pass = this_pass + done
+        if texts is None:
+            texts = [str(c) for c in tree.children]
         current = "".join(texts)
         dirty_units = []
         for unit, txt in zip(tree.children, texts):
@@ -1774,6 +1819,72 @@ def _run(
         "final_text": current,
         "passes": _pass + 1,
     }
+
+
+def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
+    """The post-pass hook: run the ``CLEANUP`` fixers that are waiting (their
+    visit this pass kept an import only because its names were read) on the
+    tree as the pass's fixes left it, when no top-level statement but an
+    import mentions a waiting name any more, and apply what they report
+    through ``settle``.  Returns (the top-level statements' texts when the
+    hook did not change the tree, else None; the applied records).
+
+    A fixer that fails here is left to the next pass, which reports it."""
+    fxs = [fx for fx in d.cleanup if fx.waiting and fx.rule_id not in broken]
+    if not fxs:
+        return None, []
+    texts = [str(c) for c in tree.children]
+    words = frozenset().union(*(fx.waiting for fx in fxs))
+    imports = []
+    for unit, txt in zip(tree.children, texts):
+        if _is_import_stmt(unit):
+            imports.append(unit)
+        elif any(w in txt for w in words) and any(
+            re.search(rf"\b{re.escape(w)}\b", txt) for w in words
+        ):
+            return texts, []  # still read (or mentioned): the next pass decides
+    text = "".join(texts)
+    ctx = FileContext(tree=tree, filename=filename, py2_grammar=py2, text=text, project=project)
+    ctx.imports = collect_imports(tree)
+    if project is not None and getattr(project, "origins", None):
+        ctx.imports.update(project.origins)
+    # every leaf spelled like a waiting name is in these statements
+    index = _Index(tree, roots=imports)
+    ctx.index = index
+    cands: list = []
+    for fx in fxs:
+        try:
+            fx.begin(ctx)
+            fx.visit(tree, {"node": tree})
+        except Exception:  # noqa: BLE001 - the next pass runs it again and reports
+            fx.candidates = []
+            continue
+        cands.extend(fx.candidates)
+        fx.candidates = []
+    ctx.index = None
+    if not cands:
+        return texts, []
+    order = index.order
+    cands.sort(key=lambda c: order.get(id(c.node), -1))
+    pos = _positions(tree, _span_leaves(cands))
+    sup = suppressions.parse(text)
+    pending = []
+    for cand in cands:
+        start, col, end = _span(cand.node, pos)
+        if not suppressions.is_suppressed(cand.fixer.rule_id, start, end, sup):
+            pending.append((cand, start, col, end))
+    applied_any, _remaining, done = settle(pending, text)
+    return (None if applied_any else texts), done
+
+
+def _is_import_stmt(unit) -> bool:
+    """A top-level ``simple_stmt`` made of imports only."""
+    if unit.type != syms.simple_stmt:
+        return False
+    return all(
+        c.type in (syms.import_name, syms.import_from, token.SEMI, token.NEWLINE)
+        for c in unit.children
+    )
 
 
 def _unit_texts(tree, work: str) -> Optional[dict]:
