@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -62,7 +63,9 @@ def compile_error(text: str) -> Optional[SyntaxError]:
     Cached: the pre-filters and the engine's invariants ask about the same
     text several times."""
     try:
-        compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the code's own warnings (escapes) are not ours
+            compile(text, "<migrated>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         return None
     except SyntaxError as exc:
         return exc

@@ -17,6 +17,7 @@ import gc
 import keyword
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1244,7 +1245,11 @@ def _compiles(text: str) -> Optional[SyntaxError]:
     if err is not None:
         return err
     try:
-        compile(text, "<migrated>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            # SyntaxWarnings of the code itself ("'int' object is not
+            # callable") are not ours to print
+            warnings.simplefilter("ignore")
+            compile(text, "<migrated>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return exc
     except (ValueError, RecursionError, MemoryError) as exc:

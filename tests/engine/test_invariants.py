@@ -322,3 +322,19 @@ def test_name_analysis_scopes():
 def test_call_targets():
     tree, _ = parse_source("a.b = 1\nf().x = 2\nx.item() = 0\ndel h.item()\nfor g() in y: pass\n")
     assert len(names.call_targets(tree)) == 3
+
+
+def test_checking_the_output_prints_none_of_the_codes_own_warnings():
+    # compiling the output to bytecode makes CPython warn about the code itself
+    # ("'int' object is not callable"); that is not the tool's to print
+    import warnings
+
+    from codemods import all_rules
+    from torchmigrate.engine import migrate
+
+    text = "import torch\nx = torch.range(0, 3)\ny = 1(2)\nz = '\\d'\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = migrate(text, list(all_rules()), unsafe_fixes=True)
+    assert res.changed
+    assert [w for w in caught if issubclass(w.category, (SyntaxWarning, DeprecationWarning))] == []
