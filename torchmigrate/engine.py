@@ -464,12 +464,17 @@ _DISPATCH: dict = {}
 
 
 def _dispatch(rules, disabled) -> _Dispatch:
-    key = (tuple(r.id for r in rules), frozenset(disabled))
-    d = _DISPATCH.get(key)
-    if d is None:
-        if len(_DISPATCH) > 64:
-            _DISPATCH.clear()
-        d = _DISPATCH[key] = _Dispatch(rules, disabled)
+    # Keyed by the rule objects, not their ids: a long-lived process (a Dask
+    # worker) reloads a user's rule file under the same ids with new code.
+    rules = tuple(rules)
+    key = (tuple(id(r) for r in rules), frozenset(disabled))
+    hit = _DISPATCH.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], rules)):
+        return hit[1]
+    if len(_DISPATCH) > 64:
+        _DISPATCH.clear()
+    d = _Dispatch(rules, disabled)
+    _DISPATCH[key] = (rules, d)  # (the rules kept alive: their ids stay theirs)
     return d
 
 

@@ -159,13 +159,15 @@ def _use_rule_files(rule_files: tuple) -> None:
 
     paths = [p if _holds(p, text) else _materialize(p, text) for p, text in rule_files]
     value = os.pathsep.join(paths)
-    if os.environ.get(user_rules.ENV, "") != value:
-        if value:
-            os.environ[user_rules.ENV] = value
-        else:
-            os.environ.pop(user_rules.ENV, None)
-        all_rules.cache_clear()
-        processing._rules.cache_clear()
+    if value:
+        os.environ[user_rules.ENV] = value
+    else:
+        os.environ.pop(user_rules.ENV, None)
+    # called when the files or their texts changed: a rule file edited in
+    # place between two runs on a long-lived worker must not be served from
+    # the caches
+    all_rules.cache_clear()
+    processing._rules.cache_clear()
 
 
 def _holds(path: str, text: str) -> bool:

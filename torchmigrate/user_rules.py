@@ -264,7 +264,16 @@ def load_file(path: str) -> list:
     p = Path(path)
     if not p.is_file():
         raise UserRuleError(f"{path}: no such rule file")
-    modname = "torchmigrate_user_rules_" + sha1(str(p.resolve()).encode()).hexdigest()[:12]
+    try:
+        content = p.read_bytes()
+    except OSError as exc:
+        raise UserRuleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    # keyed by path and content: a file edited between two runs in one
+    # process (a long-lived Dask worker) is loaded again
+    modname = (
+        "torchmigrate_user_rules_"
+        + sha1(str(p.resolve()).encode() + b"\0" + content).hexdigest()[:12]
+    )
     if modname in sys.modules:
         mod = sys.modules[modname]
     else:

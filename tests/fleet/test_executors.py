@@ -280,3 +280,50 @@ def test_usage_errors_of_the_executor_flags(tmp_path):
     assert r.returncode == 2 and "unknown executor 'spark'" in r.stderr
     r = tm("check", "--executor", "local", "--scheduler", "tcp://127.0.0.1:1", tmp_path)
     assert r.returncode == 2 and "--scheduler needs --executor dask" in r.stderr
+
+
+RENAMER = """
+from bowler import Query
+
+from torchmigrate.user_rules import user_rule
+
+RULES = [
+    user_rule(
+        id="Z003",
+        name="rename-helper",
+        summary="renames old_helper",
+        query=Query().select_function("old_helper").is_call().rename("{new}"),
+        safety="safe",
+    )
+]
+"""
+
+
+def test_a_long_lived_worker_uses_the_rule_file_of_each_run(tmp_path, monkeypatch):
+    """One worker process, two runs: the user's rule file is edited in place
+    between them, then a second file with the same rule id is used; every run
+    gets its own rules (no stale module, rule table or engine dispatch)."""
+    from codemods import all_rules
+    from torchmigrate import processing, user_rules
+
+    monkeypatch.setenv(user_rules.ENV, "")
+    monkeypatch.setattr(executors, "_ACTIVE_RULE_FILES", None)
+    path = tmp_path / "rules.py"
+    head = b"from utils import helper_v1, helper_v2, helper_v3, old_helper\n"
+    task = FileTask("a.py", "r", "a.py", head + b"y = old_helper(1)\n")
+    try:
+        got = []
+        for new, where in (
+            ("helper_v1", path),
+            ("helper_v2", path),
+            ("helper_v3", tmp_path / "b.py"),
+        ):
+            text = RENAMER.format(new=new)
+            where.write_text(text)
+            spec = RunSpec(("Z003",), False, ((str(where), text),))
+            (out,) = executors.run_batch(Batch(spec, (task,)))
+            got.append(out.new)
+        assert got == [head.decode() + f"y = helper_v{i}(1)\n" for i in (1, 2, 3)]
+    finally:
+        all_rules.cache_clear()
+        processing._rules.cache_clear()
