@@ -194,3 +194,20 @@ def test_upgrade_verify_leaves_no_temp_dirs_even_when_refused(tmp_path):
     out = tm("upgrade", "--allow-dirty", "--verify", repo / "train.py", repo, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert _leftovers(tmpdir) == []
+
+
+def test_parent_peak_memory_is_its_own_not_its_starters():
+    # Linux carries a process's peak RSS over exec into getrusage(RUSAGE_SELF):
+    # a verify started from a big process (a test runner after a 2 GB test)
+    # reported that process's peak as its own
+    code = (
+        "import subprocess, sys\n"
+        "big = bytearray(600 * 1024 * 1024)\n"
+        "for i in range(0, len(big), 4096):\n"
+        "    big[i] = 1\n"
+        "child = 'from torchmigrate.harness.runner import own_peak_rss_kb; print(own_peak_rss_kb())'\n"
+        "print(subprocess.run([sys.executable, '-c', child], capture_output=True, text=True).stdout)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout.split()[0]) < 400 * 1024  # KiB: the child's own (no torch imported)
