@@ -1180,7 +1180,7 @@ def _migrate(
 
     new_text = outcome["text"]
     result.fixes = [a.finding for a in outcome["applied"]]
-    _assign_groups(outcome["applied"], checker.after_report(outcome))
+    _assign_groups(outcome["applied"], lambda: checker.after_report(outcome))
     result.fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
     result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
     result.suppressed = outcome["suppressed"]
@@ -1473,9 +1473,15 @@ def _back_out(violations: list, outcome, run, checker) -> dict:
     return {}
 
 
-def _assign_groups(applied: list, after) -> None:
+def _assign_groups(applied: list, after_report) -> None:
     """Fixes that must travel together get one ``group`` number: a fix that
-    removed a binding (an import) and every fix that removed a read of it."""
+    removed a binding (an import) and every fix that removed a read of it.
+    ``after_report()`` gives the output's name analysis; it is asked for only
+    when a fix could have removed a binding (a file with no such fix never
+    pays for it)."""
+    if len(applied) < 2 or not any(a.binds for a in applied):
+        return
+    after = after_report()
     parent = {id(a): id(a) for a in applied}
 
     def find(x):
