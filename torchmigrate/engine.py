@@ -707,11 +707,18 @@ def _compile_node(p):
     before: list = []
     after: list = []
     wild = None
+    each = None  # the wildcard's test of each node it takes (None: any node)
     for sub in content:
         if isinstance(sub, pytree.WildcardPattern) and _any_repeat(sub):
             if wild is not None:
                 return None
             wild = sub
+            continue
+        if isinstance(sub, pytree.WildcardPattern) and _typed_repeat(sub) is not None:
+            if wild is not None:
+                return None
+            wild = sub
+            each = _typed_repeat(sub)
             continue
         if isinstance(sub, pytree.WildcardPattern):
             alts = _single_alternatives(sub)
@@ -757,6 +764,10 @@ def _compile_node(p):
         for f, kid in zip(before, kids):
             if not f(kid, r):
                 return False
+        if each is not None:
+            for kid in kids[nb : nb + count]:
+                if not each(kid):
+                    return False
         if wname:
             r[wname] = kids[nb : nb + count]
         for f, kid in zip(after, kids[nb + count :]):
@@ -785,6 +796,23 @@ def _any_repeat(p) -> bool:
         and sub.content is None
         and not sub.name
     )
+
+
+def _typed_repeat(p):
+    """For ``trailer+``-style wildcards (repeats of one node tested by its type
+    alone, no names inside): the test of one node; else None."""
+    if p.content is None or len(p.content) != 1 or len(p.content[0]) != 1:
+        return None
+    sub = p.content[0][0]
+    if sub.name or sub.content is not None or sub.type is None:
+        return None
+    ptype = sub.type
+    if type(sub) is pytree.NodePattern:
+        return lambda node: node.type == ptype
+    if type(sub) is pytree.LeafPattern:
+        leaf_cls = pytree.Leaf
+        return lambda node: isinstance(node, leaf_cls) and node.type == ptype
+    return None
 
 
 def _alternatives_in_sequence(alts: list, name):
