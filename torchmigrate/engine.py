@@ -396,7 +396,7 @@ class _Dispatch:
                     by_type.setdefault(t, []).append(fx)
         self.by_type = by_type
         self.anywhere = anywhere
-        self.matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
+        self.matchers = {id(fx): _matcher(fx) for fx in fixers}
         self.plain_matchers = {id(fx): fx.match for fx in fixers}
         self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
         self.types = {}
@@ -461,6 +461,20 @@ class _Dispatch:
 
 
 _DISPATCH: dict = {}
+
+# fixer -> its match function.  Compiled once per fixer, not per selection of
+# rules: every file's pre-filters pick a different selection, and each
+# dispatch used to carry its own closures (tens of thousands of objects each,
+# kept alive by the dispatch cache: every collection of the cycle collector
+# re-traversed them).
+_MATCHERS: dict = {}
+
+
+def _matcher(fx):
+    hit = _MATCHERS.get(fx)
+    if hit is None:
+        hit = _MATCHERS[fx] = _fast_match(fx) or fx.match
+    return hit
 
 
 def _dispatch(rules, disabled) -> _Dispatch:
