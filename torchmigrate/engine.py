@@ -396,7 +396,7 @@ class _Dispatch:
                     by_type.setdefault(t, []).append(fx)
         self.by_type = by_type
         self.anywhere = anywhere
-        self.matchers = {id(fx): _fast_match(fx) or fx.match for fx in fixers}
+        self.matchers = {id(fx): _matcher(fx) for fx in fixers}
         self.plain_matchers = {id(fx): fx.match for fx in fixers}
         self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
         self.types = {}
@@ -461,6 +461,20 @@ class _Dispatch:
 
 
 _DISPATCH: dict = {}
+
+# fixer -> its match function.  Compiled once per fixer, not per selection of
+# rules: every file's pre-filters pick a different selection, and each
+# dispatch used to carry its own closures (tens of thousands of objects each,
+# kept alive by the dispatch cache: every collection of the cycle collector
+# re-traversed them).
+_MATCHERS: dict = {}
+
+
+def _matcher(fx):
+    hit = _MATCHERS.get(fx)
+    if hit is None:
+        hit = _MATCHERS[fx] = _fast_match(fx) or fx.match
+    return hit
 
 
 def _dispatch(rules, disabled) -> _Dispatch:
@@ -707,11 +721,18 @@ def _compile_node(p):
     before: list = []
     after: list = []
     wild = None
+    each = None  # the wildcard's test of each node it takes (None: any node)
     for sub in content:
         if isinstance(sub, pytree.WildcardPattern) and _any_repeat(sub):
             if wild is not None:
                 return None
             wild = sub
+            continue
+        if isinstance(sub, pytree.WildcardPattern) and _typed_repeat(sub) is not None:
+            if wild is not None:
+                return None
+            wild = sub
+            each = _typed_repeat(sub)
             continue
         if isinstance(sub, pytree.WildcardPattern):
             alts = _single_alternatives(sub)
@@ -757,6 +778,10 @@ def _compile_node(p):
         for f, kid in zip(before, kids):
             if not f(kid, r):
                 return False
+        if each is not None:
+            for kid in kids[nb : nb + count]:
+                if not each(kid):
+                    return False
         if wname:
             r[wname] = kids[nb : nb + count]
         for f, kid in zip(after, kids[nb + count :]):
@@ -785,6 +810,23 @@ def _any_repeat(p) -> bool:
         and sub.content is None
         and not sub.name
     )
+
+
+def _typed_repeat(p):
+    """For ``trailer+``-style wildcards (repeats of one node tested by its type
+    alone, no names inside): the test of one node; else None."""
+    if p.content is None or len(p.content) != 1 or len(p.content[0]) != 1:
+        return None
+    sub = p.content[0][0]
+    if sub.name or sub.content is not None or sub.type is None:
+        return None
+    ptype = sub.type
+    if type(sub) is pytree.NodePattern:
+        return lambda node: node.type == ptype
+    if type(sub) is pytree.LeafPattern:
+        leaf_cls = pytree.Leaf
+        return lambda node: isinstance(node, leaf_cls) and node.type == ptype
+    return None
 
 
 def _alternatives_in_sequence(alts: list, name):
@@ -1180,7 +1222,7 @@ def _migrate(
 
     new_text = outcome["text"]
     result.fixes = [a.finding for a in outcome["applied"]]
-    _assign_groups(outcome["applied"], checker.after_report(outcome))
+    _assign_groups(outcome["applied"], lambda: checker.after_report(outcome))
     result.fixes.sort(key=lambda f: (f.source_line, f.col, f.rule))
     result.findings = outcome["findings"] + checker.notes(outcome) + late_notes
     result.suppressed = outcome["suppressed"]
@@ -1473,9 +1515,15 @@ def _back_out(violations: list, outcome, run, checker) -> dict:
     return {}
 
 
-def _assign_groups(applied: list, after) -> None:
+def _assign_groups(applied: list, after_report) -> None:
     """Fixes that must travel together get one ``group`` number: a fix that
-    removed a binding (an import) and every fix that removed a read of it."""
+    removed a binding (an import) and every fix that removed a read of it.
+    ``after_report()`` gives the output's name analysis; it is asked for only
+    when a fix could have removed a binding (a file with no such fix never
+    pays for it)."""
+    if len(applied) < 2 or not any(a.binds for a in applied):
+        return
+    after = after_report()
     parent = {id(a): id(a) for a in applied}
 
     def find(x):

@@ -77,6 +77,47 @@ def test_prefilter_skips_plain_python3_text():
     assert py2_prefilter("import cPickle\n")
 
 
+def test_name_marker_test_is_the_regex():
+    """The pre-filter's guarded marker test answers exactly as the one regex,
+    on every marker word between the prefixes and suffixes that make or
+    break a match."""
+    from codemods._py2 import _NAME_MARKERS, PY2_BUILTIN_CALLS, PY2_MODULES, has_name_marker
+
+    words = list(PY2_BUILTIN_CALLS + PY2_MODULES) + ["sys", "itertools", "basestring"]
+    words += ["maxint", "imap", "izip", "ifilter", "has_key"]
+    words += ["iteritems", "iterkeys", "itervalues", "xrange2", "longer"]
+    prefixes = ["", "a", "_", ".", " ", "import ", "from ", "sys.", "itertools.", "import a, "]
+    prefixes += ["from itertools import a, ", "sys . ", "\n"]
+    prefixes += [".", "x."]
+    suffixes = ["", "(", " (", "()", " ( )", "a", "_", "\n", ".", ".maxint", " import izip"]
+    hits = 0
+    for word in words:
+        for pre in prefixes:
+            for suf in suffixes:
+                text = pre + word + suf
+                want = _NAME_MARKERS.search(text) is not None
+                assert has_name_marker(text) == want, text
+                hits += want
+    assert hits > 50
+
+
+def test_name_marker_test_is_the_regex_on_real_text():
+    from pathlib import Path
+
+    from codemods._py2 import _NAME_MARKERS, has_name_marker
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [p.read_text() for p in sorted((root / "corpus").rglob("*.py"))]
+    texts += [ex.before for r in ALL for ex in r.examples]
+    assert len(texts) > 100
+    hits = 0
+    for text in texts:
+        got = has_name_marker(text)
+        assert got == (_NAME_MARKERS.search(text) is not None), text[:200]
+        hits += got
+    assert hits > 5
+
+
 def test_print_call_in_python3_file_is_never_touched():
     text = "def f(x):\n    print(x)\n    print('a', x)\n    return map(str, x)\n"
     assert run(text, unsafe=True).new == text
