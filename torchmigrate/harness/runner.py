@@ -263,6 +263,7 @@ def run_pair(
                 )
             deadline = time.monotonic() + timeout
             budget_at = time.monotonic() + budget if budget else None
+            pause_at = None
             i = 1
             window_open = True
             while True:
@@ -287,9 +288,28 @@ def run_pair(
                     break
                 now = time.monotonic()
                 if budget_at is not None and budget_stop is None and now > budget_at:
-                    budget_stop = max(count_steps(traces[s.label]) for s in sides) + 1
-                    budget_stop = max(budget_stop, steps)
-                    _write_ctl(ctls, "stop_at", budget_stop)
+                    # Ask both sides to pause after their current step and
+                    # say where they are; then both stop after the same step
+                    # (the further one's).  A side that takes no step within
+                    # the grace period is judged by its trace (and may then
+                    # run past the other by the steps in flight).
+                    if pause_at is None:
+                        pause_at = now
+                        _write_ctl(ctls, "pause", 1)
+                    paused = {
+                        s.label: _read_ctl(ctls[s.label], "paused")
+                        for s in sides
+                        if s.label in ctls
+                    }
+                    ready = all(paused.get(s.label) is not None or done[s.label] for s in sides)
+                    if ready or now - pause_at > BUDGET_PAUSE_GRACE:
+                        seen = [
+                            p if p is not None else count_steps(traces[label])
+                            for label, p in paused.items()
+                        ]
+                        budget_stop = max(seen + [1]) if ready else max(seen + [0]) + 1
+                        budget_stop = max(budget_stop, steps)
+                        _write_ctl(ctls, "stop_at", budget_stop)
                 if now > deadline:
                     for k, sup in sups.items():
                         if not done[k]:
@@ -449,6 +469,16 @@ def _step_info(p: Path) -> dict:
 
 def _window_count(r: SideResult, steps: int) -> int:
     return sum(1 for s in r.steps if s.get("t")) if r.steps else 0
+
+
+BUDGET_PAUSE_GRACE = 10.0  # seconds a side may take to reach its next step
+
+
+def _read_ctl(d: Path, name: str) -> int | None:
+    try:
+        return int((d / name).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
 
 
 def _write_ctl(ctls: dict, name: str, value: int) -> None:

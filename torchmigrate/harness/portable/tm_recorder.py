@@ -387,18 +387,31 @@ class Recorder(object):
             raise StopRecording
 
     def _stop_requested(self):
+        """The parent's time budget: when it asks (``pause``), say how many
+        steps were recorded (``paused``) and wait for the common last step
+        (``stop_at``), so both sides stop after exactly the same step."""
         if not self.ctl_dir:
             return False
         if self._stop_at is None:
             path = os.path.join(self.ctl_dir, "stop_at")
             if not os.path.exists(path):
-                return False
+                if not os.path.exists(os.path.join(self.ctl_dir, "pause")):
+                    return False
+                self._report_paused()
+                while not os.path.exists(path):
+                    time.sleep(0.005)
             try:
                 with open(path) as fh:
                     self._stop_at = int(fh.read().strip())
             except (IOError, OSError, ValueError):
                 return False
         return self.count >= self._stop_at
+
+    def _report_paused(self):
+        tmp = os.path.join(self.ctl_dir, ".paused.part")
+        with open(tmp, "w") as fh:
+            fh.write(str(self.count))
+        os.rename(tmp, os.path.join(self.ctl_dir, "paused"))
 
     def finish(self):
         """Close a step left open at script end (no exception raised)."""
