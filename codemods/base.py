@@ -57,6 +57,14 @@ def has_torch_evidence(text: str) -> bool:
     return TORCH_EVIDENCE.search(text) is not None
 
 
+def ast_parse_quietly(text: str):
+    """``ast.parse(text)`` without printing the parsed code's own warnings
+    (invalid escapes, ``1if x``, ``'str'(x)``): those are the user's, not ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 @lru_cache(maxsize=8)
 def compile_error(text: str) -> Optional[SyntaxError]:
     """None when CPython compiles ``text`` (to an AST), else the error.

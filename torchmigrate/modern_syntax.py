@@ -21,6 +21,8 @@ import sys
 import tokenize
 from typing import Optional
 
+from codemods.base import ast_parse_quietly
+
 _PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
@@ -75,7 +77,7 @@ def constructs(text: str) -> list:
     """``[(line, description)]`` of the constructs fissix cannot parse, in file
     order, or ``[]`` when this Python does not compile ``text`` either."""
     try:
-        tree = ast.parse(text)
+        tree = ast_parse_quietly(text)
     except (SyntaxError, ValueError):
         return []
     lines = text.split("\n")
@@ -175,7 +177,7 @@ def describe(text: str, line: Optional[int]) -> Optional[tuple]:
             lineno,
         )
     try:
-        ast.parse(text)
+        ast_parse_quietly(text)
         compiles = True
     except (SyntaxError, ValueError):
         compiles = False

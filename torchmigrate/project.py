@@ -40,7 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from codemods.base import KNOWN_STAR_EXPORTS  # noqa: E402 - a plain table
+from codemods.base import (
+    KNOWN_STAR_EXPORTS,  # noqa: E402 - a plain table
+    ast_parse_quietly,
+)
 
 # Methods whose project-wide definitions every module's facts carry (rules
 # ask "could this unknown receiver be a project class with its own X?").
@@ -240,7 +243,7 @@ def scan(text: str, path: str = "", full: Optional[bool] = None) -> ModuleInfo:
     if not full:
         return scan_light(text, path)
     try:
-        tree = ast.parse(text)
+        tree = ast_parse_quietly(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         info = ModuleInfo(path=path, parsed=False)
         _TokenScanner(info).run(text)
@@ -288,7 +291,8 @@ def scan_light(text: str, path: str = "") -> ModuleInfo:
             info.imports.append(Import(module=mod, level=level, star=True, is_from=True))
             continue
         pairs = []
-        for part in names.replace("\n", " ").split(","):
+        # comments inside a parenthesised list (``a,  # why\n  b``) hide no names
+        for part in re.sub(r"#[^\n]*", "", names).replace("\n", " ").split(","):
             bits = part.split()
             if not bits or not bits[0].isidentifier():
                 continue

@@ -223,3 +223,10 @@ def test_light_scan_over_approximates_the_ast_scan():
         }, path.name
         assert li.all_names == a.all_names, path.name
         assert li.main_guard == a.main_guard, path.name
+
+
+def test_light_scan_reads_names_after_a_comment_in_a_parenthesised_import():
+    from torchmigrate.project import scan_light
+
+    info = scan_light("from a import (\n    x,  # why, not z\n    y as w,\n)\n")
+    assert {"x", "w"} <= info.bound
