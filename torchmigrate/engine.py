@@ -563,16 +563,9 @@ def _pattern_prefilter(p):
         leaf_match = _compile_leaf(p)
         return lambda node: leaf_match(node, None)
     if isinstance(p, pytree.WildcardPattern):
-        if p.content is None or p.min != 1 or p.max != 1:
+        tests = _single_alternatives(p, _pattern_prefilter)
+        if tests is None:
             return None
-        tests = []
-        for alt in p.content:
-            if len(alt) != 1:
-                return None
-            t = _pattern_prefilter(alt[0])
-            if t is None:
-                return None
-            tests.append(t)
 
         def any_alternative(node):
             return any(t(node) for t in tests)
@@ -662,15 +655,18 @@ def _compile_pattern(p):
     return None
 
 
-def _single_alternatives(p) -> Optional[list]:
-    """Compiled alternatives of a wildcard that matches exactly one node."""
+def _single_alternatives(p, compile_one=None) -> Optional[list]:
+    """The alternatives of a wildcard that matches exactly one node, each
+    compiled by ``compile_one`` (default :func:`_compile_pattern`); None when
+    the wildcard is not of that form or an alternative does not compile."""
     if p.content is None or p.min != 1 or p.max != 1:
         return None
+    compile_one = compile_one or _compile_pattern
     out = []
     for alt in p.content:
         if len(alt) != 1:
             return None
-        sub = _compile_pattern(alt[0])
+        sub = compile_one(alt[0])
         if sub is None:
             return None
         out.append(sub)
