@@ -5,9 +5,10 @@ Modules:
 
 - ``legacy_runtime``: patches that give pre-0.4 code its old meaning on modern torch.
 - ``loader``: import hook that rewrites the little that cannot be emulated at runtime
-  (``async=`` keywords, Python 2 syntax, Python 2 integer division).
+  (``async=`` keywords, Python 2 syntax, Python 2 integer division, ``type(x.data)``).
 - ``device``: ``--device cpu`` remapping of ``.cuda()`` and friends.
-- ``recorder``: per-step capture of losses, gradients and parameters in a child process.
+- ``portable/tm_recorder``: per-step capture of losses, gradients and parameters in a
+  child process (portable: it also runs under a genuine old Python and torch).
 - ``child``: the child process entry point.
 - ``runner``: starts both children and collects their traces.
 - ``compare`` / ``report``: diff two traces and render the verdict.
