@@ -4,17 +4,13 @@ configuration, git-awareness and interactive review — all through the real CLI
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_cli import LEGACY, MODERN, tm
+from tests.cli.test_review import drive
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -227,43 +223,6 @@ def test_pyproject_configuration_and_flag_precedence(tmp_path):
     assert r.returncode == 2 and "bogus" in r.stderr
 
 
-def _drive(args, answers, cwd, timeout=120):
-    """Run the CLI on a pseudo-terminal, answering each prompt in turn."""
-    master, slave = pty.openpty()
-    env = dict(os.environ, COLUMNS="200", TERM="dumb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torchmigrate", *map(str, args)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        cwd=cwd,
-        env=env,
-        close_fds=True,
-    )
-    os.close(slave)
-    buf = b""
-    answers = list(answers)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        r, _, _ = select.select([master], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-            if buf.rstrip().endswith(b"[q]uit") and answers:
-                os.write(master, (answers.pop(0) + "\n").encode())
-                buf += b"<answered>"
-        elif proc.poll() is not None:
-            break
-    proc.wait(timeout=30)
-    os.close(master)
-    return proc.returncode, buf.decode("utf-8", "replace"), answers
-
-
 def test_interactive_review_through_a_pty(tmp_path):
     src = (
         "import torch\n"
@@ -279,7 +238,7 @@ def test_interactive_review_through_a_pty(tmp_path):
     f = tmp_path / "i.py"
     f.write_text(src)
     # hunk 1 (TM105): accept; hunk 2 (TM108): reject; hunk 3 (TM105): accept every TM105 hunk from now on
-    code, output, left = _drive(["upgrade", "--interactive", f], ["y", "n", "r"], tmp_path)
+    code, output, left = drive(["upgrade", "--interactive", f], ["y", "n", "r"], tmp_path)
     assert code == 0, output
     assert left == []
     assert output.count("[q]uit") == 3  # the 4th hunk (TM105) was accepted without asking
@@ -295,7 +254,7 @@ def test_interactive_quit_keeps_what_was_accepted(tmp_path):
     b = tmp_path / "b.py"
     a.write_text(LEGACY)
     b.write_text(LEGACY)
-    code, output, _ = _drive(
+    code, output, _ = drive(
         ["upgrade", "--interactive", "--jobs", "1", tmp_path], ["y", "q"], tmp_path
     )
     assert code == 0, output
