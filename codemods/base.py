@@ -464,11 +464,11 @@ def parse_source(text: str) -> tuple:
     error when no grammar accepts the text.
     """
     try:
-        return _PY3.parse_string(text, True), False
+        return _PY3.parse_string(text), False
     except Exception as first:  # ParseError, TokenError, IndentationError
         fallback = _PY2_PRINT_FUNCTION if _PRINT_FUNCTION.search(text) else _PY2
         try:
-            return fallback.parse_string(text, True), True
+            return fallback.parse_string(text), True
         except Exception:
             raise first from None
 
@@ -494,7 +494,7 @@ def parse_expr(text: str) -> NodeOrLeaf:
 
 
 def _parse_expr(text: str) -> NodeOrLeaf:
-    tree = _PY3.parse_string(text.strip() + "\n", True)
+    tree = _PY3.parse_string(text.strip() + "\n")
     stmt = tree.children[0]  # simple_stmt
     expr = stmt.children[0]
     expr.remove()
@@ -508,7 +508,7 @@ def parse_stmts(text: str) -> list[NodeOrLeaf]:
 
 
 def _parse_stmts(text: str) -> list[NodeOrLeaf]:
-    tree = _PY3.parse_string(text if text.endswith("\n") else text + "\n", True)
+    tree = _PY3.parse_string(text if text.endswith("\n") else text + "\n")
     out = []
     for child in list(tree.children):
         if child.type == token.ENDMARKER:

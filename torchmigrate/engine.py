@@ -41,7 +41,6 @@ from codemods.base import (
     Rule,
     RuleFixer,
     collect_imports,
-    compile_error,
     is_attached,
     leaves_of,
     parse_source,
@@ -1280,13 +1279,13 @@ class _Violation:
 @functools.lru_cache(maxsize=8)
 def _compiles(text: str) -> Optional[SyntaxError]:
     """None when CPython compiles ``text`` to bytecode, else the error (cached
-    per text).  Parsing to an AST (:func:`compile_error`, which the
+    per text).  Parsing to an AST (``codemods.base.compile_error``, which the
     pre-filters share) is not enough: ``return`` or ``yield`` outside a
     function, ``break`` outside a loop, ``nonlocal`` errors and the like are
-    found by the compiler after the parse."""
-    err = compile_error(text)
-    if err is not None:
-        return err
+    found by the compiler after the parse.  The bytecode compile parses first
+    and raises the same errors the AST-only parse would, so one compile
+    answers both (building the AST objects separately cost more than the
+    compile itself)."""
     try:
         with warnings.catch_warnings():
             # SyntaxWarnings of the code itself ("'int' object is not

@@ -76,7 +76,7 @@ def _parse(text: str) -> tuple[pytree.Node, bool]:
     ):
         drv = pgen_driver.Driver(grammar, convert=pytree.convert)
         try:
-            return drv.parse_string(text, True), py2
+            return drv.parse_string(text), py2
         except Exception as exc:  # fissix raises ParseError / TokenError
             errors.append(exc)
     raise SyntaxError(f"not parsable by the legacy grammars: {errors[-1]}")
