@@ -16,7 +16,9 @@ across machines):
 
 * engine CPU time / floor CPU time for the same files, in-process, jobs=1.
   The floor is what any fissix tool pays: parse with the Python 3 grammar
-  (Python 2 when that fails) and print the tree back;
+  (Python 2 when that fails) through fissix's own driver and print the tree
+  back (the engine parses through ``codemods/fastparse.py``, the same trees
+  built faster, so its own parse is below the floor's);
 * for the real-shaped tree also by kind of file and by outcome (changed /
   findings only / no change), and the passes-per-file distribution;
 * the project model's share of upgrade's CPU time (model / (model +
@@ -156,13 +158,13 @@ def floor_one(text: str) -> float:
     objects are frozen while it is timed: a full collection walks every live
     object of the process, and before this the floor paid for the bench's
     whole heap (compressing every ratio toward 1)."""
-    from codemods.base import parse_source
+    from codemods.base import fissix_parse_source
 
     gc.collect()
     gc.freeze()  # the timed collection below scans this file's objects only
     t = time.process_time()
     try:
-        str(parse_source(text)[0])
+        str(fissix_parse_source(text)[0])
     except Exception:  # noqa: BLE001 - unparsable files cost their attempt
         pass
     gc.collect()  # fissix trees are cyclic: collecting them is part of the cost

@@ -47,6 +47,7 @@ INTERVAL = 0.001
 PHASES = {
     "wants": "prefilter",
     "parse_source": "parse",
+    "_parse": "parse",
     "parse_string": "parse",
     "parses": "validate",
     "_validate": "validate",
@@ -196,13 +197,13 @@ class Sampler:
 
 
 def floor_cpu(texts) -> float:
-    from codemods.base import parse_source
+    from codemods.base import fissix_parse_source
 
     gc.collect()
     t = time.process_time()
     for text in texts:
         try:
-            str(parse_source(text)[0])
+            str(fissix_parse_source(text)[0])
         except Exception:  # noqa: BLE001
             pass
     gc.collect()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from codemods import all_rules
-from codemods.base import parse_source
+from codemods.base import fissix_parse_source
 from torchmigrate.engine import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def _ratio(text: str) -> tuple:
     (fissix trees are cyclic)."""
     gc.collect()
     t = time.process_time()
-    str(parse_source(text)[0])
+    str(fissix_parse_source(text)[0])
     gc.collect()
     floor = time.process_time() - t
     t = time.process_time()
