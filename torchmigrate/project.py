@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import collections
 import io
 import json
 import keyword
@@ -376,6 +377,27 @@ def _sig(fn) -> MethodSig:
     )
 
 
+def _walk(node):
+    """``ast.walk(node)``, in the same (breadth-first) order, without its
+    per-node generators (the scan of a class walks every method)."""
+    todo = collections.deque([node])
+    AST = ast.AST
+    while todo:
+        node = todo.popleft()
+        for name in node._fields:
+            try:
+                v = getattr(node, name)
+            except AttributeError:
+                continue
+            if isinstance(v, AST):
+                todo.append(v)
+            elif isinstance(v, list):
+                for item in v:
+                    if isinstance(item, AST):
+                        todo.append(item)
+        yield node
+
+
 class _AstScanner:
     def __init__(self, info: ModuleInfo):
         self.info = info
@@ -416,7 +438,7 @@ class _AstScanner:
             for f in node._fields:
                 v = getattr(node, f, None)
                 if type(v) is list:
-                    stack.extend(x for x in v if isinstance(x, AST))
+                    stack.extend([x for x in v if isinstance(x, AST)])
                 elif isinstance(v, AST):
                     stack.append(v)
         # names used other than as an attribute base: only module aliases matter
@@ -510,7 +532,7 @@ class _AstScanner:
                 continue
             ci.methods[item.name] = _sig(item)
             params = {a.arg for a in item.args.args[1:]}
-            for sub in ast.walk(item):
+            for sub in _walk(item):
                 if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
                     d = _dotted(sub.func)
                     if d and d.startswith("self.") and d.count(".") == 2:
@@ -1090,6 +1112,10 @@ class ProjectModel:
         self._files: set = set()
         self._edges: Optional[list] = None
         self._member_paths: Optional[set] = None
+        # memos of the lookups below, dropped whenever a module is added
+        self._lookups: dict = {}
+        self._all_roots: Optional[list] = None
+        self._by_modname: Optional[dict] = None
 
     # -- building --------------------------------------------------------
     @classmethod
@@ -1143,30 +1169,43 @@ class ProjectModel:
                 break
             root = parent
         self.mods[path] = _Mod(path, display, ".".join(parts), root, is_pkg, notebook, info)
+        self._lookups.clear()
+        self._all_roots = None
+        self._by_modname = None
 
     # -- resolution ------------------------------------------------------
     def _roots(self, mod: _Mod) -> list:
         out = [mod.root, os.path.dirname(mod.path)]
         if self.root:
             out.append(self.root)
+        if self._all_roots is None:
+            self._all_roots = sorted({m.root for m in self.mods.values()})
         seen = []
-        for r in out + sorted({m.root for m in self.mods.values()}):
+        for r in out + self._all_roots:
             if r not in seen:
                 seen.append(r)
         return seen
 
     def _lookup(self, base: str, dotted: str) -> Optional[_Mod]:
+        key = (base, dotted)
+        try:
+            return self._lookups[key]
+        except KeyError:
+            pass
         rel = dotted.replace(".", os.sep) if dotted else ""
         cands = (
             [os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")]
             if rel
             else [os.path.join(base, "__init__.py")]
         )
+        found = None
         for c in cands:
             m = self.mods.get(c)
             if m is not None:
-                return m
-        return None
+                found = m
+                break
+        self._lookups[key] = found
+        return found
 
     def package_dir(self, mod: _Mod) -> Optional[str]:
         d = os.path.dirname(mod.path)
@@ -1430,10 +1469,13 @@ class ProjectModel:
         return base + ("." + ".".join(parts[1:]) if len(parts) > 1 else "")
 
     def _module_by_name(self, modname: str) -> Optional[_Mod]:
-        for m in self.mods.values():
-            if m.modname == modname and not m.notebook:
-                return m
-        return None
+        if self._by_modname is None:
+            first: dict = {}
+            for m in self.mods.values():
+                if not m.notebook:
+                    first.setdefault(m.modname, m)
+            self._by_modname = first
+        return self._by_modname.get(modname)
 
     def _is_module_origin(self, origin: str) -> bool:
         return self._module_by_name(origin) is not None
