@@ -823,12 +823,18 @@ def nodes_of_type(ctx: FileContext, types) -> list:
     return [n for n in walk(ctx.tree) if n.type in types]
 
 
-def name_leaves(ctx: FileContext, name: str) -> list:
-    """The NAME leaves of the file spelled ``name``, in pre-order."""
+def name_leaves(ctx: FileContext, *names: str) -> list:
+    """The NAME leaves of the file spelled like one of ``names``, in pre-order."""
     index = ctx.index
     if index is not None:
-        return [leaf for leaf in index.leaves(name) if leaf.type == token.NAME]
-    return [leaf for leaf in leaves_of(ctx.tree) if leaf.type == token.NAME and leaf.value == name]
+        if len(names) == 1:
+            return [leaf for leaf in index.leaves(names[0]) if leaf.type == token.NAME]
+        out = [leaf for name in names for leaf in index.leaves(name) if leaf.type == token.NAME]
+        order = index.order
+        out.sort(key=lambda leaf: order[id(leaf)])
+        return out
+    wanted = set(names)
+    return [leaf for leaf in leaves_of(ctx.tree) if leaf.type == token.NAME and leaf.value in wanted]
 
 
 def iter_names(tree: NodeOrLeaf, name: str) -> Iterable[Leaf]:

@@ -16,7 +16,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 
 from codemods import analysis as A
-from codemods.base import MANUAL, Example, Rule, RuleFixer, call_args
+from codemods.base import MANUAL, Example, Rule, RuleFixer, call_args, name_leaves
 from codemods.tm002_volatile import in_no_grad_with
 
 _DETACHING = {"detach", "data", "item", "tolist", "numpy"}
@@ -71,10 +71,10 @@ class StepBetweenBackwardsFixer(RuleFixer):
         ctx = self.ctx
         if ".step(" not in ctx.text or "parameters(" not in ctx.text:
             return
-        bodies = self._bodies(ctx.tree)
+        bodies = self._bodies(ctx)
         if not bodies:
             return
-        optimizers = self._optimizers(ctx.tree)
+        optimizers = self._optimizers(ctx)
         if not optimizers:
             return
         modules = set().union(*optimizers.values())
@@ -86,14 +86,12 @@ class StepBetweenBackwardsFixer(RuleFixer):
                 self._statement(stmt, state, optimizers, modules)
 
     # -- structure -------------------------------------------------------------
-    def _optimizers(self, tree) -> dict:
+    def _optimizers(self, ctx) -> dict:
         """optimizer text -> modules whose parameters it steps (assignments
         whose value mentions ``.parameters()``)."""
         out: dict = {}
         seen: set = set()
-        for leaf in tree.leaves():
-            if leaf.type != token.NAME or leaf.value != "parameters":
-                continue
+        for leaf in name_leaves(ctx, "parameters"):
             node = leaf.parent
             while node is not None and node.type not in (
                 syms.expr_stmt,
@@ -112,13 +110,11 @@ class StepBetweenBackwardsFixer(RuleFixer):
                 out[_chain_text([node.children[0]])] = mods
         return out
 
-    def _bodies(self, tree) -> list:
+    def _bodies(self, ctx) -> list:
         """The function bodies (and the module body) in which both a
         ``.backward(`` and a ``.step(`` call occur."""
         has: dict = {}
-        for leaf in tree.leaves():
-            if leaf.type != token.NAME or leaf.value not in ("backward", "step"):
-                continue
+        for leaf in name_leaves(ctx, "backward", "step"):
             scope = leaf.parent
             while scope is not None and scope.type not in (syms.funcdef, syms.file_input):
                 scope = scope.parent

@@ -395,6 +395,7 @@ class _Dispatch:
                     by_type.setdefault(t, []).append(fx)
         self.by_type = by_type
         self.anywhere = anywhere
+        self.typed = [fx for fx in fixers if fx.pattern is not None and fx not in anywhere]
         self.matchers = {id(fx): _matcher(fx) for fx in fixers}
         self.plain_matchers = {id(fx): fx.match for fx in fixers}
         self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
@@ -415,10 +416,12 @@ class _Dispatch:
     def worklist(self, index: _Index, pass_needs: dict) -> list:
         """[(node, [fixers])] in pre-order: every node some fixer may match,
         with those fixers in traversal order (by node type, then any type)."""
-        cand: dict = {}  # id(node) -> ids of the fixers that visit it
+        cand: dict = {}  # id(node) -> the fixers that visit it, in visiting order
         nodes, order = index.nodes, index.order
-        for fx in self.fixers:
-            if fx.pattern is None or fx.idle:
+        # fixers of given node types first, then those of any type, each in
+        # rule order: the order ``by_type[node.type] + anywhere`` visits them
+        for fx in self.typed + self.anywhere:
+            if fx.idle:
                 continue
             key = id(fx)
             lits = pass_needs[key]
@@ -432,19 +435,10 @@ class _Dispatch:
             for i in ids:
                 hit = cand.get(i)
                 if hit is None:
-                    cand[i] = {key}
-                else:
-                    hit.add(key)
-        out = []
-        by_type = self.by_type
-        anywhere = self.anywhere
-        for k in sorted(order[i] for i in cand):
-            node = nodes[k]
-            mine = cand[id(node)]
-            fxs = [fx for fx in (by_type.get(node.type) or []) + anywhere if id(fx) in mine]
-            if fxs:
-                out.append((node, fxs))
-        return out
+                    cand[i] = [fx]
+                elif hit[-1] is not fx:
+                    hit.append(fx)
+        return [(nodes[k], cand[id(nodes[k])]) for k in sorted([order[i] for i in cand])]
 
     def probe(self, index: _Index, pass_needs: dict, broken: set) -> None:
         """Dispatch check: every node a fixer's triggers excluded must make
@@ -877,23 +871,52 @@ def _leaves(tree) -> list:
     return list(leaves_of(tree))
 
 
-def _span_leaves(cands: list) -> set:
-    """ids of the first and last leaves of the candidates' nodes."""
-    out = set()
+def _span_leaves(cands: list) -> dict:
+    """The first and last leaves of the candidates' nodes, by id."""
+    out = {}
     for cand in cands:
         first = _first_leaf(cand.node)
         if first is not None:
-            out.add(id(first))
-            out.add(id(_last_leaf(cand.node)))
+            out[id(first)] = first
+            last = _last_leaf(cand.node)
+            out[id(last)] = last
     return out
 
 
-def _positions(tree, wanted: Optional[set] = None) -> dict:
+def _positions(tree, wanted: Optional[dict] = None, texts: Optional[list] = None) -> dict:
     """id(leaf) -> (line, col), computed from the printed text, for every
-    leaf or for the leaves in ``wanted``."""
+    leaf or for the leaves in ``wanted`` (id -> leaf).  With ``texts`` (the
+    text of each of ``tree``'s top-level statements) only the statements
+    that hold a wanted leaf are walked."""
+    if wanted is not None and texts is not None:
+        units = set()
+        for leaf in wanted.values():
+            cur = leaf
+            while cur.parent is not None and cur.parent is not tree:
+                cur = cur.parent
+            if cur.parent is tree:
+                units.add(id(cur))
+        pos: dict = {}
+        line, col = 1, 0
+        for unit, text in zip(tree.children, texts):
+            if id(unit) in units:
+                _leaf_positions(unit, line, col, wanted, pos)
+            n = text.count("\n")
+            if n:
+                line += n
+                col = len(text) - text.rfind("\n") - 1
+            else:
+                col += len(text)
+        return pos
     pos = {}
-    line, col = 1, 0
-    for leaf in leaves_of(tree):
+    _leaf_positions(tree, 1, 0, wanted, pos)
+    return pos
+
+
+def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict) -> None:
+    """Fill ``pos`` for the leaves of ``node`` (in ``wanted`` when given),
+    whose text starts at (``line``, ``col``)."""
+    for leaf in leaves_of(node):
         prefix = leaf.prefix
         if prefix:
             n = prefix.count("\n")
@@ -911,7 +934,6 @@ def _positions(tree, wanted: Optional[set] = None) -> dict:
             col = len(value) - value.rfind("\n") - 1
         else:
             col += len(value)
-    return pos
 
 
 def _first_leaf(node):
@@ -992,7 +1014,14 @@ def _forward_map(back: list, n_in: int) -> list:
 _LAYOUT = frozenset({token.INDENT, token.DEDENT, token.NEWLINE, token.ENDMARKER})
 
 
-def _edit_line_map(tree, old_lines: list, new_text: str, original: dict) -> list:
+def _edit_line_map(
+    tree,
+    old_lines: list,
+    new_text: str,
+    original: dict,
+    texts: Optional[list] = None,
+    cache: Optional[dict] = None,
+) -> list:
     """For each line of ``new_text`` (the text of ``tree``, 1-based index),
     its line in the input, from the edit history rather than a text diff: a
     line that starts with a leaf of the input maps to that leaf's line (so
@@ -1004,20 +1033,41 @@ def _edit_line_map(tree, old_lines: list, new_text: str, original: dict) -> list
     ``original`` holds the ids of every node of the tree as parsed (the
     pass-0 index, which keeps those nodes alive): a leaf in it is a token of
     the input and its ``lineno`` is still its input line; clones and new
-    leaves made by fixes are not in it."""
+    leaves made by fixes are not in it.
+
+    ``texts`` (the text of each top-level statement of ``tree``) and
+    ``cache`` let the origins of a statement be reused from an earlier call
+    while it is the same object with the same text and no change recorded
+    (the engine drops the entries of the statements a pass changed)."""
     b = new_text.split("\n")
     n_old = len(old_lines)
     first: dict = {}
-    line = 1
-    for leaf in leaves_of(tree):
-        prefix = leaf.prefix
-        if prefix:
-            line += prefix.count("\n")
-        if line not in first and id(leaf) in original and leaf.value and leaf.type not in _LAYOUT:
-            first[line] = leaf.lineno
-        value = leaf.value
-        if value:
-            line += value.count("\n")
+    if texts is None or cache is None:
+        line = 1
+        for leaf in leaves_of(tree):
+            prefix = leaf.prefix
+            if prefix:
+                line += prefix.count("\n")
+            if (
+                line not in first
+                and id(leaf) in original
+                and leaf.value
+                and leaf.type not in _LAYOUT
+            ):
+                first[line] = leaf.lineno
+            value = leaf.value
+            if value:
+                line += value.count("\n")
+    else:
+        base = 1
+        for unit, text in zip(tree.children, texts):
+            hit = cache.get(id(unit))
+            if hit is None or hit[0] is not unit or hit[1] != text or unit.was_changed:
+                hit = cache[id(unit)] = (unit, text, _unit_origins(unit, original))
+            for rel, orig in hit[2]:
+                if base + rel not in first:
+                    first[base + rel] = orig
+            base += text.count("\n")
     n_new = len(b)
     out = [0] * (n_new + 1)
     k = 1
@@ -1043,6 +1093,26 @@ def _edit_line_map(tree, old_lines: list, new_text: str, original: dict) -> list
         else:
             for kk in range(j1, k):
                 out[kk] = min(i1 + 1, n_old)
+    return out
+
+
+def _unit_origins(unit, original: dict) -> list:
+    """[(line within ``unit``'s text (0 = its first), input line)] for the
+    lines of ``unit`` that start with a leaf of the input (see
+    :func:`_edit_line_map`)."""
+    out = []
+    seen = set()
+    line = 0
+    for leaf in leaves_of(unit):
+        prefix = leaf.prefix
+        if prefix:
+            line += prefix.count("\n")
+        if line not in seen and id(leaf) in original and leaf.value and leaf.type not in _LAYOUT:
+            seen.add(line)
+            out.append((line, leaf.lineno))
+        value = leaf.value
+        if value:
+            line += value.count("\n")
     return out
 
 
@@ -1667,8 +1737,9 @@ def _run(
     unit_text: Optional[dict] = None  # id(top-level statement) -> its text
     hooks = hooks and not _REFERENCE and bool(d.cleanup)
     cleaned = False  # a cleanup hook applied a fix (see the docstring)
+    origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
 
-    def settle(pending: list, text: Optional[str]) -> tuple:
+    def settle(pending: list, text: Optional[str], texts: Optional[list] = None) -> tuple:
         """Apply (or keep as findings) the located candidates ``pending``
         [(cand, start, col, end)], in reverse order.  ``text``: the tree's
         text when its lines may differ from the input's (None in pass 0).
@@ -1697,7 +1768,9 @@ def _run(
             before = str(cand.node).strip() if apply else ""
             if apply and text is not None and pass_map is None:
                 # the text (no fix of this batch applied yet) -> the input
-                pass_map = _edit_line_map(tree, work_lines, text, original.order)
+                pass_map = _edit_line_map(
+                    tree, work_lines, text, original.order, texts, origins_cache
+                )
             if apply and skip:
                 src = _orig_line(start, pass_map)
                 reason = skip.get((finding.rule, src, before))
@@ -1812,7 +1885,13 @@ def _run(
             break
         # pass 0 sees the tree as parsed: fissix's leaf positions are exact;
         # later passes compute the positions of the candidates' ends only
-        pos = None if _pass == 0 else _positions(tree, _span_leaves(cands_all))
+        pos = (
+            None
+            if _pass == 0
+            else _positions(
+                tree, _span_leaves(cands_all), [unit_text[id(c)] for c in tree.children]
+            )
+        )
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
         order = index.order
@@ -1825,7 +1904,11 @@ def _run(
                 suppressed += 1
                 continue
             pending.append((cand, start, col, end))
-        applied_any, remaining, this_pass = settle(pending, None if _pass == 0 else current)
+        applied_any, remaining, this_pass = settle(
+            pending,
+            None if _pass == 0 else current,
+            None if _pass == 0 else [unit_text[id(c)] for c in tree.children],
+        )
         if cleaned and applied_any:
             return {"restart": True}  # see the docstring
         findings = remaining
@@ -1847,6 +1930,7 @@ def _run(
             if unit.was_changed or unit_text.get(id(unit)) != txt:
                 dirty_units.append(unit)
                 _clear_changed(unit)
+                origins_cache.pop(id(unit), None)
         tree.was_changed = False
         unit_text = {id(c): t for c, t in zip(tree.children, texts)}
     unconverged = [] if converged else last_pass
@@ -1858,7 +1942,14 @@ def _run(
     final_map = (
         list(range(n_lines + 1))
         if current is work
-        else _edit_line_map(tree, work_lines, current, original.order)
+        else _edit_line_map(
+            tree,
+            work_lines,
+            current,
+            original.order,
+            [unit_text[id(c)] for c in tree.children],
+            origins_cache,
+        )
     )
     return {
         "tree": tree,
@@ -1919,14 +2010,14 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
         return texts, []
     order = index.order
     cands.sort(key=lambda c: order.get(id(c.node), -1))
-    pos = _positions(tree, _span_leaves(cands))
+    pos = _positions(tree, _span_leaves(cands), texts)
     sup = suppressions.parse(text)
     pending = []
     for cand in cands:
         start, col, end = _span(cand.node, pos)
         if not suppressions.is_suppressed(cand.fixer.rule_id, start, end, sup):
             pending.append((cand, start, col, end))
-    applied_any, _remaining, done = settle(pending, text)
+    applied_any, _remaining, done = settle(pending, text, texts)
     return (None if applied_any else texts), done
 
 
