@@ -1349,13 +1349,10 @@ class _Violation:
 @functools.lru_cache(maxsize=8)
 def _compiles(text: str) -> Optional[SyntaxError]:
     """None when CPython compiles ``text`` to bytecode, else the error (cached
-    per text).  Parsing to an AST (``codemods.base.compile_error``, which the
-    pre-filters share) is not enough: ``return`` or ``yield`` outside a
-    function, ``break`` outside a loop, ``nonlocal`` errors and the like are
-    found by the compiler after the parse.  The bytecode compile parses first
-    and raises the same errors the AST-only parse would, so one compile
-    answers both (building the AST objects separately cost more than the
-    compile itself)."""
+    per text).  Parsing to an AST is not enough: ``return`` or ``yield``
+    outside a function, ``break`` outside a loop and the like are found by
+    the compiler after the parse.  The bytecode compile parses first and
+    raises every error an AST-only parse would."""
     try:
         with warnings.catch_warnings():
             # SyntaxWarnings of the code itself ("'int' object is not
