@@ -93,6 +93,7 @@ class ExpandKeepdimFixer(RuleFixer):
     shape only works when the reduced dim was kept (0.1.12)."""
 
     PATTERN = "power< any trailer+ >"
+    TRIGGERS = frozenset({"expand_as", "expand"})
 
     def visit(self, node, results) -> None:
         kids = node.children

@@ -640,6 +640,7 @@ class BoolMaskArithFixer(RuleFixer):
     comparison result: uint8 in 0.3, bool today (the subtraction raises)."""
 
     PATTERN = "arith_expr< any any any > | factor< '-' any > | power< any trailer+ >"
+    TRIGGERS = frozenset({"-", "sub", "sub_", "neg", "neg_", "__sub__"})
 
     def visit(self, node, results) -> None:
         ctx = self.ctx

@@ -18,6 +18,7 @@ class MultinomialFixer(RuleFixer):
     """``p.multinomial()`` / ``torch.multinomial(p)``: 0.3's ``num_samples=1``."""
 
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"multinomial"})
 
     def visit(self, node, results) -> None:
         ctx = self.ctx
@@ -68,6 +69,7 @@ class TensorDatasetFixer(RuleFixer):
     """``TensorDataset(data_tensor=x, target_tensor=y)`` -> ``TensorDataset(x, y)``."""
 
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"data_tensor", "target_tensor"})  # the keywords it rewrites
 
     def visit(self, node, results) -> None:
         ctx = self.ctx

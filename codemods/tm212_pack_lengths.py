@@ -68,6 +68,7 @@ def _lengths_binding(ctx, node):
 
 class PackLengthsFixer(RuleFixer):
     PATTERN = CALL_PATTERN
+    TRIGGERS = frozenset({"pack_padded_sequence"})
 
     def visit(self, node, results) -> None:
         ctx = self.ctx
