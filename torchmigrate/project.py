@@ -398,6 +398,16 @@ def _walk(node):
         yield node
 
 
+# Fields that never hold a node the scan looks at: operators, load/store
+# contexts, identifiers and constants (the walk skips them; same order).
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "level"})
+_FOLLOW: dict = {ast.Constant: ()}
+
+
+def _child_fields(t: type) -> tuple:
+    return tuple(f for f in t._fields if f not in _SKIP_FIELDS)
+
+
 class _AstScanner:
     def __init__(self, info: ModuleInfo):
         self.info = info
@@ -408,6 +418,7 @@ class _AstScanner:
         attr_bases: set = set()
         names: list = []
         reads = info.reads
+        follow = _FOLLOW
         stack = [tree]
         AST, Name, Attribute, Call, If, Store = (
             ast.AST,
@@ -435,7 +446,10 @@ class _AstScanner:
                 self._call(node)
             elif t is If and _is_main_guard(node.test):
                 info.main_guard = True
-            for f in node._fields:
+            fields = follow.get(t)
+            if fields is None:
+                fields = follow[t] = _child_fields(t)
+            for f in fields:
                 v = getattr(node, f, None)
                 if type(v) is list:
                     stack.extend([x for x in v if isinstance(x, AST)])
