@@ -270,17 +270,18 @@ class _Index:
     The index keeps the nodes alive so that their ids stay unique."""
 
     def __init__(self, tree, bucket_types=frozenset(), roots=None):
-        order: dict = {}
         nodes: list = []
+        append = nodes.append
         buckets: dict = {}
         by_value: dict = {}
         stack = [tree] if roots is None else list(reversed(roots))  # roots: some subtrees
+        pop = stack.pop
+        extend = stack.extend
         number = token.NUMBER
         string = token.STRING
         while stack:
-            node = stack.pop()
-            order[id(node)] = len(nodes)
-            nodes.append(node)
+            node = pop()
+            append(node)
             t = node.type
             bucket = buckets.get(t)
             if bucket is None:
@@ -289,7 +290,7 @@ class _Index:
                 bucket.append(node)
             children = node.children
             if children:
-                stack.extend(reversed(children))
+                extend(children[::-1])
                 continue
             if t == string:
                 continue
@@ -301,7 +302,7 @@ class _Index:
                 by_value[key] = [node]
             else:
                 hit.append(node)
-        self.order = order
+        self.order = {id(n): i for i, n in enumerate(nodes)}
         self.nodes = nodes
         self.buckets = buckets
         self.by_value = by_value
