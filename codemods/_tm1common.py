@@ -17,7 +17,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
-from codemods.base import Arg, FileContext, call_args, parse_expr
+from codemods.base import Arg, FileContext, call_args, is_attached, parse_expr
 
 # A power node that contains at least one call trailer.
 CALL_PATTERN = "power"
@@ -282,6 +282,11 @@ class ImportRename:
 
         def fix(leaf=leaf, uses=tuple(uses), new=new):
             if leaf.value == new:
+                return False
+            if not all(is_attached(use, tree) for use in uses):
+                # another fix of this pass replaced a use (rebuilt the call
+                # around it): rename nothing now, the next pass finds the
+                # uses in the new code
                 return False
             leaf.value = new
             for use in uses:

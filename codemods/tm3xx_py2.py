@@ -207,6 +207,20 @@ def _loop_over_unmutated_dict(node) -> bool:
     return True
 
 
+def _iter_argument(node) -> bool:
+    """``node`` is the only argument of a call of the builtin ``iter``."""
+    trailer = node.parent
+    if trailer is None or trailer.type != syms.trailer or len(trailer.children) != 3:
+        return False
+    callee = trailer.prev_sibling
+    return (
+        callee is not None
+        and callee.type == token.NAME
+        and callee.value == "iter"
+        and callee.prev_sibling is None
+    )
+
+
 class DictFixer(FissixRuleFixer):
     FISSIX = fix_dict.FixDict
     TAG = "dict"
@@ -216,6 +230,17 @@ class DictFixer(FissixRuleFixer):
 
     def classify(self, node, results, dry):
         method = results["method"][0].value
+        if method in _DICT_METHODS and _iter_argument(node):
+            # exactly what this rule makes of ``d.iteritems()``: a second run
+            # cannot tell that from Python 2 code, so it never rewrites it
+            return (
+                MANUAL,
+                f"`iter(d.{method}())` iterated over a list copy in Python 2 and iterates over "
+                "a live view in Python 3 (a RuntimeError when the dict changes size meanwhile; "
+                "values updated meanwhile are seen). Keep it when it came from "
+                f"`d.iter{method}()` (the same live iterator); use `iter(list(d.{method}()))` "
+                "for Python 2's copy",
+            )
         info = self.info
         pandas = any(m.split(".")[0] in ("pandas", "h5py") for m in info.imports.values())
         if method.startswith("iter"):
@@ -995,7 +1020,10 @@ TM303 = Rule(
 
 As 2to3: `d.iteritems()` -> `d.items()` in a for-loop (else
 `iter(d.items())`), `d.keys()` -> `list(d.keys())` unless the context only
-iterates, `d.has_key(k)` -> `k in d`.
+iterates, `d.has_key(k)` -> `k in d`.  `iter(d.items())` itself is reported,
+never rewritten: it is what this rule makes of `d.iteritems()` (a live
+iterator in both Pythons), and a later run cannot tell it from Python 2 code
+that iterated over a list copy.
 
 ## Fix safety
 
@@ -1035,6 +1063,12 @@ TorchFix has no Python 2 rules.
             after="import pandas as pd\nfor k, v in df.iteritems():\n    pass\nif k in d:\n    pass\n",
             findings=("unsafe",),
             title="pandas objects: reported without --unsafe-fixes",
+        ),
+        Example(
+            before="it = iter(d.items())\nprint it.next()\n",
+            findings=("manual",),
+            title="`iter(d.items())` is reported, never rewritten (a second run must not wrap "
+            "the `iter(d.items())` a first run made of `d.iteritems()`)",
         ),
         Example(
             before="first = list(d.keys())[0]\nfor k in d.keys():\n    pass\n",

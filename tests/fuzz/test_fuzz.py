@@ -161,6 +161,41 @@ def test_dict_items_made_from_iteritems_is_not_wrapped_by_a_second_run(tmp_path,
     assert verdict.violations == []
 
 
+# Found by the campaign on 0.2's fast engine (seed 2028): a rename of an
+# imported torch function (TM104/TM105) was backed out ("would be undefined")
+# when a Python 2 fix of the same pass (backticks, .iteritems()) rebuilt the
+# expression around a use, so only a second run renamed it; and a second run
+# wrapped in list(...) the iter(d.items()) that the first made of
+# d.iteritems() while an unconverted import kept the file Python 2.
+@pytest.mark.parametrize(
+    "src",
+    [
+        "from torch.nn.utils import clip_grad_norm\nnn = `clip_grad_norm`\n",
+        "from torch.nn.init import kaiming_normal, orthogonal as ortho\n"
+        "nn = kaiming_normal.iteritems()\n",
+        "urlopen = urllib2.iteritems()\nimport urllib2\n",
+    ],
+)
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_a_second_run_changes_nothing_after_python2_fixes(tmp_path, rule_ids, src, unsafe):
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, unsafe)
+    assert verdict.violations == []
+
+
+def test_a_rename_waits_for_a_use_another_fix_rebuilt():
+    from codemods import all_rules
+    from torchmigrate.engine import migrate
+
+    res = migrate(
+        "from torch.nn.init import kaiming_normal\nw = kaiming_normal.iteritems()\n",
+        all_rules(),
+    )
+    assert (
+        res.new == "from torch.nn.init import kaiming_normal_\nw = iter(kaiming_normal_.items())\n"
+    )
+    assert not [f for f in res.findings if f.rule == "TM104"]
+
+
 # Found by the 10-minute campaign: TM201 moved a step before a function's
 # final return after a loop ending in a nested block and left the return at
 # column 0 ("'return' outside function": an AST parse accepts it, so the
