@@ -165,7 +165,11 @@ class Sampler:
             here = fr.f_code.co_name
             pass_no = None
             for fr2 in stack[k:]:
-                if fr2.f_code.co_filename == ENGINE_FILE and "_pass" in fr2.f_code.co_varnames:
+                code = fr2.f_code
+                # (``_pass`` is a cell variable of ``_run``: its closures read it)
+                if code.co_filename == ENGINE_FILE and (
+                    "_pass" in code.co_varnames or "_pass" in code.co_cellvars
+                ):
                     pass_no = fr2.f_locals.get("_pass")
                     break
             if callee is None:
