@@ -76,6 +76,19 @@ class _Tables:
         return act
 
 
+def _node(type_: int, children: list):
+    """``pytree.Node(type_, children)`` as ``pytree.convert`` makes it, without
+    the constructor's asserts and list copy (``children`` is the parser's own
+    fresh list)."""
+    node = object.__new__(pytree.Node)
+    node.type = type_
+    node.children = children
+    for ch in children:
+        ch.parent = node
+    node.fixers_applied = None
+    return node
+
+
 class _Fail(Exception):
     """Raised inside the fast loop: let the fissix driver report the error."""
 
@@ -108,7 +121,6 @@ class FastDriver:
         tokens_map = gr.tokens
         opmap = pgen_grammar.opmap
         Leaf = pytree.Leaf
-        Node = pytree.Node
         new_object = object.__new__
         NAME = token.NAME
         OP = token.OP
@@ -181,15 +193,7 @@ class FastDriver:
                             # pop (convert the finished nonterminal)
                             stack.pop()
                             children = top[2]
-                            if len(children) == 1:
-                                new = children[0]
-                            else:
-                                new = new_object(Node)  # (Node.__init__, inlined)
-                                new.type = nt
-                                new.children = children
-                                for ch in children:
-                                    ch.parent = new
-                                new.fixers_applied = None
+                            new = children[0] if len(children) == 1 else _node(nt, children)
                             if not stack:
                                 new.used_names = used_names
                                 done = True
@@ -208,15 +212,7 @@ class FastDriver:
                     # _POP
                     stack.pop()
                     children = top[2]
-                    if len(children) == 1:
-                        new = children[0]
-                    else:
-                        new = new_object(Node)
-                        new.type = nt
-                        new.children = children
-                        for ch in children:
-                            ch.parent = new
-                        new.fixers_applied = None
+                    new = children[0] if len(children) == 1 else _node(nt, children)
                     if not stack:
                         raise _Fail  # "too much input"
                     top = stack[-1]

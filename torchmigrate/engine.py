@@ -902,12 +902,7 @@ def _positions(tree, wanted: Optional[dict] = None, texts: Optional[list] = None
         for unit, text in zip(tree.children, texts):
             if id(unit) in units:
                 _leaf_positions(unit, line, col, wanted, pos)
-            n = text.count("\n")
-            if n:
-                line += n
-                col = len(text) - text.rfind("\n") - 1
-            else:
-                col += len(text)
+            line, col = _advance(line, col, text)
         return pos
     pos = {}
     _leaf_positions(tree, 1, 0, wanted, pos)
@@ -920,21 +915,18 @@ def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict
     for leaf in leaves_of(node):
         prefix = leaf.prefix
         if prefix:
-            n = prefix.count("\n")
-            if n:
-                line += n
-                col = len(prefix) - prefix.rfind("\n") - 1
-            else:
-                col += len(prefix)
+            line, col = _advance(line, col, prefix)
         if wanted is None or id(leaf) in wanted:
             pos[id(leaf)] = (line, col)
-        value = leaf.value
-        n = value.count("\n")
-        if n:
-            line += n
-            col = len(value) - value.rfind("\n") - 1
-        else:
-            col += len(value)
+        line, col = _advance(line, col, leaf.value)
+
+
+def _advance(line: int, col: int, text: str) -> tuple:
+    """(line, col) just after ``text`` when it starts at (``line``, ``col``)."""
+    n = text.count("\n")
+    if n:
+        return line + n, len(text) - text.rfind("\n") - 1
+    return line, col + len(text)
 
 
 def _first_leaf(node):
