@@ -41,9 +41,9 @@ with nbformat that what we write validates wherever the input did.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import secrets
 from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Optional
@@ -331,11 +331,16 @@ class Protector:
     the notebook, and puts them back."""
 
     def __init__(self, raw: str):
+        # derived from the notebook, not random: the same notebook gets the
+        # same placeholders in every run (and so the same project facts,
+        # which key the --resume cache)
+        k = 0
         while True:
-            nonce = secrets.token_hex(4)
+            nonce = hashlib.sha256(f"{k}\0{raw}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
             tag = f"tm_ipython_{nonce}"
             if tag not in raw:
                 break
+            k += 1
         self.tag = tag
         self.saved: list = []
         self._re = re.compile(r"^.*" + re.escape(tag) + r"_(\d+)\b.*$", re.M)

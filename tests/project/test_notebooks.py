@@ -72,6 +72,32 @@ def test_user_text_equal_to_a_placeholder_is_left_alone():
     assert p.tag not in raw
 
 
+def test_placeholders_are_the_same_in_every_run_and_avoid_the_notebook():
+    """The nonce comes from the notebook, so a notebook's project facts (which
+    key the --resume cache) are the same in every run."""
+    raw = nb_text([code(["%time x = 1\n"] + LEGACY_CELL)])
+    tag = Protector(raw).tag
+    assert Protector(raw).tag == tag
+    assert tag not in raw
+    assert Protector(raw + " ").tag != tag  # another notebook, another nonce
+
+
+def test_a_nonce_the_notebook_holds_is_skipped(monkeypatch):
+    import hashlib
+
+    from torchmigrate import notebooks
+
+    class Digests:  # the first candidate is text the notebook holds
+        def sha256(self, data):
+            return hashlib.sha256(b"" if data.startswith(b"0\0") else data)
+
+    taken = "tm_ipython_" + hashlib.sha256(b"").hexdigest()[:8]
+    raw = nb_text([code([f"# {taken}_0\n", "%time x = 1\n"] + LEGACY_CELL)])
+    monkeypatch.setattr(notebooks, "hashlib", Digests())
+    tag = Protector(raw).tag
+    assert tag != taken and tag not in raw
+
+
 @pytest.mark.parametrize(
     ("line", "magic"),
     [
