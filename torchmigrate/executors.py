@@ -109,16 +109,40 @@ class FileTask:
 
 
 @dataclass(frozen=True)
+class ScanTask:
+    """One file for the project model's scan: its bytes, or the text a
+    run gave it (a migrated text, in a later round)."""
+
+    path: str
+    data: Optional[bytes]
+    text: Optional[str] = None
+
+    def scan(self):
+        from torchmigrate.project import scan_bytes, scan_path
+
+        if self.text is not None:
+            return scan_path(self.path, self.text)
+        return scan_bytes(self.path, self.data)
+
+
+@dataclass(frozen=True)
 class Batch:
     spec: RunSpec
-    tasks: tuple  # FileTask, all of one repo
+    tasks: tuple  # FileTask, all of one repo (ScanTask for a scan)
+    # "migrate": a FileOutcome per task; "scan": the project model's scan of
+    # each task (a ModuleInfo, or None for a file that cannot be decoded)
+    kind: str = "migrate"
 
 
 def run_batch(batch: Batch) -> list:
-    """The worker's side: one :class:`FileOutcome` per task, in order."""
+    """The worker's side: one :class:`FileOutcome` (or, for a scan batch,
+    one ``ModuleInfo``) per task, in order."""
+    spec = batch.spec
+    if batch.kind == "scan":
+        _check_version(spec)
+        return [t.scan() for t in batch.tasks]
     from torchmigrate.processing import process_bytes
 
-    spec = batch.spec
     _ensure_setup(spec)
     return [
         process_bytes(t.path, t.data, t.repo, t.display, spec.rule_ids, spec.unsafe_fixes, t.facts)
@@ -134,11 +158,7 @@ def _ensure_setup(spec: RunSpec) -> None:
     local temporary directory when the worker cannot see the driver's file)
     and check that it knows every rule of the run."""
     global _ACTIVE_RULE_FILES
-    if spec.version != __version__:
-        raise WorkerSetupError(
-            f"worker on {socket.gethostname()} runs torchmigrate {__version__}, the driver "
-            f"{spec.version}: install the same version on every worker"
-        )
+    _check_version(spec)
     if spec.rule_files != _ACTIVE_RULE_FILES:
         _use_rule_files(spec.rule_files)
         _ACTIVE_RULE_FILES = spec.rule_files
@@ -150,6 +170,14 @@ def _ensure_setup(spec: RunSpec) -> None:
         raise WorkerSetupError(
             f"worker on {socket.gethostname()} does not know the rule(s) {', '.join(missing)}: "
             "install the same rule plugins (entry points torchmigrate.rules) on every worker"
+        )
+
+
+def _check_version(spec: RunSpec) -> None:
+    if spec.version != __version__:
+        raise WorkerSetupError(
+            f"worker on {socket.gethostname()} runs torchmigrate {__version__}, the driver "
+            f"{spec.version}: install the same version on every worker"
         )
 
 
@@ -314,6 +342,57 @@ def run_items(
                     cache.put(key, outcome)
                 finish(i, outcome)
     return results
+
+
+def scan_items(executor, todo: list) -> dict:
+    """The project model's scan of ``todo`` = [(path, text or None)] on
+    ``executor``'s workers: {path: ModuleInfo, or None for a file that
+    cannot be read or decoded}.  A file without a text is read here (the
+    workers get its bytes, as for migration); at most ``executor.window``
+    batches are in flight.  A batch whose worker died is scanned here, as a
+    run without workers would have scanned it."""
+    from torchmigrate.sources import SourceError, read_bytes
+
+    spec = RunSpec((), False)
+    out: dict = {}
+    size = max(1, min(4 * MAX_BATCH_FILES, len(todo) // max(1, 2 * executor.workers)))
+
+    def plan():
+        group: list = []
+        nbytes = 0
+        for path, text in todo:
+            data = None
+            if text is None:
+                try:
+                    data = read_bytes(Path(path))[0]
+                except SourceError:
+                    out[path] = None
+                    continue
+            if group and (len(group) >= size or nbytes > MAX_BATCH_BYTES):
+                yield group
+                group, nbytes = [], 0
+            group.append(ScanTask(path, data, text))
+            nbytes += len(data) if data is not None else len(text)
+        if group:
+            yield group
+
+    pending = plan()
+    in_flight: dict = {}
+    while True:
+        while len(in_flight) < executor.window:
+            tasks = next(pending, None)
+            if tasks is None:
+                break
+            in_flight[executor.submit(Batch(spec, tuple(tasks), "scan"))] = tasks
+        if not in_flight:
+            break
+        for handle, got in executor.wait(list(in_flight)):
+            tasks = in_flight.pop(handle)
+            if got is LOST:
+                got = [t.scan() for t in tasks]
+            for t, info in zip(tasks, got):
+                out[t.path] = info
+    return out
 
 
 # --------------------------------------------------------------------------

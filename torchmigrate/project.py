@@ -996,16 +996,34 @@ def notebook_cells(raw: str) -> Optional[list]:
 
 def scan_path(path: str, text: Optional[str] = None) -> Optional[ModuleInfo]:
     """Scan a file on disk (``.py`` or ``.ipynb``); None when unreadable."""
-    try:
-        if text is None:
-            if path.endswith(".ipynb"):
-                text = Path(path).read_text(encoding="utf-8")
-            else:
-                from torchmigrate.sources import read_source
+    if text is None:
+        from torchmigrate.sources import read_bytes
 
-                text = read_source(Path(path)).text
-    except Exception:  # noqa: BLE001 - the worker reports unreadable files
+        try:
+            data = read_bytes(Path(path))[0]
+        except Exception:  # noqa: BLE001 - the worker reports unreadable files
+            return None
+        return scan_bytes(path, data)
+    return _scan_text(path, text)
+
+
+def scan_bytes(path: str, data: bytes) -> Optional[ModuleInfo]:
+    """:func:`scan_path` of a file whose bytes are ``data`` (what a worker
+    of the parallel scan gets); None when they cannot be decoded."""
+    try:
+        if path.endswith(".ipynb"):
+            # as ``Path.read_text`` reads it: UTF-8, universal newlines
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        else:
+            from torchmigrate.sources import decode
+
+            text = decode(Path(path), data)[0]
+    except Exception:  # noqa: BLE001 - the worker reports undecodable files
         return None
+    return _scan_text(path, text)
+
+
+def _scan_text(path: str, text: str) -> Optional[ModuleInfo]:
     if path.endswith(".ipynb"):
         cells = notebook_cells(text)
         if cells is None:
@@ -1138,16 +1156,22 @@ class ProjectModel:
         files: Iterable,
         root: Optional[str] = None,
         texts: Optional[dict] = None,
+        infos: Optional[dict] = None,
     ) -> ProjectModel:
         """Scan ``files`` (paths; ``texts`` may give a path's text instead
-        of reading it) and resolve their imports."""
+        of reading it, ``infos`` a path's scan, None for an unreadable
+        file) and resolve their imports."""
         model = cls(root)
         texts = texts or {}
+        infos = infos or {}
         files = [str(f) for f in files]
         model._files = {os.path.abspath(f) for f in files}
         for display in files:
             path = os.path.abspath(display)
-            info = scan_path(display, texts.get(display))
+            if display in infos:
+                info = infos[display]
+            else:
+                info = scan_path(display, texts.get(display))
             if info is None:
                 continue
             model._add(path, display, info)
@@ -1157,14 +1181,20 @@ class ProjectModel:
     def _isfile(self, path: str) -> bool:
         return path in self._files or os.path.isfile(path)
 
-    def rebuilt(self, texts: dict) -> ProjectModel:
-        """A new model in which the files in ``texts`` have that text."""
+    def rebuilt(self, texts: dict, infos: Optional[dict] = None) -> ProjectModel:
+        """A new model in which the files in ``texts`` have that text
+        (``infos`` may give the scan of some of them)."""
         model = ProjectModel(self.root)
         model._files = self._files
+        infos = infos or {}
         for path, m in self.mods.items():
             info = m.info
             if m.display in texts:
-                info = scan_path(m.display, texts[m.display]) or info
+                if m.display in infos:
+                    new = infos[m.display]
+                else:
+                    new = scan_path(m.display, texts[m.display])
+                info = new or info
             model._add(path, m.display, info)
         model._resolve()
         return model
@@ -1778,32 +1808,63 @@ def _spelled(ref: str, info: ModuleInfo, origins: dict) -> Optional[str]:
 # ==========================================================================
 # Building models for a run
 # ==========================================================================
+# Below this many files to scan, the scan runs in the driver: a round trip to
+# the workers would cost more than it saves.
+PARALLEL_SCAN_MIN_FILES = 16
+
+
 def build_models(
-    items: list, texts: Optional[dict] = None, previous: Optional[dict] = None
+    items: list,
+    texts: Optional[dict] = None,
+    previous: Optional[dict] = None,
+    executor=None,
 ) -> tuple:
     """``items`` = [(path, repo, display)] -> ({str(path): ModuleFacts}, {repo: model}).
 
     One model per repo (a repo's files only see each other).  ``texts`` gives
     the text of some paths instead of reading them; ``previous`` (models of
-    an earlier build) lets unchanged files keep their scan."""
+    an earlier build) lets unchanged files keep their scan.  With an
+    ``executor`` of more than one worker, the files are scanned on its
+    workers (the scan is most of the model's cost; resolving the imports
+    stays here, it needs every module)."""
     by_repo: dict = {}
     for path, repo, _display in items:
         by_repo.setdefault(repo, []).append(str(path))
+    infos = _parallel_scan(by_repo, texts or {}, previous or {}, executor)
     facts: dict = {}
     models: dict = {}
     for repo, files in by_repo.items():
         root = repo if os.path.isdir(repo) else os.path.dirname(os.path.abspath(repo))
         old = (previous or {}).get(repo)
         if old is not None:
-            model = old.rebuilt(texts or {})
+            model = old.rebuilt(texts or {}, infos)
         else:
-            model = ProjectModel.build(files, root=root, texts=texts)
+            model = ProjectModel.build(files, root=root, texts=texts, infos=infos)
         models[repo] = model
         for path in files:
             f = model.facts_for(path)
             if f is not None:
                 facts[path] = f
     return facts, models
+
+
+def _parallel_scan(by_repo: dict, texts: dict, previous: dict, executor) -> dict:
+    """{path: ModuleInfo or None} of the files :func:`build_models` would
+    scan, scanned on ``executor``'s workers; {} when it has one worker or
+    there are too few files to gain anything."""
+    if executor is None or getattr(executor, "workers", 1) <= 1:
+        return {}
+    todo = []  # (path, text or None)
+    for repo, files in by_repo.items():
+        if repo in previous:  # a rebuild scans only the new texts
+            todo += [(f, texts[f]) for f in files if f in texts]
+        else:
+            todo += [(f, texts.get(f)) for f in files]
+    if len(todo) < PARALLEL_SCAN_MIN_FILES:
+        return {}
+    from torchmigrate.executors import scan_items
+
+    return scan_items(executor, todo)
 
 
 def run_project(
@@ -1830,10 +1891,16 @@ def run_project(
     module is migrated again from its original text with the names the
     migrated modules read -- so a single run removes the import exactly when
     nothing in the project reads it."""
+    if executor is None and jobs > 1:
+        # one pool for the whole run: the scan, every rule set, every round
+        from torchmigrate.executors import LocalExecutor
+
+        with LocalExecutor(jobs) as local:
+            return run_project(items, rule_ids, unsafe_fixes, jobs, on_done, max_rounds, local)
     from dataclasses import replace
 
     per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
-    facts, models = build_models(items)
+    facts, models = build_models(items, executor=executor)
     outcomes = _run_grouped(
         items, range(len(items)), per_item, unsafe_fixes, jobs, facts, on_done, executor
     )
@@ -1850,7 +1917,7 @@ def run_project(
         }
         if not waiting or not texts:
             break
-        new_facts, models = build_models(items, texts=texts, previous=models)
+        new_facts, models = build_models(items, texts=texts, previous=models, executor=executor)
         redo = []
         for i in waiting:
             key = str(items[i][0])

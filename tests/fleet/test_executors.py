@@ -327,3 +327,107 @@ def test_a_long_lived_worker_uses_the_rule_file_of_each_run(tmp_path, monkeypatc
     finally:
         all_rules.cache_clear()
         processing._rules.cache_clear()
+
+
+# --------------------------------------------------------------------------
+# The project model's scan on the workers
+# --------------------------------------------------------------------------
+def _scan_project(tmp_path: Path) -> list:
+    """The corpus (packages with star and implicit relative imports,
+    notebooks) plus files the scan cannot read: [(path, repo, display)]."""
+    import shutil
+
+    src = Path(__file__).resolve().parents[2] / "corpus" / "legacy"
+    repo = tmp_path / "repo"
+    shutil.copytree(src, repo)
+    (repo / "latin.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\nimport torch\nfrom torch.autograd import Variable\n"
+        b"NAME = '\xe9'\n\n\ndef f(x):\n    return Variable(x).data[0]\n"
+    )
+    (repo / "binary.py").write_bytes(b"import torch\x00\x01\n")
+    (repo / "crlf.py").write_bytes(b"import torch\r\nfrom classifier_pkg import *\r\n")
+    files = sorted(p for p in repo.rglob("*") if p.suffix in (".py", ".ipynb"))
+    return [(p, str(repo), str(p)) for p in files]
+
+
+def test_the_scan_on_workers_gives_the_model_of_the_serial_scan(tmp_path):
+    from torchmigrate.project import PARALLEL_SCAN_MIN_FILES, build_models
+
+    items = _scan_project(tmp_path)
+    assert len(items) >= PARALLEL_SCAN_MIN_FILES
+    want, models = build_models(items)
+    ex = Recording()
+    got, got_models = build_models(items, executor=ex)
+    assert repr(got) == repr(want)
+    scanned = [p for b in ex.batches for p in b]
+    assert sorted(scanned) == sorted(str(p) for p, _r, _d in items)  # every file, once
+    assert len(ex.batches) > 1
+    # the workers' scans are the driver's (sets compared as sets: a pickled
+    # set may iterate in another order, and no fact depends on that order)
+    model, par = models[str(items[0][1])], got_models[str(items[0][1])]
+    assert set(model.mods) == set(par.mods)
+    for path, m in model.mods.items():
+        assert vars(m.info) == vars(par.mods[path].info), path
+    # a later round rescans only the texts the run produced
+    texts = {str(p): p.read_text(encoding="latin-1") + "\nimport os\n" for p, _r, _d in items[::2]}
+    texts = {k: v for k, v in texts.items() if k.endswith(".py") and "binary" not in k}
+    assert len(texts) >= PARALLEL_SCAN_MIN_FILES // 2
+    again = Recording()
+    want2, _ = build_models(items, texts=texts, previous=models)
+    got2, _ = build_models(items, texts=texts, previous=got_models, executor=again)
+    assert repr(got2) == repr(want2)
+    assert sorted(p for b in again.batches for p in b) == sorted(texts)
+
+
+def test_a_lost_scan_batch_is_scanned_by_the_driver(tmp_path):
+    from torchmigrate.project import build_models
+
+    items = _scan_project(tmp_path)
+    want, _ = build_models(items)
+    ex = Recording(lose=lambda batch, n: batch.kind == "scan")
+    got, _ = build_models(items, executor=ex)
+    assert repr(got) == repr(want)
+
+
+def test_one_worker_or_few_files_scan_in_the_driver(tmp_path):
+    from torchmigrate.project import build_models
+
+    items = _scan_project(tmp_path)
+    ex = Recording(workers=1)
+    build_models(items, executor=ex)
+    assert ex.batches == []
+    ex = Recording(workers=2)
+    build_models(items[:5], executor=ex)
+    assert ex.batches == []
+
+
+def test_a_parallel_run_scans_and_migrates_on_one_pool(tmp_path, monkeypatch):
+    """run_project with --jobs 2: the scan and the migration share one pool,
+    and the outcomes are those of --jobs 1."""
+    from torchmigrate import project
+
+    items = _scan_project(tmp_path)
+    ids = tuple(sorted({*IDS, "TM004", "TM006"}))
+    want = project.run_project(items, ids, True, 1)
+    made = []
+    real = LocalExecutor
+
+    class Counting(real):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            made.append(self)
+
+    monkeypatch.setattr(executors, "LocalExecutor", Counting)
+    kinds = []
+    submit = Counting.submit
+
+    def spy(self, batch):
+        kinds.append(batch.kind)
+        return submit(self, batch)
+
+    monkeypatch.setattr(Counting, "submit", spy)
+    got = project.run_project(items, ids, True, 2)
+    assert _plain(got) == _plain(want)
+    assert len(made) == 1
+    assert "scan" in kinds and "migrate" in kinds
+    assert kinds.index("scan") < kinds.index("migrate")
