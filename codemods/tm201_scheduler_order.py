@@ -411,9 +411,12 @@ class SchedulerOrderFixer(RuleFixer):
                 dedents = _trailing_dedents(suite.children[at - 1]) if at > 0 else []
                 if "\n" not in tail_return.prefix and dedents:
                     # after a nested block the DEDENTs (one per closed block)
-                    # hold the lines above the return and its indentation:
-                    # they stay with the return
-                    full = "".join(d.prefix for d in dedents)
+                    # hold the lines above the return and its indentation
+                    # (a parsed block), or the return's prefix holds the
+                    # indentation (a block another fix of the pass built):
+                    # together they are the text before the return and
+                    # stay with it
+                    full = "".join(d.prefix for d in dedents) + tail_return.prefix
                     cut = full.rfind("\n") + 1
                     for d in dedents:
                         d.prefix = ""

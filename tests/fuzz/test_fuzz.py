@@ -222,6 +222,26 @@ def test_step_moved_before_a_return_after_nested_blocks_compiles(tmp_path, rule_
     assert out.endswith("    scheduler.step()\n    return epoch\n")
 
 
+# Found by the campaign on 0.2's fast engine (seed 3031): the same move after
+# a block that another fix of the same pass built (TM004 wrapping the last
+# statement in `with torch.no_grad():`), whose indentation is in the return's
+# prefix and not in the DEDENT's: the return lost it, the engine backed TM004
+# out as "would not compile", and a second run applied it.
+def test_step_moved_before_a_return_after_a_block_another_fix_built(tmp_path, rule_ids):
+    src = (
+        "from torch.optim import lr_scheduler\n"
+        "scheduler = lr_scheduler.StepLR(optimizer, 10)\n"
+        "def train(epoch):\n    scheduler.step()\n    for x, y in loader:\n"
+        "        optimizer.step()\n    optim.data[0] = 0\n    return epoch\n"
+    )
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == [] and verdict.status == "changed"
+    out = (tmp_path / "m.py").read_text()
+    assert out.endswith(
+        "    with torch.no_grad():\n        optim[0] = 0\n    scheduler.step()\n    return epoch\n"
+    )
+
+
 def test_compile_invariant_sees_compiler_errors_not_only_parse_errors():
     from torchmigrate.engine import _compiles
 
