@@ -1189,15 +1189,17 @@ def _migrate(
     checker = _Invariants(work, py2, project, rules)
 
     skip: dict = {}  # site key -> reason it is backed out
+    defer: set = set()  # site keys that wait a pass (see below)
     late_notes: list = []  # rules switched off for this file
     disabled: set = set()  # rule ids switched off for this file (last resort)
 
-    def run(extra_skip=None, extra_disabled=frozenset()):
+    def run(extra_skip=None, extra_disabled=frozenset(), extra_defer=frozenset()):
         first = run.first
         run.count += 1
         t = tree if first else parse_source(work)[0]
         run.first = False
         sk = skip if extra_skip is None else {**skip, **extra_skip}
+        wait = frozenset(defer | extra_defer)
         out = _run(
             t,
             work,
@@ -1209,6 +1211,7 @@ def _migrate(
             project,
             sk,
             before_fix=checker.prepare if first else None,
+            defer=wait,
         )
         if out.get("restart"):
             # a cleanup hook's fix was followed by other fixes: the plain schedule
@@ -1223,6 +1226,7 @@ def _migrate(
                 project,
                 sk,
                 hooks=False,
+                defer=wait,
             )
         out["text"] = out.pop("final_text")
         return out
@@ -1245,6 +1249,16 @@ def _migrate(
             break
         found = _back_out(violations, outcome, run, checker)
         if found:
+            # A site that breaks an invariant only together with other fixes
+            # of its pass (a fix built from what another fix changed) is
+            # applied a pass later instead, on the tree those fixes made --
+            # what a second run would do, so a second run changes nothing.
+            # Only a site that breaks it even then is backed out.
+            trial = run(extra_defer=frozenset(found))
+            if not trial["unconverged"] and not checker.check(trial):
+                defer.update(found)
+                outcome = trial
+                continue
             skip.update(found)
             outcome = run()
             continue
@@ -1694,11 +1708,15 @@ def _run(
     skip=None,
     before_fix=None,
     hooks=True,
+    defer=frozenset(),
 ) -> dict:
     """Run the passes on ``tree`` (mutated in place).  ``skip`` maps the keys
     of fix sites to back out to the reason; such sites are reported as
-    ``manual`` findings instead of being applied.  ``before_fix(tree)`` is
-    called once, just before the first fix changes the tree.
+    ``manual`` findings instead of being applied.  ``defer``: keys of fix
+    sites that wait one pass the first time they come up (they are applied
+    when a later pass finds them again, on the tree the other fixes made).
+    ``before_fix(tree)`` is called once, just before the first fix changes
+    the tree.
 
     ``hooks``: run the ``CLEANUP`` fixers after each pass's fixes too (see
     :func:`_cleanup`).  A cleanup applied that way comes one pass earlier
@@ -1727,6 +1745,8 @@ def _run(
     unit_text: Optional[dict] = None  # id(top-level statement) -> its text
     hooks = hooks and not _REFERENCE and bool(d.cleanup)
     cleaned = False  # a cleanup hook applied a fix (see the docstring)
+    waited: set = set()  # keys of ``defer`` that waited their pass
+    waiting = [False]  # a site waited in this pass: run another one
     origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
 
     def settle(pending: list, text: Optional[str], texts: Optional[list] = None) -> tuple:
@@ -1761,6 +1781,12 @@ def _run(
                 pass_map = _edit_line_map(
                     tree, work_lines, text, original.order, texts, origins_cache
                 )
+            if apply and defer:
+                key = (finding.rule, _orig_line(start, pass_map), before)
+                if key in defer and key not in waited:
+                    waited.add(key)
+                    waiting[0] = True
+                    continue  # the next pass finds it again
             if apply and skip:
                 src = _orig_line(start, pass_map)
                 reason = skip.get((finding.rule, src, before))
@@ -1903,9 +1929,12 @@ def _run(
             return {"restart": True}  # see the docstring
         findings = remaining
         last_pass = this_pass
-        if not applied_any:
+        if not applied_any and not waiting[0]:
             converged = True
             break
+        waiting[0] = False
+        if unit_text is None:  # only a deferred site came up in this pass
+            unit_text = {id(c): str(c) for c in tree.children}
         texts = None
         if hooks and _pass < MAX_PASSES - 1:
             texts, done = _cleanup(d, tree, filename, py2, project, broken, settle)

@@ -217,6 +217,53 @@ def test_a_site_producing_unparsable_code_is_backed_out_and_the_rest_applied():
     assert not res.errors
 
 
+class _StaleNext(RuleFixer):
+    """Test rule: the statement ``pair()`` -> ``pair_done()``, built from the
+    next statement as it was when the site was visited: when another fix of
+    the same pass changed that statement, the fix writes ``pair_done(`` (a
+    syntax error) -- the bug class of a fix built from stale state."""
+
+    PATTERN = "power< 'pair' trailer< '(' ')' > >"
+
+    def visit(self, node, results):
+        stmt = node.parent
+        seen = str(stmt.next_sibling)
+
+        def fix():
+            if str(stmt.next_sibling) == seen:
+                new = parse_expr("pair_done()")
+            else:
+                new = Leaf(1, "pair_done(")
+            new.prefix = node.prefix
+            node.replace(new)
+
+        self.report(node, "pair", SAFE, fix=fix, suggestion="pair_done()")
+
+
+def test_a_site_broken_only_by_a_fix_of_its_pass_waits_a_pass_instead_of_backing_out():
+    """Backing the site out would leave it to a second run (which applies
+    it: not idempotent); the engine applies it one pass later instead."""
+    stale, torchify = _rule("TM994", _StaleNext), _rule("TM991", _Torchify)
+    src = "import torch\ndef pair_done():\n    pass\npair()\nz = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [stale, torchify])
+    assert res.new.endswith("pair_done()\nz = torch.ones(2).sum()\n")
+    assert not _backed_out(res, "TM994") and not res.findings and not res.errors
+    assert sorted(f.rule for f in res.fixes) == ["TM991", "TM994"]
+    assert [f.source_line for f in res.fixes if f.rule == "TM994"] == [4]
+    again = migrate(res.new, [stale, torchify])
+    assert again.new == res.new and not again.fixes
+    # alone, or with nothing else to change, the site is fixed in its pass
+    assert migrate("def pair_done():\n    pass\npair()\nz = 1\n", [stale]).runs == 1
+
+
+def test_a_site_that_breaks_even_a_pass_later_is_still_backed_out():
+    breaker, torchify = _rule("TM992", _Breaker), _rule("TM991", _Torchify)
+    src = "import torch\nx = break_me(y)\nz = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [breaker, torchify])
+    assert "x = break_me(y)" in res.new and _backed_out(res, "TM992")
+    assert migrate(res.new, [breaker, torchify]).new == res.new
+
+
 # --------------------------------------------------------------------------
 # non-convergence
 # --------------------------------------------------------------------------
