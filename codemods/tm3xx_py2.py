@@ -774,6 +774,83 @@ class ItertoolsFixer(FissixRuleFixer):
             mark(new, tag)
 
 
+_ITERTOOLS_RENAMED = {
+    "imap": "map",
+    "izip": "zip",
+    "ifilter": "filter",
+    "ifilterfalse": "itertools.filterfalse",
+    "izip_longest": "itertools.zip_longest",
+}
+
+
+class ItertoolsRefFixer(RuleFixer):
+    """``itertools.izip`` used as a value, not called (``zipper =
+    itertools.izip``): fix_itertools converts only calls, and a reference
+    left behind raises AttributeError in Python 3 (and keeps the file looking
+    like Python 2 to a second run, whose fixers would then wrap the
+    ``zip(...)`` the first run made in ``list(...)``)."""
+
+    PATTERN = (
+        "power< 'itertools' trailer< '.' func=('imap'|'izip'|'ifilter'|'ifilterfalse'"
+        "|'izip_longest') > any* >"
+    )
+    MATCH_IMPLIES_PATTERN = True
+
+    def begin(self, ctx):
+        super().begin(ctx)
+        self.info = py2_info(ctx)
+        self._active = self.info.is_py2 and self.info.imports.get("itertools") == "itertools"
+        self.idle = not self._active
+
+    def match(self, node):
+        if not self._active:
+            return False
+        return super().match(node)
+
+    def visit(self, node, results):
+        func = results["func"]
+        func = func[0] if isinstance(func, list) else func
+        trailer = func.parent
+        rest = node.children[2:]
+        if rest and rest[0].type == syms.trailer and rest[0].children[0].type == token.LPAR:
+            return  # a call: ItertoolsFixer (fix_itertools)
+        if func.value in self.info.assigned_attrs:
+            return  # ``itertools.izip = ...``: a shim, not a use
+        new_name = _ITERTOOLS_RENAMED[func.value]
+        old = f"itertools.{func.value}"
+        shadowed = "." not in new_name and new_name in self.info.bound
+        if shadowed:  # the file binds ``zip`` itself: the builtin by its module
+            new_name = f"builtins.{new_name}"
+        tree = self.ctx.tree
+
+        def fix():
+            head = node.children[0]
+            if trailer.parent is not node or head.type != token.NAME:
+                return False
+            if "." in new_name:  # itertools.izip_longest -> itertools.zip_longest
+                mod, attr = new_name.split(".")
+                if mod != "itertools":
+                    head.replace(Name(mod, prefix=head.prefix))
+                    ensure_import(tree, mod)
+                func.replace(Name(attr, prefix=func.prefix))
+                return True
+            head.replace(Name(new_name, prefix=head.prefix))
+            trailer.remove()
+            if len(node.children) == 1:  # nothing follows: the name alone
+                leaf = node.children[0]
+                leaf.remove()
+                node.replace(leaf)
+            return True
+
+        self.report(
+            node,
+            f"{old} was removed in Python 3; `{new_name}` is the same lazy iterator",
+            SAFE,
+            fix=fix,
+            suggestion=new_name,
+        )
+
+
 class ItertoolsImportsFixer(FissixRuleFixer):
     FISSIX = fix_itertools_imports.FixItertoolsImports
     TAG = "itertools_imports"
@@ -1309,6 +1386,11 @@ As 2to3: `it.next()` -> `next(it)`, `def next(self)` in a class ->
 only iterates (for-loop, `list()`, `sorted()`, `sum()`, ...), a
 `map(lambda x: ..., xs)` becomes a list comprehension;
 `itertools.imap(f, xs)` -> `map(f, xs)` (still lazy, not wrapped).
+Beyond 2to3, `itertools.izip` used as a value (`zipper = itertools.izip`)
+becomes `zip` (and `itertools.izip_longest` / `ifilterfalse` become
+`itertools.zip_longest` / `filterfalse`): 2to3 converts only calls, and the
+reference it leaves raises AttributeError. In a file that binds the
+builtin's name itself it becomes `builtins.zip` (with `import builtins`).
 
 ## Fix safety
 
@@ -1330,6 +1412,16 @@ for-loop.
             title="itertools.izip is the lazy zip",
         ),
         Example(
+            before="import itertools\nzipper = itertools.izip\npad = itertools.izip_longest\n",
+            after="import itertools\nzipper = zip\npad = itertools.zip_longest\n",
+            title="itertools.izip used as a value (2to3 converts only calls)",
+        ),
+        Example(
+            before="import itertools\nzip = None  # the file binds zip\nzipper = itertools.izip\n",
+            after="import itertools\nimport builtins\nzip = None  # the file binds zip\nzipper = builtins.zip\n",
+            title="the file binds `zip`: the builtin through `builtins`",
+        ),
+        Example(
             before="import cPickle  # Python 2 (TM304)\nrows = map(None, a, b)\n",
             after="import cPickle  # Python 2 (TM304)\nrows = map(None, a, b)\n",
             findings=("manual",),
@@ -1340,7 +1432,15 @@ for-loop.
             title="Python 3 file: must not change",
         ),
     ),
-    fixers=(NextFixer, MapFixer, FilterFixer, ZipFixer, ItertoolsFixer, ItertoolsImportsFixer),
+    fixers=(
+        NextFixer,
+        MapFixer,
+        FilterFixer,
+        ZipFixer,
+        ItertoolsFixer,
+        ItertoolsRefFixer,
+        ItertoolsImportsFixer,
+    ),
     prefilter=py2_prefilter,
 )
 

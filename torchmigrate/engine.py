@@ -1234,6 +1234,16 @@ def _migrate(
     run.first = True
     run.count = 0
     outcome = run()
+    if outcome["fix_failed"]:
+        # A fix that raised after other fixes of its pass had changed the
+        # tree (it found the tree in a state its visit did not see) gets the
+        # same treatment as a fix that broke an invariant with them: it is
+        # tried a pass later, on the tree those fixes made; kept if that
+        # removes the error (one more run of the file, only on this path).
+        trial = run(extra_defer=frozenset(outcome["fix_failed"]))
+        if len(trial["errors"]) < len(outcome["errors"]):
+            defer.update(outcome["fix_failed"])
+            outcome = trial
     for _round in range(MAX_BACKOUT_ROUNDS):
         if outcome["unconverged"]:
             # Back out the sites still changing in the last pass; keep the rest.
@@ -1746,6 +1756,7 @@ def _run(
     hooks = hooks and not _REFERENCE and bool(d.cleanup)
     cleaned = False  # a cleanup hook applied a fix (see the docstring)
     waited: set = set()  # keys of ``defer`` that waited their pass
+    fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
     waiting = [False]  # a site waited in this pass: run another one
     origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
 
@@ -1819,6 +1830,8 @@ def _run(
                         f"line {start}: internal error in {finding.rule} while fixing: "
                         f"{type(exc).__name__}: {exc}"
                     )
+                    if this_pass:  # other fixes of the pass changed the tree first
+                        fix_failed.append((finding.rule, _orig_line(start, pass_map), before))
                     continue
                 if done is False:
                     continue
@@ -1981,6 +1994,7 @@ def _run(
         "line_map": final_map,
         "final_text": current,
         "passes": _pass + 1,
+        "fix_failed": fix_failed,
     }
 
 

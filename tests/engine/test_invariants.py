@@ -256,6 +256,49 @@ def test_a_site_broken_only_by_a_fix_of_its_pass_waits_a_pass_instead_of_backing
     assert migrate("def pair_done():\n    pass\npair()\nz = 1\n", [stale]).runs == 1
 
 
+class _RaisesWhenStale(_StaleNext):
+    """Like :class:`_StaleNext`, but the stale fix raises (as a fix that
+    re-checks its preconditions and finds them gone)."""
+
+    def visit(self, node, results):
+        stmt = node.parent
+        seen = str(stmt.next_sibling)
+
+        def fix():
+            if str(stmt.next_sibling) != seen:
+                raise RuntimeError("the next statement changed")
+            new = parse_expr("pair_done()")
+            new.prefix = node.prefix
+            node.replace(new)
+
+        self.report(node, "pair", SAFE, fix=fix, suggestion="pair_done()")
+
+
+def test_a_fix_that_raises_after_another_fix_of_its_pass_is_tried_a_pass_later():
+    stale, torchify = _rule("TM995", _RaisesWhenStale), _rule("TM991", _Torchify)
+    src = "import torch\ndef pair_done():\n    pass\npair()\nz = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [stale, torchify])
+    assert not res.errors
+    assert res.new.endswith("pair_done()\nz = torch.ones(2).sum()\n")
+    assert migrate(res.new, [stale, torchify]).new == res.new
+
+
+def test_a_fix_that_raises_on_a_fresh_tree_is_still_an_internal_error():
+    class _Raises(RuleFixer):
+        PATTERN = "power< 'boom' trailer< '(' ')' > >"
+
+        def visit(self, node, results):
+            def fix():
+                raise RuntimeError("boom")
+
+            self.report(node, "boom", SAFE, fix=fix, suggestion="x")
+
+    raises, torchify = _rule("TM996", _Raises), _rule("TM991", _Torchify)
+    src = "import torch\nboom()\nz = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [raises, torchify])
+    assert any("internal error in TM996 while fixing: RuntimeError: boom" in e for e in res.errors)
+
+
 def test_a_site_that_breaks_even_a_pass_later_is_still_backed_out():
     breaker, torchify = _rule("TM992", _Breaker), _rule("TM991", _Torchify)
     src = "import torch\nx = break_me(y)\nz = legacy_sum(torch.ones(2))\n"

@@ -242,6 +242,28 @@ def test_step_moved_before_a_return_after_a_block_another_fix_built(tmp_path, ru
     )
 
 
+# Found by the campaign on 0.2's fast engine (seed 4049): TM012 re-checked a
+# legacy Function at fix time and raised, because TM002 had decorated its
+# backward in the same pass (an internal error: now tried a pass later, where
+# TM012 reports the class); and `itertools.izip` used as a value (not called)
+# was left behind, so a second run still took the file for Python 2 and
+# wrapped the `zip(a, b)` the first run made of `itertools.izip(a, b)`.
+@pytest.mark.parametrize(
+    "src",
+    [
+        "import torch\nfrom torch.autograd import Variable, Function\n"
+        "class ClampedReLU(Function):\n    def __init__(self, lo=0.0):\n        self.lo = lo\n"
+        "    def forward(self, x):\n        return x.clamp(min=self.lo)\n"
+        "    def backward(self, g):\n        ones = Variable(g, volatile=True)\n        return g\n"
+        "def f(x):\n    return ClampedReLU(0.0)(x)\n",
+        "izip = itertools.izip.cpu().numpy()\nimport itertools\nit = itertools.izip(a, b)\n",
+    ],
+)
+def test_fixes_of_one_pass_that_meet_settle_in_one_run(tmp_path, rule_ids, src):
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
+    assert verdict.violations == [] and verdict.status == "changed"
+
+
 def test_compile_invariant_sees_compiler_errors_not_only_parse_errors():
     from torchmigrate.engine import _compiles
 
