@@ -515,6 +515,7 @@ class FissixRuleFixer(RuleFixer):
     """
 
     FISSIX: Any = None
+    PY2_CONVERSION = True
     MATCH_IMPLIES_PATTERN = True  # match() gates, then calls the fissix pattern's match
     OPTIONS: dict = {"print_function": False}
     TAG: str = ""  # mark name for nodes this fixer produced

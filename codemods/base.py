@@ -368,6 +368,11 @@ class RuleFixer(BaseFix):
     # and an index of its top-level import statements only (nodes_of_type,
     # name_leaves); the visit must not use the per-pass analysis.
     CLEANUP: ClassVar[bool] = False
+    # Python 2 -> 3 fixers (TM3xx) whose input is also valid Python 3 that
+    # other conversions produce (``range(n)`` from ``xrange(n)``, ``zip``
+    # from ``itertools.izip``, ``input()`` from ``raw_input()``): see
+    # :meth:`py2_ambiguous` and the engine's "Python 2 gate".
+    PY2_CONVERSION: ClassVar[bool] = False
     BM_compatible = False
 
     def __init__(self) -> None:
@@ -388,6 +393,16 @@ class RuleFixer(BaseFix):
         self.candidates = []
         self.idle = False
         self.waiting = frozenset()
+
+    def py2_ambiguous(self, node) -> bool:
+        """For a Python 2 -> 3 fixer (``PY2_CONVERSION``): is its site at
+        ``node`` valid Python 3 that a conversion could have produced?  The
+        engine applies such sites only when the same run also converts a
+        construct that exists only in Python 2 (see ``engine._py2_gate``):
+        a file that merely *still* looks like Python 2 after a run -- a
+        construct left for review -- must not get the run's own ``range(n)``
+        wrapped in ``list(...)`` by a second run."""
+        return False
 
     def dynamic_triggers(self, index) -> Optional[set]:
         """Extra trigger names for this pass (called after :meth:`begin`), or

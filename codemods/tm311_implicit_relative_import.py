@@ -41,6 +41,7 @@ def _module_names(node) -> list:
 
 class ImplicitRelativeFixer(RuleFixer):
     PATTERN = "import_name< any* > | import_from< any* >"
+    PY2_CONVERSION = True  # an implicit relative import exists only in Python 2
 
     def visit(self, node, results) -> None:
         rel = _facts(self.ctx)

@@ -126,6 +126,12 @@ class XrangeFixer(FissixRuleFixer):
     FISSIX = _FixXrange
     TAG = "xrange"
 
+    def py2_ambiguous(self, node) -> bool:
+        # range(n) is what xrange(n) becomes: only the xrange sites are
+        # Python 2 alone
+        name = node.children[0]
+        return name.type == token.NAME and name.value == "range"
+
     def skip(self, node):
         name = node.children[0]
         return name.type != token.NAME or name.value in self.info.bound
@@ -501,6 +507,9 @@ class InputFixer(_BuiltinCall):
     def skip(self, node):
         return super().skip(node) or marked(node, "raw_input")
 
+    def py2_ambiguous(self, node) -> bool:
+        return True  # input() is what raw_input() becomes
+
     def classify(self, node, results, dry):
         return UNSAFE, (
             "Python 2's input() evaluated what was typed; "
@@ -529,6 +538,8 @@ class ExecfileFixer(_BuiltinCall):
 
 class ReduceFixer(RuleFixer):
     """``reduce`` moved to functools: add the import once (fissix's touch_import)."""
+
+    PY2_CONVERSION = True
 
     PATTERN = "power< 'reduce' trailer< '(' [any] ')' > any* >"
     MATCH_IMPLIES_PATTERN = True
@@ -566,6 +577,8 @@ class ReduceFixer(RuleFixer):
 
 
 class InternFixer(RuleFixer):
+    PY2_CONVERSION = True
+
     PATTERN = "power< name='intern' trailer< '(' args=any ')' > any* >"
     MATCH_IMPLIES_PATTERN = True
 
@@ -712,6 +725,9 @@ class NextFixer(FissixRuleFixer):
 class _ListWrapper(FissixRuleFixer):
     BUILTIN = ""
 
+    def py2_ambiguous(self, node) -> bool:
+        return True  # zip/map/filter(...) are what the itertools conversions make
+
     def skip(self, node):
         return self.BUILTIN in self.info.bound
 
@@ -790,6 +806,7 @@ class ItertoolsRefFixer(RuleFixer):
     like Python 2 to a second run, whose fixers would then wrap the
     ``zip(...)`` the first run made in ``list(...)``)."""
 
+    PY2_CONVERSION = True
     PATTERN = (
         "power< 'itertools' trailer< '.' func=('imap'|'izip'|'ifilter'|'ifilterfalse'"
         "|'izip_longest') > any* >"

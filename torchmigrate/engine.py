@@ -1756,6 +1756,7 @@ def _run(
     hooks = hooks and not _REFERENCE and bool(d.cleanup)
     cleaned = False  # a cleanup hook applied a fix (see the docstring)
     waited: set = set()  # keys of ``defer`` that waited their pass
+    py2_gate: Optional[bool] = None  # see _py2_gate (decided on the first pass)
     fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
     waiting = [False]  # a site waited in this pass: run another one
     origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
@@ -1933,6 +1934,14 @@ def _run(
                 suppressed += 1
                 continue
             pending.append((cand, start, col, end))
+        if py2_gate is None:
+            py2_gate = _py2_gate(pending, unsafe_fixes, skip)
+        if not py2_gate:
+            for cand, *_ in pending:
+                if _py2_ambiguous(cand):
+                    cand.safety = MANUAL
+                    cand.fix = None
+                    cand.message += _PY2_GATE_NOTE
         applied_any, remaining, this_pass = settle(
             pending,
             None if _pass == 0 else current,
@@ -1996,6 +2005,49 @@ def _run(
         "passes": _pass + 1,
         "fix_failed": fix_failed,
     }
+
+
+_PY2_GATE_NOTE = (
+    " [not applied: nothing that exists only in Python 2 is converted in this file by this "
+    "run, so this may already be Python 3 (the output of an earlier run, with a construct "
+    "left for review); apply it by hand if the code is Python 2]"
+)
+
+
+def _py2_ambiguous(cand) -> bool:
+    fx = cand.fixer
+    return fx.PY2_CONVERSION and cand.fix is not None and fx.py2_ambiguous(cand.node)
+
+
+def _py2_gate(pending: list, unsafe_fixes: bool, skip: dict) -> bool:
+    """The Python 2 gate, decided on a run's first pass: may the run apply
+    the Python 2 fixes whose sites are also valid Python 3 (``range(n)``,
+    ``zip(a, b)``, ``input()``: ``RuleFixer.py2_ambiguous``)?  Only when it
+    also applies a Python 2 fix whose site exists only in Python 2
+    (``xrange``, ``print x``, ``d.iteritems()``, ...).
+
+    A run converts every such site it can; what it leaves is reported for
+    review, and may keep the file looking like Python 2 (an ``import
+    urllib2`` with a member it cannot map).  A second run then sees that
+    residue and nothing left to convert: without the gate it would take the
+    first run's ``range(n)`` (made of ``xrange(n)``) for Python 2's list and
+    wrap it, or make its ``input()`` (made of ``raw_input()``) an
+    ``eval(input())``.  The gate keeps the second run's text the first's.
+    A file whose only Python 2 constructs are left for review gets the same
+    treatment in its first run: its ambiguous sites are reported, not
+    applied (precision first)."""
+    if not any(_py2_ambiguous(c) for c, *_ in pending):
+        return True
+    for cand, start, _col, _end in pending:
+        fx = cand.fixer
+        if not fx.PY2_CONVERSION or cand.fix is None or fx.py2_ambiguous(cand.node):
+            continue
+        if not (cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)):
+            continue
+        if skip and (fx.rule_id, start, str(cand.node).strip()) in skip:
+            continue  # backed out: left for review
+        return True
+    return False
 
 
 def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
