@@ -1007,6 +1007,15 @@ a Python 2-only construct (backticks, `<>`, `except E, e`, `raise E, "m"`,
 Name-level evidence is ignored in files written for both Pythons (`six`,
 `future`, `sys.version_info` checks, `try: ... except ImportError/NameError:`
 shims).  `--no-py2` turns the whole TM3xx family off.
+
+Sites that are valid Python 3 as well -- `range(n)`, `map`/`filter`/`zip`
+calls, `input()`, which other conversions produce from `xrange`,
+`itertools.izip` and `raw_input` -- are converted only when the same run
+also converts something that exists only in Python 2.  Otherwise they are
+reported as `manual`: a file that still looks like Python 2 after a run
+(a construct left for review) must not have that run's own `range(n)`
+wrapped in `list(...)`, or its `input()` turned into `eval(input())`, by a
+second run.
 """
 
 TM301 = Rule(
