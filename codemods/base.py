@@ -622,7 +622,11 @@ def call_args(trailer: Node) -> list[Arg]:
             if first.type in (token.STAR, token.DOUBLESTAR):
                 out.append(Arg(None, item.children[1], item, first.value))
             elif len(item.children) >= 3 and item.children[1].type == token.EQUAL:
-                out.append(Arg(first.value, item.children[2], item))
+                # fissix's grammar takes any expression before the `=`
+                # (`f(a.b=1)`, which CPython rejects): its text names no
+                # keyword a rule looks for
+                name = first.value if first.type == token.NAME else str(first).strip()
+                out.append(Arg(name, item.children[2], item))
             else:  # generator argument
                 out.append(Arg(None, item, item))
         elif item.type in (token.STAR, token.DOUBLESTAR):

@@ -264,6 +264,26 @@ def test_fixes_of_one_pass_that_meet_settle_in_one_run(tmp_path, rule_ids, src):
     assert verdict.violations == [] and verdict.status == "changed"
 
 
+# Found by the campaign of seed 5051: fissix's grammar accepts any expression
+# before a keyword argument's `=` (`Variable(x.y =True)`; CPython rejects it),
+# and the argument reader took it for a name (an internal error in TM001).
+# The other three findings of that campaign were second runs over Python 2
+# residue (the Python 2 gate, tests/codemods/test_py2_rules.py).
+@pytest.mark.parametrize(
+    "src",
+    [
+        "from torch.autograd import Variable\nw = Variable(torch.randn(3, 1,) =requires_gradTrue)\n",
+        "pad = itertools.izip_longest\nzipper = xrange(10)\n",
+        "if True:\n    zipper = itertools.izip\nitertools = xrange(10)\n",
+        "it = itertools.izip(a, b)\nb = xrange(10)\n",
+    ],
+)
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_seed_5051_findings(tmp_path, rule_ids, src, unsafe):
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, unsafe)
+    assert verdict.violations == []
+
+
 def test_compile_invariant_sees_compiler_errors_not_only_parse_errors():
     from torchmigrate.engine import _compiles
 
