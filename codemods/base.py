@@ -398,7 +398,7 @@ class RuleFixer(BaseFix):
         """For a Python 2 -> 3 fixer (``PY2_CONVERSION``): is its site at
         ``node`` valid Python 3 that a conversion could have produced?  The
         engine applies such sites only when the same run also converts a
-        construct that exists only in Python 2 (see ``engine._py2_gate``):
+        construct that exists only in Python 2 (see ``engine._py2_converts``):
         a file that merely *still* looks like Python 2 after a run -- a
         construct left for review -- must not get the run's own ``range(n)``
         wrapped in ``list(...)`` by a second run."""

@@ -1756,7 +1756,7 @@ def _run(
     hooks = hooks and not _REFERENCE and bool(d.cleanup)
     cleaned = False  # a cleanup hook applied a fix (see the docstring)
     waited: set = set()  # keys of ``defer`` that waited their pass
-    py2_gate: Optional[bool] = None  # see _py2_gate (decided on the first pass)
+    py2_converted = False  # a Python-2-only fix came up (see _py2_converts)
     fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
     waiting = [False]  # a site waited in this pass: run another one
     origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
@@ -1934,9 +1934,9 @@ def _run(
                 suppressed += 1
                 continue
             pending.append((cand, start, col, end))
-        if py2_gate is None:
-            py2_gate = _py2_gate(pending, unsafe_fixes, skip)
-        if not py2_gate:
+        if not py2_converted:
+            py2_converted = _py2_converts(pending, unsafe_fixes, skip)
+        if not py2_converted:
             for cand, *_ in pending:
                 if _py2_ambiguous(cand):
                     cand.safety = MANUAL
@@ -2019,12 +2019,13 @@ def _py2_ambiguous(cand) -> bool:
     return fx.PY2_CONVERSION and cand.fix is not None and fx.py2_ambiguous(cand.node)
 
 
-def _py2_gate(pending: list, unsafe_fixes: bool, skip: dict) -> bool:
-    """The Python 2 gate, decided on a run's first pass: may the run apply
-    the Python 2 fixes whose sites are also valid Python 3 (``range(n)``,
-    ``zip(a, b)``, ``input()``: ``RuleFixer.py2_ambiguous``)?  Only when it
-    also applies a Python 2 fix whose site exists only in Python 2
-    (``xrange``, ``print x``, ``d.iteritems()``, ...).
+def _py2_converts(pending: list, unsafe_fixes: bool, skip: dict) -> bool:
+    """The Python 2 gate: may the run apply the Python 2 fixes whose sites
+    are also valid Python 3 (``range(n)``, ``zip(a, b)``, ``input()``:
+    ``RuleFixer.py2_ambiguous``)?  Only once it applies, in this pass or an
+    earlier one, a Python 2 fix whose site exists only in Python 2
+    (``xrange``, ``print x``, ``d.iteritems()``, ...): is there one among
+    ``pending``?
 
     A run converts every such site it can; what it leaves is reported for
     review, and may keep the file looking like Python 2 (an ``import
@@ -2036,8 +2037,6 @@ def _py2_gate(pending: list, unsafe_fixes: bool, skip: dict) -> bool:
     A file whose only Python 2 constructs are left for review gets the same
     treatment in its first run: its ambiguous sites are reported, not
     applied (precision first)."""
-    if not any(_py2_ambiguous(c) for c, *_ in pending):
-        return True
     for cand, start, _col, _end in pending:
         fx = cand.fixer
         if not fx.PY2_CONVERSION or cand.fix is None or fx.py2_ambiguous(cand.node):
