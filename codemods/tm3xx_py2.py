@@ -536,24 +536,35 @@ class ExecfileFixer(_BuiltinCall):
         return f"execfile() was removed in Python 3; `{dry.suggestion}`"
 
 
-class ReduceFixer(RuleFixer):
-    """``reduce`` moved to functools: add the import once (fissix's touch_import)."""
+class _Py2Fixer(RuleFixer):
+    """A Python 2 -> 3 fixer of our own (not a fissix wrapper): active only in
+    Python 2 files, and then only where :meth:`wanted` says so."""
 
     PY2_CONVERSION = True
-
-    PATTERN = "power< 'reduce' trailer< '(' [any] ')' > any* >"
     MATCH_IMPLIES_PATTERN = True
+
+    def wanted(self, info) -> bool:
+        return True
 
     def begin(self, ctx):
         super().begin(ctx)
         self.info = py2_info(ctx)
-        self._active = self.info.is_py2 and "reduce" not in self.info.bound
+        self._active = self.info.is_py2 and self.wanted(self.info)
         self.idle = not self._active
 
     def match(self, node):
         if not self._active:
             return False
         return super().match(node)
+
+
+class ReduceFixer(_Py2Fixer):
+    """``reduce`` moved to functools: add the import once (fissix's touch_import)."""
+
+    PATTERN = "power< 'reduce' trailer< '(' [any] ')' > any* >"
+
+    def wanted(self, info) -> bool:
+        return "reduce" not in info.bound
 
     def visit(self, node, results):
         tree = self.ctx.tree
@@ -576,22 +587,11 @@ class ReduceFixer(RuleFixer):
         )
 
 
-class InternFixer(RuleFixer):
-    PY2_CONVERSION = True
-
+class InternFixer(_Py2Fixer):
     PATTERN = "power< name='intern' trailer< '(' args=any ')' > any* >"
-    MATCH_IMPLIES_PATTERN = True
 
-    def begin(self, ctx):
-        super().begin(ctx)
-        self.info = py2_info(ctx)
-        self._active = self.info.is_py2 and "intern" not in self.info.bound
-        self.idle = not self._active
-
-    def match(self, node):
-        if not self._active:
-            return False
-        return super().match(node)
+    def wanted(self, info) -> bool:
+        return "intern" not in info.bound
 
     def visit(self, node, results):
         name = results["name"]
@@ -799,30 +799,20 @@ _ITERTOOLS_RENAMED = {
 }
 
 
-class ItertoolsRefFixer(RuleFixer):
+class ItertoolsRefFixer(_Py2Fixer):
     """``itertools.izip`` used as a value, not called (``zipper =
     itertools.izip``): fix_itertools converts only calls, and a reference
     left behind raises AttributeError in Python 3 (and keeps the file looking
     like Python 2 to a second run, whose fixers would then wrap the
     ``zip(...)`` the first run made in ``list(...)``)."""
 
-    PY2_CONVERSION = True
     PATTERN = (
         "power< 'itertools' trailer< '.' func=('imap'|'izip'|'ifilter'|'ifilterfalse'"
         "|'izip_longest') > any* >"
     )
-    MATCH_IMPLIES_PATTERN = True
 
-    def begin(self, ctx):
-        super().begin(ctx)
-        self.info = py2_info(ctx)
-        self._active = self.info.is_py2 and self.info.imports.get("itertools") == "itertools"
-        self.idle = not self._active
-
-    def match(self, node):
-        if not self._active:
-            return False
-        return super().match(node)
+    def wanted(self, info) -> bool:
+        return info.imports.get("itertools") == "itertools"
 
     def visit(self, node, results):
         func = results["func"]
