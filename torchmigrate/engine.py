@@ -1758,7 +1758,7 @@ def _run(
     waited: set = set()  # keys of ``defer`` that waited their pass
     py2_converted = False  # a Python-2-only fix came up (see _py2_converts)
     fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
-    waiting = [False]  # a site waited in this pass: run another one
+    waiting = False  # a site waited in this pass: run another one
     origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
 
     def settle(pending: list, text: Optional[str], texts: Optional[list] = None) -> tuple:
@@ -1766,15 +1766,13 @@ def _run(
         [(cand, start, col, end)], in reverse order.  ``text``: the tree's
         text when its lines may differ from the input's (None in pass 0).
         Returns (applied any, remaining findings, applied records)."""
-        nonlocal before_fix, unit_text
+        nonlocal before_fix, unit_text, waiting
         applied_any = False
         remaining: list = []
         this_pass: list = []
         pass_map: Optional[list] = None
         for cand, start, col, end in reversed(pending):
-            apply = cand.fix is not None and (
-                cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)
-            )
+            apply = _applies(cand, unsafe_fixes)
             finding = Finding(
                 rule=cand.fixer.rule_id,
                 line=start,
@@ -1797,7 +1795,7 @@ def _run(
                 key = (finding.rule, _orig_line(start, pass_map), before)
                 if key in defer and key not in waited:
                     waited.add(key)
-                    waiting[0] = True
+                    waiting = True
                     continue  # the next pass finds it again
             if apply and skip:
                 src = _orig_line(start, pass_map)
@@ -1951,10 +1949,10 @@ def _run(
             return {"restart": True}  # see the docstring
         findings = remaining
         last_pass = this_pass
-        if not applied_any and not waiting[0]:
+        if not applied_any and not waiting:
             converged = True
             break
-        waiting[0] = False
+        waiting = False
         if unit_text is None:  # only a deferred site came up in this pass
             unit_text = {id(c): str(c) for c in tree.children}
         texts = None
@@ -2014,6 +2012,14 @@ _PY2_GATE_NOTE = (
 )
 
 
+def _applies(cand, unsafe_fixes: bool) -> bool:
+    """Does the safety policy apply this candidate's fix (safe; unsafe with
+    ``--unsafe-fixes``; never manual or a report without a fix)?"""
+    return cand.fix is not None and (
+        cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)
+    )
+
+
 def _py2_ambiguous(cand) -> bool:
     fx = cand.fixer
     return fx.PY2_CONVERSION and cand.fix is not None and fx.py2_ambiguous(cand.node)
@@ -2039,9 +2045,9 @@ def _py2_converts(pending: list, unsafe_fixes: bool, skip: dict) -> bool:
     applied (precision first)."""
     for cand, start, _col, _end in pending:
         fx = cand.fixer
-        if not fx.PY2_CONVERSION or cand.fix is None or fx.py2_ambiguous(cand.node):
+        if not fx.PY2_CONVERSION or not _applies(cand, unsafe_fixes):
             continue
-        if not (cand.safety == SAFE or (cand.safety == UNSAFE and unsafe_fixes)):
+        if fx.py2_ambiguous(cand.node):
             continue
         if skip and (fx.rule_id, start, str(cand.node).strip()) in skip:
             continue  # backed out: left for review
