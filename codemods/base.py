@@ -517,12 +517,23 @@ def _snippet(key: tuple, parse: Callable[[], Any]) -> Any:
 
 
 def parse_expr(text: str) -> NodeOrLeaf:
-    """Parse one expression and return its node, detached, with no prefix."""
+    """Parse one expression and return its node, detached, with no prefix.
+    An expression whose line break is legal only inside brackets comes back
+    parenthesised."""
     return _snippet(("expr", text), lambda: _parse_expr(text)).clone()
 
 
 def _parse_expr(text: str) -> NodeOrLeaf:
-    tree = _PY3.parse_string(text.strip() + "\n")
+    body = text.strip()
+    try:
+        tree = _PY3.parse_string(body + "\n")
+    except Exception:  # noqa: BLE001 - fissix raises several types
+        if "\n" not in body:
+            raise
+        # Text taken out of the brackets whose implicit line joining made its
+        # line break legal (``f(a\n    .b())`` -> ``a\n    .b()``): the same
+        # expression in parentheses, the one form valid in any context.
+        tree = _PY3.parse_string(f"({body})\n")
     stmt = tree.children[0]  # simple_stmt
     expr = stmt.children[0]
     expr.remove()
@@ -825,6 +836,33 @@ def leaves_of(node: NodeOrLeaf) -> Iterable[Leaf]:
             push(kids[::-1])
         elif type(cur) is Leaf or isinstance(cur, Leaf):
             yield cur
+
+
+_OPEN = frozenset("([{")
+_CLOSE = frozenset(")]}")
+
+
+def breaks_line(node: NodeOrLeaf) -> bool:
+    """True when the text of ``node`` (without its own prefix) has a line
+    break outside any bracket of its own: legal only through the implicit
+    line joining of the brackets around it, so taken out of them (``f(a\\n
+    .b())`` -> ``a\\n.b()``) it must be parenthesised to stay one
+    expression.  A backslash continuation needs nothing."""
+    depth = 0
+    first = True
+    for leaf in leaves_of(node):
+        if first:
+            first = False
+        elif depth == 0 and "\n" in leaf.prefix:
+            for line in leaf.prefix.split("\n")[:-1]:
+                if not line.rstrip(" \t\f").endswith("\\"):
+                    return True
+        v = leaf.value
+        if v in _OPEN:
+            depth += 1
+        elif v in _CLOSE:
+            depth -= 1
+    return False
 
 
 # fissix's ``pre_order()``/``leaves()`` are recursive generators: every item

@@ -30,6 +30,7 @@ from codemods.base import (
     Example,
     Rule,
     RuleFixer,
+    breaks_line,
     call_args,
     kwarg,
     name_leaves,
@@ -79,11 +80,14 @@ def variable_call_index(ctx, chain: list) -> Optional[int]:
 
 def _text(node) -> str:
     """Source of ``node`` without its leading whitespace; a comment in front of
-    it is kept inside parentheses so the text stays one expression."""
+    it, or a line break that only the call's brackets made legal, is kept
+    inside parentheses so the text stays one expression."""
     prefix = node.prefix
     body = str(node)[len(prefix) :].rstrip()
     if "#" in prefix:
         return f"({prefix.lstrip()}{body})"
+    if breaks_line(node):
+        return f"({body})"
     return body
 
 
@@ -564,6 +568,28 @@ RULE = Rule(
             ),
             after=("\nfor data, target in train_loader:\n    output = model(data)\n"),
             title="loader batches: self-assignment deleted, import removed",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "\n"
+                "def zero_state(x, batch_size, hidden_size):\n"
+                "    # a new tensor of x's type, wrapped over lines as long calls are\n"
+                "    h = Variable(x.data.new(batch_size, hidden_size)\n"
+                "                 .zero_())\n"
+                "    return h\n"
+            ),
+            after=(
+                "import torch\n"
+                "\n"
+                "def zero_state(x, batch_size, hidden_size):\n"
+                "    # a new tensor of x's type, wrapped over lines as long calls are\n"
+                "    h = (x.data.new(batch_size, hidden_size)\n"
+                "         .zero_())\n"
+                "    return h\n"
+            ),
+            title="an argument wrapped over lines keeps parentheses (one expression)",
         ),
         Example(
             before=(

@@ -1894,7 +1894,7 @@ def _run(
                     fx.visit(node, results)
                 except Exception as exc:  # noqa: BLE001
                     broken.add(fx.rule_id)
-                    line = getattr(node, "lineno", 0)
+                    line = node.get_lineno() or 0
                     errors.append(
                         f"line {line}: internal error in {fx.rule_id}: {type(exc).__name__}: {exc}"
                     )
@@ -1995,7 +1995,7 @@ def _run(
         "applied": applied,
         "unconverged": unconverged,
         "findings": findings,
-        "errors": errors,
+        "errors": list(dict.fromkeys(errors)),  # (each pass reports its own)
         "suppressed": suppressed,
         "suppressions": sup,
         "line_map": final_map,

@@ -428,3 +428,19 @@ def test_checking_the_output_prints_none_of_the_codes_own_warnings():
         res = migrate(text, list(all_rules()), unsafe_fixes=True)
     assert res.changed
     assert [w for w in caught if issubclass(w.category, (SyntaxWarning, DeprecationWarning))] == []
+
+
+def test_a_visit_that_raises_names_its_line_once():
+    """An internal error in a rule's visit names the site's line (a node has
+    no ``lineno`` of its own) and is reported once, not once per pass."""
+
+    class _VisitRaises(RuleFixer):
+        PATTERN = "power< 'boom' trailer< '(' ')' > >"
+
+        def visit(self, node, results):
+            raise RuntimeError("boom")
+
+    raises, torchify = _rule("TM996", _VisitRaises), _rule("TM991", _Torchify)
+    src = "import torch\n\nboom()\nz = legacy_sum(torch.ones(2))\n"
+    res = migrate(src, [raises, torchify])
+    assert res.errors == ["line 3: internal error in TM996: RuntimeError: boom"]

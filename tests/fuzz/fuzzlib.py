@@ -208,7 +208,44 @@ def _wrap(rnd, lines):
     return lines
 
 
-MUTATIONS: list = [_delete, _duplicate, _shift, _swap_tokens, _rename, _insert_idiom, _wrap]
+def _reflow(rnd, lines):
+    """Break a line inside its brackets (before a ``.``, an operator, or
+    after a comma), as long calls are wrapped in real code: the break is
+    legal only through the brackets' implicit line joining, so a rule that
+    takes the expression out of them must keep it one expression."""
+    i = rnd.randrange(len(lines))
+    line = lines[i]
+    if "'" in line or '"' in line or "#" in line:
+        return lines
+    depth = 0
+    spots = []
+    for k, ch in enumerate(line):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth > 0 and ch in ".+*-" and k and line[k - 1] not in "0123456789.eE":
+            spots.append(k)
+        elif depth > 0 and ch == ",":
+            spots.append(k + 1)
+    if not spots:
+        return lines
+    k = rnd.choice(spots)
+    ind = line[: len(line) - len(line.lstrip())]
+    lines[i : i + 1] = [line[:k].rstrip(), ind + " " * rnd.randint(1, 12) + line[k:].lstrip()]
+    return lines
+
+
+MUTATIONS: list = [
+    _delete,
+    _duplicate,
+    _shift,
+    _swap_tokens,
+    _rename,
+    _insert_idiom,
+    _wrap,
+    _reflow,
+]
 
 
 def mutate(rnd: random.Random, text: str) -> str:

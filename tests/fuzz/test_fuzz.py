@@ -302,3 +302,28 @@ def test_annotated_self_in_a_legacy_function_is_not_an_internal_error(tmp_path, 
     )
     verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, True)
     assert verdict.violations == []
+
+
+# Found on real 2018 code (allennlp 0.4's ``Variable(t.data.new()\n
+# .resize_(...).fill_(0))``) and then by the ``_reflow`` mutation: an argument
+# wrapped over lines inside the call's brackets, taken out of them by a fix,
+# was no longer one expression; the rule raised (an internal error that
+# failed the whole file).  The moved text is now parenthesised.
+@pytest.mark.parametrize(
+    "src",
+    [
+        "import torch\nfrom torch.autograd import Variable\n"
+        "def f(t, n):\n    acc = Variable(t.data.new()\n"
+        "                   .resize_(n, 3).fill_(0))\n    return acc\n",
+        "import torch\ndef groups(model):\n    out = {}\n    for p in model.parameters():\n"
+        "        tp = type(p\n             .data)\n        out[tp] = p\n    return out\n",
+        "from torchvision import models\nnet = models.densenet121(pretrained=args\n"
+        "   .pretrained)\n",
+    ],
+)
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_an_argument_wrapped_over_lines_stays_one_expression(tmp_path, rule_ids, src, unsafe):
+    verdict = fuzzlib.check(src.encode(), tmp_path / "m.py", rule_ids, unsafe)
+    assert verdict.violations == []
+    if unsafe:  # (TM211's rewrite is unsafe: without the flag the file is unchanged)
+        assert verdict.status == "changed"
