@@ -13,7 +13,7 @@ from fissix.pytree import Node
 
 from codemods import analysis as A
 from codemods.analysis import values as V
-from codemods.base import call_args, enclosing_function
+from codemods.base import call_args, enclosing_function, leaves_of, statement_of
 
 PLAIN = "plain"  # provably a tensor without grad: ``x.data`` is ``x``
 TENSOR = "tensor"  # provably a tensor: ``x.data`` -> ``x.detach()``
@@ -172,6 +172,77 @@ def drop_data(kind: str, recv: list) -> bool:
 # --------------------------------------------------------------------------
 # In-place updates through .data
 # --------------------------------------------------------------------------
+# Methods whose result may be the tensor itself or a view of it (an in-place
+# method called on it writes the original): views, and conversions that
+# return ``self`` when there is nothing to convert.
+VIEW_OR_SELF = {
+    "view", "view_as", "narrow", "select", "t", "transpose", "permute", "expand",
+    "expand_as", "squeeze", "unsqueeze", "unfold", "diagonal", "as_strided", "reshape",
+    "reshape_as", "flatten", "unflatten", "contiguous", "detach", "_values", "_indices",
+    "values", "indices", "real", "imag", "T", "mT", "H", "mH", "cuda", "cpu", "to", "type",
+    "float", "double", "half", "long", "int", "byte", "bool", "data",
+}  # fmt: skip
+
+
+def _inplace_name(name: str) -> bool:
+    return (
+        name in INPLACE_OK
+        or name in V._INIT_INPLACE
+        or (name.endswith("_") and not name.startswith("__"))
+    )
+
+
+def inplace_after(after: list) -> Optional[tuple]:
+    """(index in ``after``, method) of an in-place method that the trailers
+    ``after`` (what follows ``.data``) call on the tensor itself or on a view
+    of it -- ``w.data[a:b].view_as(t).copy_(t)``, ``g.data._values().mul_(c)``
+    -- else None.  Stops at anything that may copy (``.new(...)``,
+    ``.clone()``, an unknown method): what follows it acts on the copy."""
+    j = 0
+    while j < len(after):
+        tr = after[j]
+        if A.is_index(tr):
+            j += 1
+            continue
+        if not A.is_attr(tr):
+            return None
+        name = A.attr_of(tr)
+        called = j + 1 < len(after) and A.is_call(after[j + 1])
+        if called and _inplace_name(name):
+            return j, name
+        if name in VIEW_OR_SELF:
+            j += 2 if called else 1
+            continue
+        return None
+    return None
+
+
+def inplace_uses(scope: Node, name: str) -> Optional[Node]:
+    """The first statement of ``scope`` that updates the tensor that ``name``
+    holds in place (``name.clamp_(..)``, ``name[i] = v``, ``name += d``,
+    through views too), else None.  Name-based: every use of ``name`` in the
+    scope counts, whatever it is bound to there (conservative)."""
+    for leaf in leaves_of(scope):
+        if leaf.type != token.NAME or leaf.value != name:
+            continue
+        target = leaf
+        parent = leaf.parent
+        if parent is not None and parent.type == syms.power and parent.children[0] is leaf:
+            chain = A.chain_of(parent)
+            if inplace_after(chain[1:]) is not None:
+                return statement_of(leaf)
+            if not all(A.is_index(t) for t in chain[1:]):
+                continue  # ``name.attr = v`` and the like update no tensor element
+            target = parent
+        up = target.parent
+        if up is None or up.type != syms.expr_stmt or up.children[0] is not target:
+            continue
+        op = up.children[1].value
+        if op in _AUG or (op == "=" and target is not leaf):
+            return statement_of(leaf)  # ``name += d``, ``name[i] = v``
+    return None
+
+
 _INIT_FUNC = re.compile(r"init|reset", re.IGNORECASE)
 
 

@@ -3,6 +3,8 @@ updates through ``.data`` move into ``with torch.no_grad():``."""
 
 from __future__ import annotations
 
+import re
+
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
@@ -18,6 +20,7 @@ from codemods.base import (
     Example,
     Rule,
     RuleFixer,
+    enclosing_function,
     ensure_import,
     statement_of,
 )
@@ -105,16 +108,20 @@ class DataReadFixer(RuleFixer):
         inplace_method = (
             after and A.is_attr(after[0]) and A.attr_of(after[0]) in D.INPLACE_OK | V._INIT_INPLACE
         )
-        if inplace_method:
+        # ``w.data[a:b].view_as(t).copy_(t)``: an in-place method on a view
+        deep = None if inplace_method else D.inplace_after(after)
+        if inplace_method or deep:
             if kind == D.UNKNOWN:
                 return
-            method = A.attr_of(after[0])
+            method = A.attr_of(after[0]) if inplace_method else deep[1]
             if (
                 method in D.INIT_METHODS
                 and A.is_attr(site.recv[-1])
                 and A.attr_of(site.recv[-1]) in ("weight", "bias")
             ):
                 return  # ``m.weight.data.normal_(0, 0.02)`` in an expression: weight init
+            if deep and method in D.INIT_METHODS and _in_init_function(node):
+                return  # weight init (``reset_parameters``): left alone
             if kind == D.PLAIN:
                 if not D.drop_data(kind, site.recv):
                     return
@@ -133,6 +140,17 @@ class DataReadFixer(RuleFixer):
 
                 self.report(node, msg, SAFE, fix=fix_plain, suggestion=f"{recv}.{method}(...)")
                 return
+            if deep:
+                shown = D.text_of(site.recv + [site.trailer] + after[: deep[0] + 1])
+                self.report(
+                    node,
+                    f"in-place `{method}` on a view of `{recv}.data` (`{shown}`) writes `{recv}` "
+                    "behind autograd's version counter; `.detach()` would not (a backward through a "
+                    f"graph that saved `{recv}` would raise instead of using stale values): rewrite "
+                    "the update under `with torch.no_grad():` without `.data`",
+                    MANUAL,
+                )
+                return
             self.report(
                 node,
                 f"in-place `{method}` through `{recv}.data` inside an expression bypasses autograd's "
@@ -149,6 +167,15 @@ class DataReadFixer(RuleFixer):
         elif kind in (D.PLAIN, D.TENSOR):
             new, safety = f"{recv}.detach()", SAFE
             why = f"`{recv}` is a tensor and the value is only read"
+            alias, update = _updated_alias(site)
+            if update is not None:
+                safety = UNSAFE
+                why = (
+                    f"`{alias}` holds `{recv}.data` and is updated in place "
+                    f"(`{str(update).strip().splitlines()[0]}`): through `.detach()` the update "
+                    f"shares `{recv}`'s version counter, so a backward through a graph that saved "
+                    f"`{recv}` raises where `.data` used stale values"
+                )
         else:
             new, safety = f"{recv}.detach()", UNSAFE
             why = (
@@ -263,9 +290,47 @@ class InplaceFixer(RuleFixer):
         return unit
 
 
+def _in_init_function(node) -> bool:
+    func = enclosing_function(node)
+    return func is not None and bool(D._INIT_FUNC.search(func.children[1].value))
+
+
+def _updated_alias(site) -> tuple:
+    """``g = p.grad.data`` followed, in the same function, by an in-place
+    update of ``g`` (``g.clamp_(..)``, ``g[i] = 0``): (``g``, that
+    statement); else (None, None)."""
+    if site.after:
+        return None, None
+    power = site.power
+    parent = power.parent
+    if (
+        parent is None
+        or parent.type != syms.expr_stmt
+        or len(parent.children) != 3
+        or parent.children[2] is not power
+        or parent.children[1].type != token.EQUAL
+        or parent.children[0].type != token.NAME
+    ):
+        return None, None
+    name = parent.children[0].value
+    scope = enclosing_function(power)
+    if scope is None:
+        scope = power
+        while scope.parent is not None:
+            scope = scope.parent
+    return name, D.inplace_uses(scope, name)
+
+
+# a project's own initialiser (allennlp's ``block_orthogonal(w.data, ...)``)
+_INIT_CALLEE = re.compile(r"init|orthogonal|uniform|normal|xavier|kaiming|glorot|constant|fill_")
+_LIBRARIES = {"torch", "numpy", "np", "math", "scipy", "random", "builtins", "sklearn"}
+
+
 def _init_argument(ctx, site) -> bool:
     """``nn.init.xavier_uniform(m.weight.data)``: the ``.data`` chain is an
-    argument of a ``torch.nn.init`` function (an in-place initialiser)."""
+    argument of a ``torch.nn.init`` function (an in-place initialiser), or
+    of a function of the project's that its name says initialises
+    (``block_orthogonal(w.data, ...)``, ``init_weights(p.data)``)."""
     if site.after or len(site.power.children) != site.index + 1:
         return False
     parent = site.power.parent
@@ -277,7 +342,13 @@ def _init_argument(ctx, site) -> bool:
     callee = trailer.parent
     idx = callee.children.index(trailer)
     q = A.chain_qualname(ctx, callee.children[:idx])
-    return bool(q and q.startswith("torch.nn.init."))
+    if q and q.startswith("torch.nn.init."):
+        return True
+    if q and q.split(".")[0] in _LIBRARIES:
+        return False
+    last = callee.children[idx - 1]
+    name = last.value if last.type == token.NAME else A.attr_of(last)
+    return bool(name and _INIT_CALLEE.search(name.lower()))
 
 
 def _suppressed(stmt) -> bool:
@@ -310,6 +381,14 @@ _DOC = """\
   or on `.weight.data`/`.bias.data` outside training code) behaves the same
   and is left alone, silently.
 - `p.data = t` is reported (it may change shape/dtype).
+- An in-place method on a view of `.data` (`w.data[a:b].view_as(t).copy_(t)`,
+  `g.data._values().mul_(c)`: indexing, views and conversions that may
+  return the tensor itself, then a `*_` method) writes the tensor: it is
+  reported (`manual`), or left alone as weight initialisation (an init
+  method in an `init`/`reset` function or on `.weight`/`.bias`).  A `.data`
+  passed to the project's own initialiser (`block_orthogonal(w.data, ...)`,
+  a function whose name says init/orthogonal/uniform/normal/...) is left
+  alone like an argument of `torch.nn.init`.
 - `x.data[0]` is TM003's, `.data.numpy()` chains are TM007's,
   `Variable(x.data)` is TM001's.
 
@@ -318,6 +397,10 @@ _DOC = """\
   `Variable(...)`, a model/criterion call, a `torch.*` factory or function,
   tensor-method chains, `.grad`/`.weight`/`.bias`, a parameter loop
   variable; or provably plain data (then `.data` is dropped).
+- **unsafe** when a name bound to `x.data` is updated in place later in the
+  function (`g = p.grad.data; g.clamp_(-1, 1)`): not a read; through
+  `.detach()` the update shares `x`'s version counter, so a backward through
+  a graph that saved `x` raises where `.data` used stale values.
 - **unsafe** reads when the receiver is unknown but the value is used like a
   tensor (`.max(`, `.cpu()`, `.view(` ...): a PackedSequence or an object
   with a `data` field would break.  Unknown receivers without such evidence
@@ -451,6 +534,32 @@ RULE = Rule(
             ),
             findings=("manual",),
             title="assignment to .data",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from mylib.initializers import block_orthogonal\n"
+                "class Highway(torch.nn.Module):\n"
+                "    def reset_parameters(self):\n"
+                "        self.weight.data[0:4].view_as(self.eye).copy_(self.eye)\n"
+                "        block_orthogonal(self.weight.data, [2, 2])\n"
+                "def clip_sparse(params, coef):\n"
+                "    for p in params:\n"
+                "        p.grad.data._values().mul_(coef)\n"
+            ),
+            findings=("manual",),
+            title="in-place writes through views of .data, the project's own initialisers",
+        ),
+        Example(
+            before=(
+                "def clipped_step(params, lr):\n"
+                "    for p in params:\n"
+                "        grad = p.grad.data\n"
+                "        grad.clamp_(-1, 1)\n"
+                "        p.data.add_(grad, alpha=-lr)\n"
+            ),
+            findings=("unsafe", "unsafe"),
+            title="an alias of .data updated in place is not a read (unsafe)",
         ),
     ),
     fixers=(DataReadFixer, InplaceFixer),
