@@ -60,6 +60,16 @@ def has_torch_evidence(text: str) -> bool:
     return TORCH_EVIDENCE.search(text) is not None
 
 
+# A call that may change the device the factories (``torch.empty``,
+# ``torch.tensor``) allocate on: ``set_default_device(...)``, or
+# ``set_default_tensor_type`` with anything but a CPU floating type
+# (``'torch.cuda.FloatTensor'``, a variable).
+DEFAULT_DEVICE_CALL = re.compile(
+    r"\bset_default_device\b|\bset_default_tensor_type\s*\(\s*(?!['\"]?torch\."
+    r"(?:Float|Double|Half|BFloat16)Tensor['\"]?\s*\))"
+)
+
+
 def ast_parse_quietly(text: str):
     """``ast.parse(text)`` without printing the parsed code's own warnings
     (invalid escapes, ``1if x``, ``'str'(x)``): those are the user's, not ours."""

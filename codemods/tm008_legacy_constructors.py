@@ -18,6 +18,7 @@ from fissix.pytree import Leaf, Node
 
 from codemods import analysis as A
 from codemods.base import (
+    DEFAULT_DEVICE_CALL,
     MANUAL,
     SAFE,
     UNSAFE,
@@ -65,6 +66,18 @@ def _constructor(qual: Optional[str]) -> Optional[tuple]:
     ):
         return DTYPES[parts[2]], True
     return None
+
+
+def default_device_changed(ctx) -> bool:
+    """The file, or a module of its project, calls ``set_default_tensor_type``
+    or ``set_default_device`` (0.3 code's ``torch.set_default_tensor_type(
+    'torch.cuda.FloatTensor')``): ``torch.empty``/``torch.tensor`` follow that
+    default device, a typed legacy constructor (``torch.LongTensor``) stayed on
+    the CPU."""
+    project = getattr(ctx, "project", None)
+    if project is not None and getattr(project, "default_device", False):
+        return True
+    return "set_default_" in ctx.text and DEFAULT_DEVICE_CALL.search(ctx.text) is not None
 
 
 def torch_alias(ctx) -> Optional[str]:
@@ -185,6 +198,8 @@ class ConstructorFixer(RuleFixer):
             kws.append(("dtype", dtype_kw))
         if cuda:
             kws.append(("device", "'cuda'"))
+        elif dtype_txt is not None and default_device_changed(ctx):
+            kws.append(("device", "'cpu'"))
         arg_txt = ", ".join(str(v).strip() for v in positional) if kind != "empty0" else "0"
         if any(a.star for a in args):
             arg_txt = ", ".join(str(a.node).strip() for a in args)
@@ -208,6 +223,19 @@ class ConstructorFixer(RuleFixer):
             notes.append("the dtype is kept explicit")
         if func == "empty":
             notes.append("values are uninitialised in both forms")
+        if dtype_txt is None and default_device_changed(ctx):
+            safety = UNSAFE if safety == SAFE else safety
+            notes.append(
+                "the program changes the default device: `torch.Tensor(...)` follows "
+                "`set_default_tensor_type` like the factories do, but not `set_default_device` "
+                "(it stays on the CPU where `torch.empty` does not); check the device"
+            )
+        if ("device", "'cpu'") in kws:
+            notes.append(
+                "`device='cpu'`: the program changes the default device (`set_default_tensor_type`"
+                "/`set_default_device`), which the factories follow and the typed legacy "
+                "constructor did not"
+            )
         if cuda:
             safety = UNSAFE if safety == SAFE else safety
             notes.append(
@@ -387,6 +415,15 @@ code spells differently.
   dtype, even after `set_default_dtype`); `torch.Tensor([1, 2])` ->
   `torch.tensor([1, 2], dtype=torch.get_default_dtype())`.
 - `torch.cuda.FloatTensor(n)` -> `torch.empty(n, dtype=torch.float32, device='cuda')`.
+- When the file or any module of its project changes the default device
+  (`torch.set_default_tensor_type('torch.cuda.FloatTensor')`, the 0.3 way
+  to put everything on the GPU, or `set_default_device`), a typed CPU
+  constructor also gets `device='cpu'`: `torch.LongTensor([1, 2])` ->
+  `torch.tensor([1, 2], dtype=torch.int64, device='cpu')`.  The factories
+  follow the default device; the typed legacy constructors never did.
+  `torch.Tensor(n)` -> `torch.empty(n)` is then **unsafe**: `torch.Tensor`
+  follows `set_default_tensor_type` as the factories do, but not
+  `set_default_device`.
 - `x.new(3, 4)` -> `x.new_empty((3, 4))`, `x.new(t.size())` ->
   `x.new_empty(t.size())`, `x.new([1, 2])` -> `x.new_tensor([1, 2])`,
   `x.new()` -> `x.new_empty(0)`.
@@ -422,6 +459,24 @@ TorchFix does not rewrite legacy constructors.  We keep the dtype explicit
 one-argument call as a size or as values without evidence.
 """,
     examples=(
+        Example(
+            before=(
+                "import torch\n"
+                "torch.set_default_tensor_type('torch.cuda.FloatTensor')\n"
+                "idx = torch.LongTensor([0, 2])\n"
+                "buf = torch.FloatTensor(4, 3)\n"
+                "w = torch.Tensor(4, 3)\n"
+            ),
+            after=(
+                "import torch\n"
+                "torch.set_default_tensor_type('torch.cuda.FloatTensor')\n"
+                "idx = torch.tensor([0, 2], dtype=torch.int64, device='cpu')\n"
+                "buf = torch.empty(4, 3, dtype=torch.float32, device='cpu')\n"
+                "w = torch.Tensor(4, 3)\n"
+            ),
+            findings=("unsafe",),
+            title="the program moves the default device: typed constructors stay on the CPU",
+        ),
         Example(
             before=(
                 "import torch\n"

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Optional
 
 from codemods.base import (
+    DEFAULT_DEVICE_CALL,
     KNOWN_STAR_EXPORTS,  # noqa: E402 - a plain table
     ast_parse_quietly,
 )
@@ -143,6 +144,10 @@ class ModuleFacts:
       a project module this one imports).
     * ``implicit_relative`` -- module name -> :class:`ImplicitRelative` for
       Python 2 implicit relative imports in this file.
+    * ``default_device`` -- some module of the project calls
+      ``set_default_tensor_type``/``set_default_device``: the factories
+      (``torch.empty``, ``torch.tensor``) follow that default, the typed
+      legacy constructors (``torch.LongTensor``) did not.
     """
 
     module: str = ""
@@ -155,6 +160,7 @@ class ModuleFacts:
     classes: dict = field(default_factory=dict)
     method_index: dict = field(default_factory=dict)
     implicit_relative: dict = field(default_factory=dict)
+    default_device: bool = False  # some module of the project changes the default device
     all_names: Optional[tuple] = None
 
     def star_origin(self, name: str) -> Optional[str]:
@@ -209,6 +215,7 @@ class ModuleInfo:
     calls: list = field(default_factory=list)  # (callee as spelled, [(key, arg callee)])
     main_guard: bool = False
     future: set = field(default_factory=set)
+    default_device: bool = False  # calls set_default_tensor_type / set_default_device
     parsed: bool = True  # by ast (False: token scan)
     light: bool = False  # names only (scan_light); reads computed on demand
     _pending: Optional[str] = None  # text whose reads are not computed yet
@@ -239,8 +246,12 @@ def scan(text: str, path: str = "", full: Optional[bool] = None) -> ModuleInfo:
 
     ``full=None`` chooses: the precise scan for :func:`relevant` files, the
     light (regular-expression) scan for the others."""
-    if full is None:
-        full = relevant(text)
+    info = _scan(text, path, relevant(text) if full is None else full)
+    info.default_device = "set_default_" in text and DEFAULT_DEVICE_CALL.search(text) is not None
+    return info
+
+
+def _scan(text: str, path: str, full: bool) -> ModuleInfo:
     if not full:
         return scan_light(text, path)
     try:
@@ -1081,6 +1092,8 @@ def cell_facts(cells: list, facts: Optional[ModuleFacts]) -> list:
                 origins=origins,
                 classes=dict(facts.classes) if facts else {},
                 method_index=dict(facts.method_index) if facts else {},
+                default_device=bool(facts and facts.default_device)
+                or any(other.default_device for other in infos),
             )
         )
     return out
@@ -1100,6 +1113,7 @@ def _merge(into: ModuleInfo, part: ModuleInfo) -> None:
     into.classes.update(part.classes)
     into.calls += part.calls
     into.main_guard |= part.main_guard
+    into.default_device |= part.default_device
     into.future |= part.future
     into.parsed &= part.parsed
 
@@ -1636,7 +1650,16 @@ class ProjectModel:
             method_index={k: tuple(v) for k, v in method_index.items()},
             implicit_relative=self._implicit_relative(mod),
             all_names=tuple(info.all_names) if info.all_names is not None else None,
+            default_device=self._default_device(),
         )
+
+    def _default_device(self) -> bool:
+        hit = self._lookups.get("default_device")  # (dropped when a module is added)
+        if hit is None:
+            hit = self._lookups["default_device"] = any(
+                m.info.default_device for m in self.mods.values()
+            )
+        return hit
 
     def _is_project_origin(self, origin: str) -> bool:
         head = origin.rsplit(".", 1)[0]

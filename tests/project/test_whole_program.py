@@ -343,3 +343,43 @@ def test_package_directory_run_as_scripts_keeps_absolute_imports(tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "pkg" / "model.py").read_text().startswith("import layers\n")
     assert run_py(tmp_path / "pkg" / "train.py").stdout.strip() == "3"
+
+
+# The 0.3 way to put a program on the GPU was
+# ``torch.set_default_tensor_type('torch.cuda.FloatTensor')`` in the main
+# script; the model files' ``torch.LongTensor(...)`` stayed on the CPU.  Their
+# modern spelling follows the default device, so the project model tells
+# TM008 that some module changes it (here with ``set_default_device('meta')``,
+# which needs no GPU and moves every factory).
+DEFAULT_DEVICE_PKG = {
+    "train.py": (
+        "import torch\n"
+        "torch.set_default_device('meta')\n"
+        "from model import make\n"
+        "idx, buf, w = make(3)\n"
+        "print(idx.device, buf.device, w.device, idx.tolist())\n"
+    ),
+    "model.py": (
+        "import torch\n\n"
+        "def make(n):\n"
+        "    idx = torch.LongTensor([1, 2, n])\n"
+        "    buf = torch.FloatTensor(n, 2)\n"
+        "    w = torch.Tensor(n)\n"
+        "    return idx, buf, w\n"
+    ),
+}
+
+
+def test_typed_constructors_stay_on_the_cpu_when_another_module_moves_the_default(tmp_path):
+    repo = tmp_path / "repo"
+    write(repo, DEFAULT_DEVICE_PKG)
+    before = run_py(repo / "train.py").stdout
+    assert before.startswith("cpu cpu cpu [1, 2, 3]")
+    r = tm("upgrade", repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    model = (repo / "model.py").read_text()
+    assert "torch.tensor([1, 2, n], dtype=torch.int64, device='cpu')" in model
+    assert "torch.empty(n, 2, dtype=torch.float32, device='cpu')" in model
+    # torch.Tensor ignores set_default_device (torch.empty follows it): unsafe, left
+    assert "w = torch.Tensor(n)\n" in model
+    assert run_py(repo / "train.py").stdout == before
