@@ -705,16 +705,12 @@ def add_kwarg(trailer: Node, name: str, value: str) -> None:
     inner = trailer.children[1]
     if inner.type == syms.arglist:
         last = inner.children[-1]
-        if last.type == token.COMMA:  # trailing comma
-            new_arg.prefix = " "
+        if last.type == token.COMMA:  # trailing comma: ``f(a, b,)`` -> ``f(a, b, k=v,)``
+            # one argument per line stays so: the new one takes the last one's line break
+            before = inner.children[-2].prefix
+            new_arg.prefix = before if "\n" in before else " "
             inner.append_child(new_arg)
             inner.append_child(Leaf(token.COMMA, ","))
-            last.remove()
-            inner.insert_child(len(inner.children) - 2, Leaf(token.COMMA, ","))
-            # normalise: keep exactly one trailing comma
-            kids = inner.children
-            if kids[-1].type == token.COMMA and kids[-3].type == token.COMMA:
-                kids[-3].remove()
             return
         inner.append_child(Leaf(token.COMMA, ","))
         new_arg.prefix = " "

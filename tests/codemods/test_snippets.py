@@ -6,7 +6,7 @@ import pytest
 from fissix.pgen2.parse import ParseError
 from fissix.pygram import python_symbols as syms
 
-from codemods.base import breaks_line, parse_expr, parse_source
+from codemods.base import add_kwarg, breaks_line, parse_expr, parse_source
 
 
 def _arg(src: str):
@@ -43,3 +43,29 @@ def test_parse_expr_parenthesises_a_line_break_only_brackets_made_legal():
     assert str(parse_expr("g(a,\n  b)")) == "g(a,\n  b)"
     with pytest.raises(ParseError):  # an incomplete expression still fails
         parse_expr("f(a,\n  b) +")
+
+
+def _call_trailer(src: str):
+    tree = parse_source(src)[0]
+    return tree, next(
+        n for n in tree.pre_order() if n.type == syms.trailer and str(n).startswith("(")
+    )
+
+
+@pytest.mark.parametrize(
+    "src, expected",
+    [
+        ("f()\n", "f(k=v)\n"),
+        ("f(a)\n", "f(a, k=v)\n"),
+        ("f(a, b)\n", "f(a, b, k=v)\n"),
+        ("f(a,)\n", "f(a, k=v,)\n"),
+        ("f(a, b,)\n", "f(a, b, k=v,)\n"),
+        # one argument per line (flair 0.4 writes constructors so): the new one too
+        ("f(\n    a,\n    b,\n)\n", "f(\n    a,\n    b,\n    k=v,\n)\n"),
+    ],
+)
+def test_add_kwarg(src, expected):
+    tree, trailer = _call_trailer(src)
+    add_kwarg(trailer, "k", "v")
+    assert str(tree) == expected
+    compile(str(tree), "<test>", "exec")

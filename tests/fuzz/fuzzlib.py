@@ -236,6 +236,24 @@ def _reflow(rnd, lines):
     return lines
 
 
+def _trailing_comma(rnd, lines):
+    """Put a trailing comma in a call's arguments (``f(a, b,)``), as code
+    formatted one argument per line has."""
+    i = rnd.randrange(len(lines))
+    line = lines[i]
+    if "'" in line or '"' in line or "#" in line:
+        return lines
+    spots = [
+        k
+        for k, ch in enumerate(line)
+        if ch == ")" and k and line[k - 1] not in "(,*" and line[:k].count("(") > 0
+    ]
+    if spots:
+        k = rnd.choice(spots)
+        lines[i] = line[:k] + "," + line[k:]
+    return lines
+
+
 MUTATIONS: list = [
     _delete,
     _duplicate,
@@ -245,6 +263,7 @@ MUTATIONS: list = [
     _insert_idiom,
     _wrap,
     _reflow,
+    _trailing_comma,
 ]
 
 
