@@ -4,6 +4,7 @@ updates through ``.data`` move into ``with torch.no_grad():``."""
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
@@ -168,7 +169,16 @@ class DataReadFixer(RuleFixer):
             new, safety = f"{recv}.detach()", SAFE
             why = f"`{recv}` is a tensor and the value is only read"
             alias, update = _updated_alias(site)
-            if update is not None:
+            callee = _inplace_callee(ctx, site)
+            if callee is not None:
+                safety = UNSAFE
+                why = (
+                    f"`{recv}.data` is passed to `{callee}`, which by its trailing underscore "
+                    f"updates its argument in place: through `.detach()` the update shares "
+                    f"`{recv}`'s version counter, so a backward through a graph that saved "
+                    f"`{recv}` raises where `.data` used stale values"
+                )
+            elif update is not None:
                 safety = UNSAFE
                 why = (
                     f"`{alias}` holds `{recv}.data` and is updated in place "
@@ -326,29 +336,63 @@ _INIT_CALLEE = re.compile(r"init|orthogonal|uniform|normal|xavier|kaiming|glorot
 _LIBRARIES = {"torch", "numpy", "np", "math", "scipy", "random", "builtins", "sklearn"}
 
 
-def _init_argument(ctx, site) -> bool:
-    """``nn.init.xavier_uniform(m.weight.data)``: the ``.data`` chain is an
-    argument of a ``torch.nn.init`` function (an in-place initialiser), or
-    of a function of the project's that its name says initialises
-    (``block_orthogonal(w.data, ...)``, ``init_weights(p.data)``)."""
+def _argument_of(ctx, site) -> Optional[tuple]:
+    """(qualified name or None, last name or None, called by a bare name,
+    is the first argument) of the call the ``.data`` chain is a whole
+    argument of, else None."""
     if site.after or len(site.power.children) != site.index + 1:
-        return False
+        return None
     parent = site.power.parent
     trailer = parent if parent is not None and parent.type == syms.trailer else None
     if parent is not None and parent.type == syms.arglist:
         trailer = parent.parent
     if trailer is None or trailer.type != syms.trailer or trailer.children[0].value != "(":
-        return False
+        return None
     callee = trailer.parent
     idx = callee.children.index(trailer)
+    if idx == 0:
+        return None
     q = A.chain_qualname(ctx, callee.children[:idx])
+    last = callee.children[idx - 1]
+    name = last.value if last.type == token.NAME else A.attr_of(last)
+    first = trailer.children[1] is site.power or (
+        parent.type == syms.arglist and parent.children[0] is site.power
+    )
+    return q, name, idx == 1, first
+
+
+def _init_argument(ctx, site) -> bool:
+    """``nn.init.xavier_uniform(m.weight.data)``: the ``.data`` chain is an
+    argument of a ``torch.nn.init`` function (an in-place initialiser), or
+    of a function of the project's that its name says initialises
+    (``block_orthogonal(w.data, ...)``, ``init_weights(p.data)``)."""
+    hit = _argument_of(ctx, site)
+    if hit is None:
+        return False
+    q, name = hit[:2]
     if q and q.startswith("torch.nn.init."):
         return True
     if q and q.split(".")[0] in _LIBRARIES:
         return False
-    last = callee.children[idx - 1]
-    name = last.value if last.type == token.NAME else A.attr_of(last)
     return bool(name and _INIT_CALLEE.search(name.lower()))
+
+
+def _inplace_callee(ctx, site) -> Optional[str]:
+    """The name of the function the ``.data`` chain is the first argument of
+    when the name says, by PyTorch's trailing-underscore convention, that it
+    updates that argument in place (fairseq's ``utils.clip_grad_norm_(
+    p.grad.data, ...)``)."""
+    hit = _argument_of(ctx, site)
+    if hit is None:
+        return None
+    q, name, bare, first = hit
+    # a function (a bare name, or one of an imported module), not a method:
+    # ``exp_avg.add_(p.grad.data)`` updates ``exp_avg`` and reads its argument
+    if not first or not (bare or q):
+        return None
+    if name and name.endswith("_") and not name.startswith("__"):
+        return name
+    return None
 
 
 def _suppressed(stmt) -> bool:
@@ -398,7 +442,9 @@ _DOC = """\
   tensor-method chains, `.grad`/`.weight`/`.bias`, a parameter loop
   variable; or provably plain data (then `.data` is dropped).
 - **unsafe** when a name bound to `x.data` is updated in place later in the
-  function (`g = p.grad.data; g.clamp_(-1, 1)`): not a read; through
+  function (`g = p.grad.data; g.clamp_(-1, 1)`), or `x.data` is passed to a
+  function whose trailing underscore says it updates its argument in place
+  (`utils.clip_grad_norm_(p.grad.data, 1.0)`): not a read; through
   `.detach()` the update shares `x`'s version counter, so a backward through
   a graph that saved `x` raises where `.data` used stale values.
 - **unsafe** reads when the receiver is unknown but the value is used like a
@@ -552,14 +598,16 @@ RULE = Rule(
         ),
         Example(
             before=(
+                "from fairseq import utils\n"
                 "def clipped_step(params, lr):\n"
                 "    for p in params:\n"
                 "        grad = p.grad.data\n"
                 "        grad.clamp_(-1, 1)\n"
+                "        utils.clip_grad_norm_(p.grad.data, 1.0)\n"
                 "        p.data.add_(grad, alpha=-lr)\n"
             ),
-            findings=("unsafe", "unsafe"),
-            title="an alias of .data updated in place is not a read (unsafe)",
+            findings=("unsafe", "unsafe", "unsafe"),
+            title="an alias of .data updated in place, or .data passed to an in-place function, is not a read (unsafe)",
         ),
     ),
     fixers=(DataReadFixer, InplaceFixer),
