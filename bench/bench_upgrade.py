@@ -31,6 +31,7 @@ on files that need no change; --jobs 2 >= 1.7x; worker RSS <= 150 MB.  The
 long-line and 5 MB cases are tests (tests/engine/test_scaling.py).
 
 Usage: python bench/bench_upgrade.py [--lines 50000] [--repeat 1] [--keep DIR]
+       [--tree DIR ...]   (also any real code: every .py file under DIR)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
+import multiprocessing
 import random
 import resource
 import shutil
@@ -257,9 +259,12 @@ def _worker_rss(paths: list) -> int:
 
 
 def worker_rss(files: list) -> float:
-    """Peak RSS (MiB) of the workers of a 2-process pool over ``files``."""
+    """Peak RSS (MiB) of the workers of a 2-process pool over ``files``.
+    Spawned, not forked: a forked worker's RSS would count the pages it
+    shares with this process, whose heap holds every tree measured above."""
     chunks = [files[i::8] for i in range(8)]
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
         peaks = list(pool.map(_worker_rss, chunks))
     return max(peaks) / 1024.0
 
@@ -270,6 +275,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="rounds; the minimum is kept")
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--no-cli", action="store_true", help="skip the --jobs and RSS measurements")
+    ap.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        default=[],
+        help="also measure every .py file under DIR (repeatable: e.g. real repositories)",
+    )
     args = ap.parse_args()
 
     from realtree import make_real_tree
@@ -285,6 +297,8 @@ def main() -> None:
             "realistic": sorted((base / "realistic").glob("*.py")),
             "real-shaped": sorted(kind_of),
         }
+        for extra in args.tree:
+            trees[extra.name] = sorted(extra.rglob("*.py"))
         # warm up imports and compiled patterns
         from codemods import all_rules
         from torchmigrate.engine import migrate
@@ -294,10 +308,12 @@ def main() -> None:
 
         print("tree          files   lines   engine/floor (CPU, jobs=1)   project model share")
         detail = None
+        outcomes: dict = {}
         for name, files in trees.items():
-            texts = [p.read_text() for p in files]
+            texts = [p.read_text(errors="replace") for p in files]
             f, e, res = measure(texts, args.repeat)
-            model = model_cpu(base / name, files)
+            root = next((t for t in args.tree if t.name == name), base / name)
+            model = model_cpu(root, files)
             lines = sum(t.count("\n") for t in texts)
             print(
                 f"{name:<12} {len(files):>6} {lines:>7}   {sum(e) / sum(f):5.2f}x"
@@ -305,6 +321,8 @@ def main() -> None:
             )
             if name == "real-shaped":
                 detail = (files, texts, f, e, res)
+            if name == "real-shaped" or name not in ("legacy", "realistic"):
+                outcomes[name] = (f, e, res)
 
         files, texts, f, e, res = detail
         print("\nreal-shaped, by kind of file        files   engine/floor")
@@ -316,20 +334,21 @@ def main() -> None:
             row[2] += ek
         for k, (n, fk, ek) in sorted(by.items()):
             print(f"  {k:<32} {n:>6}   {ek / fk:5.2f}x")
-        print("real-shaped, by outcome")
-        by = collections.defaultdict(lambda: [0, 0.0, 0.0])
-        for r, fk, ek in zip(res, f, e):
-            row = by[r[0]]
-            row[0] += 1
-            row[1] += fk
-            row[2] += ek
-        for k, (n, fk, ek) in sorted(by.items()):
-            print(f"  {k:<32} {n:>6}   {ek / fk:5.2f}x")
-        passes = collections.Counter(r[1] for r in res)
-        print(
-            "passes per file (0 = not parsed):",
-            ", ".join(f"{k}: {v}" for k, v in sorted(passes.items())),
-        )
+        for name, (f, e, res) in outcomes.items():
+            print(f"{name}, by outcome")
+            by = collections.defaultdict(lambda: [0, 0.0, 0.0])
+            for r, fk, ek in zip(res, f, e):
+                row = by[r[0]]
+                row[0] += 1
+                row[1] += fk
+                row[2] += ek
+            for k, (n, fk, ek) in sorted(by.items()):
+                print(f"  {k:<32} {n:>6}   {ek / fk:5.2f}x")
+            passes = collections.Counter(r[1] for r in res)
+            print(
+                "passes per file (0 = not parsed):",
+                ", ".join(f"{k}: {v}" for k, v in sorted(passes.items())),
+            )
 
         if not args.no_cli:
             print()
