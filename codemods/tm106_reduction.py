@@ -87,6 +87,10 @@ def _size_average_index(qualname: str):
     return None
 
 
+def _is_none(node) -> bool:
+    return node.type == token.NAME and node.value == "None"
+
+
 def legacy_reduction(size_average, reduce) -> str:
     """``torch.nn._reduction.legacy_get_string`` (None means the default True)."""
     size_average = True if size_average is None else size_average
@@ -147,6 +151,12 @@ class ReductionFixer(RuleFixer):
             return
         if any(a.star for a in args):
             return  # **kwargs might hold reduction: leave to the reader
+        if all(a is None or _is_none(a.value) for a in (sa, rd)):
+            # ``size_average=None, reduce=None`` (0.4.1+ code spelling out the
+            # defaults): torch takes the legacy path only when one of them is
+            # not None, so ``reduction=`` (default 'mean') is what applies
+            self._drop_none_defaults(sa, rd, red, args)
+            return
         sa_val = UNKNOWN if sa is None else literal(sa.value)
         rd_val = UNKNOWN if rd is None else literal(rd.value)
         if sa is None:
@@ -202,6 +212,30 @@ class ReductionFixer(RuleFixer):
             return None
 
         self.report(first.node, msg, safety, fix=fix, suggestion=f"reduction={value}")
+
+    def _drop_none_defaults(self, sa, rd, red, args) -> None:
+        given = [a for a in (sa, rd) if a is not None]
+        first = min(given, key=args.index)
+        legacy = ", ".join(f"{a.name}=None" for a in given)
+        value = src(red.value) if red is not None else "'mean'"
+        msg = (
+            f"`{legacy}` is deprecated and selects nothing: torch applies the legacy keywords "
+            f"only when one of them is not None, so `reduction={value}` "
+            f"{'stands' if red is not None else '(the default) applies'}: drop `{legacy}`"
+        )
+
+        def fix(given=given):
+            for a in given:
+                remove_arg(a)
+            return None
+
+        self.report(
+            first.node,
+            msg,
+            SAFE,
+            fix=fix,
+            suggestion=f"reduction={value}" if red is not None else "(no keyword)",
+        )
 
 
 # --------------------------------------------------------------------------
@@ -386,7 +420,10 @@ functions (`F.nll_loss`, `F.cross_entropy`, `F.binary_cross_entropy(_with_logits
 imports, it replaces `size_average=`/`reduce=` by the equivalent `reduction=`, using
 torch's own legacy mapping: `reduce=False` -> `'none'` (it wins over `size_average`),
 otherwise `size_average=False` -> `'sum'`, otherwise `'mean'` (`None` means the default,
-`True`). `reduction='elementwise_mean'` becomes `'mean'`.
+`True`). `reduction='elementwise_mean'` becomes `'mean'`. Torch takes that legacy path
+only when one of the two is not None: code of 0.4.1+ that spells out
+`size_average=None, reduce=None` next to `reduction='sum'` gets the sum, so the two
+`None`s are dropped and `reduction=` stands (the default `'mean'` when absent).
 
 Also `crit.size_average = False` / `crit.reduce = False` assigned after the loss module
 was built (0.3 loss modules read these attributes on every call; since 0.4.1 only
@@ -435,6 +472,23 @@ TorchFix has no rule for these arguments.
                 "mse = F.mse_loss(a, b, reduction='mean')\n"
             ),
             title="literal values (safe)",
+        ),
+        Example(
+            before=(
+                "import torch.nn as nn\n"
+                "bce = nn.BCEWithLogitsLoss(weight=None, size_average=None, reduce=None,\n"
+                "                           reduction='sum')\n"
+                "nll = nn.NLLLoss(size_average=None)\n"
+                "mse = nn.MSELoss(size_average=None, reduce=False, reduction='sum')\n"
+            ),
+            after=(
+                "import torch.nn as nn\n"
+                "bce = nn.BCEWithLogitsLoss(weight=None,\n"
+                "                           reduction='sum')\n"
+                "nll = nn.NLLLoss()\n"
+                "mse = nn.MSELoss(reduction='none')\n"
+            ),
+            title="None spelled out (0.4.1+ code): `reduction=` stands unless a legacy keyword is set",
         ),
         Example(
             before=("import torch.nn as nn\ncrit = nn.NLLLoss(weight=w, size_average=args.avg)\n"),

@@ -55,6 +55,33 @@ def test_tm106_literal_mapping_is_numerically_identical(fn, sa, rd):
     assert torch.equal(old, new)
 
 
+# Found on pywick 0.5.6 (``BCEWithLogitsLoss(..., size_average=None,
+# reduce=None, reduction=...)``, 0.4.1+ code spelling out the defaults): the
+# mapping read ``None`` as True even when both were None, where torch ignores
+# the legacy keywords and keeps ``reduction=`` -- ``reduction='sum'`` became
+# 'mean'.  Every literal combination, with and without ``reduction=``, against
+# what torch itself makes of the call.
+@pytest.mark.parametrize(
+    ("sa", "rd", "red"),
+    list(
+        itertools.product(
+            ["True", "False", "None", None],
+            ["True", "False", "None", None],
+            ["'mean'", "'sum'", "'none'", None],
+        )
+    ),
+)
+def test_tm106_keeps_the_reduction_torch_applies(sa, rd, red):
+    kws = [f"{k}={v}" for k, v in (("size_average", sa), ("reduce", rd), ("reduction", red)) if v]
+    if sa is None and rd is None:
+        return
+    text = f"import torch.nn as nn\ncrit = nn.MSELoss({', '.join(kws)})\n"
+    res = run(text, ["TM106"], unsafe=False)
+    assert "size_average" not in res.new and "reduce=" not in res.new, res.new
+    old = exec_text(text)["crit"].reduction
+    assert exec_text(res.new)["crit"].reduction == old, (text, res.new)
+
+
 def test_tm106_variables_are_unsafe_and_spelled_out():
     text = "import torch.nn as nn\ncrit = nn.MSELoss(size_average=sa, reduce=rd)\n"
     res = run(text, ["TM106"], unsafe=False)
