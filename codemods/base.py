@@ -70,6 +70,12 @@ DEFAULT_DEVICE_CALL = re.compile(
 )
 
 
+# A call that changes what ``torch.amp.autocast('cuda')`` does without a
+# ``dtype=``/``cache_enabled=`` (``torch.cuda.amp.autocast`` passed float16 and
+# caching explicitly).
+AUTOCAST_DEFAULTS_CALL = re.compile(r"\bset_autocast_(?:dtype|gpu_dtype|cache_enabled)\b")
+
+
 def ast_parse_quietly(text: str):
     """``ast.parse(text)`` without printing the parsed code's own warnings
     (invalid escapes, ``1if x``, ``'str'(x)``): those are the user's, not ours."""

@@ -282,12 +282,20 @@ def handle(fn: str, b: dict) -> Out:
         piv = ""
         if "pivot" in b:
             piv = f", pivot={_t(b, 'pivot')}"
-        new = "torch.linalg.lu_factor_ex" if infos else "torch.linalg.lu_factor"
+        if infos:
+            return Out(
+                f"torch.linalg.lu_factor_ex({_t(b, 'input')}{piv})",
+                SAFE,
+                f"torch.{fn} is deprecated/removed: torch.linalg.lu_factor_ex returns the same "
+                "packed LU factorisation, int32 pivots and infos",
+            )
+        # not lu_factor: it raises on a singular matrix, which torch.lu factorises
         return Out(
-            f"{new}({_t(b, 'input')}{piv})",
+            f"torch.linalg.lu_factor_ex({_t(b, 'input')}{piv})[:2]",
             SAFE,
-            f"torch.{fn} is deprecated/removed: {new} returns the same packed LU factorisation "
-            "and int32 pivots" + (" and infos" if infos else ""),
+            f"torch.{fn} is deprecated/removed: torch.linalg.lu_factor_ex(A)[:2] returns the same "
+            "packed LU factorisation and int32 pivots and, like it, does not raise on a singular "
+            "matrix (torch.linalg.lu_factor does)",
         )
     if fn in ("btrisolve", "lu_solve"):
         return Out(
@@ -364,6 +372,13 @@ def handle(fn: str, b: dict) -> Out:
                 "torch.linalg.norm would compute a matrix norm instead",
             )
         if p == "nuc":
+            # an explicit dim=None (all dims: the matrix of a 2-D input) is
+            # matrix_norm's default dims; matrix_norm rejects dim=None itself
+            rest = "".join(
+                f", {k}={_t(b, k)}"
+                for k in ("dim", "keepdim", "dtype")
+                if k in b and not (k == "dim" and _t(b, k) == "None")
+            )
             return Out(
                 f"torch.linalg.matrix_norm({x}, ord='nuc'{rest})",
                 SAFE,
@@ -617,7 +632,7 @@ values:
 | `symeig(A)[0]` / `symeig(A, eigenvectors=True)` | `linalg.eigvalsh(A, UPLO='U')` / `linalg.eigh(A, UPLO='U')` | unsafe |
 | `eig(A)[0]` | `view_as_real(linalg.eigvals(A))` | unsafe |
 | `matrix_rank(A[, tol, symmetric])` | `linalg.matrix_rank(A[, atol=tol, rtol=0.0, hermitian=])` | unsafe |
-| `btrifact(A)`, `lu(A)` / `lu(A, get_infos=True)` | `linalg.lu_factor(A)` / `linalg.lu_factor_ex(A)` | safe |
+| `btrifact(A)`, `lu(A)` / `lu(A, get_infos=True)` | `linalg.lu_factor_ex(A)[:2]` (not `lu_factor`: it raises on a singular matrix) / `linalg.lu_factor_ex(A)` | safe |
 | `btrisolve(b, LU, p)`, `lu_solve(b, LU, p)` | `linalg.lu_solve(LU, p, b)` | unsafe |
 | `qr(A[, some])` | `linalg.qr(A[, mode='complete'])` | safe |
 | `U, S, V = svd(A)` | `U, S, V = linalg.svd(A, full_matrices=False)` + `V = V.mH` | unsafe |

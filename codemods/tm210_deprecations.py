@@ -22,6 +22,7 @@ from codemods._tm2common import (
     text,
 )
 from codemods.base import (
+    AUTOCAST_DEFAULTS_CALL,
     MANUAL,
     SAFE,
     UNSAFE,
@@ -160,6 +161,15 @@ class DefaultTensorTypeFixer(_Base):
         return resolve(self.ctx, name)
 
 
+def _autocast_defaults_changed(ctx) -> bool:
+    """The file, or a module of its project, changes autocast's default dtype
+    or caching (``torch.set_autocast_dtype('cuda', torch.bfloat16)``)."""
+    project = getattr(ctx, "project", None)
+    if project is not None and getattr(project, "autocast_defaults", False):
+        return True
+    return "set_autocast_" in ctx.text and AUTOCAST_DEFAULTS_CALL.search(ctx.text) is not None
+
+
 class AmpFixer(_Base):
     TRIGGERS = frozenset({"autocast", "GradScaler"})
 
@@ -181,10 +191,16 @@ class AmpFixer(_Base):
                         MANUAL,
                     )
                     continue
+                given = {
+                    k: text(b[k].value) for k in ("enabled", "dtype", "cache_enabled") if k in b
+                }
+                if _autocast_defaults_changed(self.ctx):
+                    # torch.cuda.amp.autocast passed these; torch.amp.autocast
+                    # reads the defaults the program changes
+                    given.setdefault("dtype", "torch.float16")
+                    given.setdefault("cache_enabled", "True")
                 kws = "".join(
-                    f", {k}={text(b[k].value)}"
-                    for k in ("enabled", "dtype", "cache_enabled")
-                    if k in b
+                    f", {k}={given[k]}" for k in ("enabled", "dtype", "cache_enabled") if k in given
                 )
                 new = f"torch.amp.autocast('cuda'{kws})"
                 what = "autocast"
@@ -264,6 +280,10 @@ class CheckpointFixer(_Base):
                 continue
             if any(a.name == "use_reentrant" or a.star == "**" for a in site.args):
                 continue
+            if site.qual.endswith("_sequential") and (
+                sum(a.name is None for a in site.args) >= 4 or any(a.star for a in site.args)
+            ):
+                continue  # use_reentrant is checkpoint_sequential's 4th positional parameter
             self.kw_fix(
                 site,
                 "use_reentrant",
@@ -518,7 +538,7 @@ RULE = Rule(
 |---|---|---|
 | `set_default_tensor_type('torch.FloatTensor')` / `torch.DoubleTensor` | `set_default_dtype(torch.float32/float64)` | safe |
 | `set_default_tensor_type('torch.cuda.FloatTensor')` | reported: `set_default_device('cuda')` is not equivalent (legacy constructors stay on the CPU, thread-local); keep the call or place tensors explicitly | manual |
-| `torch.cuda.amp.autocast(...)` / `GradScaler(...)` | `torch.amp.autocast('cuda', ...)` / `torch.amp.GradScaler('cuda', ...)` | safe |
+| `torch.cuda.amp.autocast(...)` / `GradScaler(...)` | `torch.amp.autocast('cuda', ...)` / `torch.amp.GradScaler('cuda', ...)` (with `dtype=torch.float16, cache_enabled=True` spelled out when the file or its project calls `set_autocast_dtype`/`set_autocast_cache_enabled`: `torch.amp.autocast` follows those, `torch.cuda.amp.autocast` passed float16 and caching) | safe |
 | `nn.utils.weight_norm(m)` | `nn.utils.parametrizations.weight_norm(m)` | unsafe (manual when the file touches `weight_g`/`weight_v`/`remove_weight_norm`) |
 | `m.register_backward_hook(h)` | `register_full_backward_hook` (different semantics) | manual |
 | `checkpoint(f, x)` | `checkpoint(f, x, use_reentrant=True)` | safe |
@@ -566,6 +586,25 @@ handles `functorch.*` the same way.
             before="import torch\nwith torch.cuda.amp.autocast():\n    pass\nscaler = torch.cuda.amp.GradScaler()\n",
             after="import torch\nwith torch.amp.autocast('cuda'):\n    pass\nscaler = torch.amp.GradScaler('cuda')\n",
             title="cuda.amp",
+        ),
+        Example(
+            before=(
+                "import torch\ntorch.set_autocast_dtype('cuda', torch.bfloat16)\n"
+                "with torch.cuda.amp.autocast():\n    pass\n"
+            ),
+            after=(
+                "import torch\ntorch.set_autocast_dtype('cuda', torch.bfloat16)\n"
+                "with torch.amp.autocast('cuda', dtype=torch.float16, cache_enabled=True):\n"
+                "    pass\n"
+            ),
+            title="the program changes autocast's defaults: cuda.amp's float16 and caching spelled out",
+        ),
+        Example(
+            before=(
+                "from torch.utils.checkpoint import checkpoint_sequential\n"
+                "out = checkpoint_sequential(blocks, 2, x, False)\n"
+            ),
+            title="use_reentrant given by position (checkpoint_sequential's 4th parameter)",
         ),
         Example(
             before="import torch.nn as nn\nlayer = nn.utils.weight_norm(nn.Linear(2, 2))\n",

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Optional
 
 from codemods.base import (
+    AUTOCAST_DEFAULTS_CALL,
     DEFAULT_DEVICE_CALL,
     KNOWN_STAR_EXPORTS,  # noqa: E402 - a plain table
     ast_parse_quietly,
@@ -144,6 +145,9 @@ class ModuleFacts:
       a project module this one imports).
     * ``implicit_relative`` -- module name -> :class:`ImplicitRelative` for
       Python 2 implicit relative imports in this file.
+    * ``autocast_defaults`` -- some module of the project calls
+      ``set_autocast_dtype``/``set_autocast_cache_enabled``: ``torch.amp.autocast``
+      follows them, ``torch.cuda.amp.autocast`` passed float16 and caching.
     * ``default_device`` -- some module of the project calls
       ``set_default_tensor_type``/``set_default_device``: the factories
       (``torch.empty``, ``torch.tensor``) follow that default, the typed
@@ -161,6 +165,7 @@ class ModuleFacts:
     method_index: dict = field(default_factory=dict)
     implicit_relative: dict = field(default_factory=dict)
     default_device: bool = False  # some module of the project changes the default device
+    autocast_defaults: bool = False  # ... or autocast's default dtype / caching
     all_names: Optional[tuple] = None
 
     def star_origin(self, name: str) -> Optional[str]:
@@ -216,6 +221,7 @@ class ModuleInfo:
     main_guard: bool = False
     future: set = field(default_factory=set)
     default_device: bool = False  # calls set_default_tensor_type / set_default_device
+    autocast_defaults: bool = False  # calls set_autocast_dtype / set_autocast_cache_enabled
     parsed: bool = True  # by ast (False: token scan)
     light: bool = False  # names only (scan_light); reads computed on demand
     _pending: Optional[str] = None  # text whose reads are not computed yet
@@ -248,6 +254,9 @@ def scan(text: str, path: str = "", full: Optional[bool] = None) -> ModuleInfo:
     light (regular-expression) scan for the others."""
     info = _scan(text, path, relevant(text) if full is None else full)
     info.default_device = "set_default_" in text and DEFAULT_DEVICE_CALL.search(text) is not None
+    info.autocast_defaults = (
+        "set_autocast_" in text and AUTOCAST_DEFAULTS_CALL.search(text) is not None
+    )
     return info
 
 
@@ -1094,6 +1103,8 @@ def cell_facts(cells: list, facts: Optional[ModuleFacts]) -> list:
                 method_index=dict(facts.method_index) if facts else {},
                 default_device=bool(facts and facts.default_device)
                 or any(other.default_device for other in infos),
+                autocast_defaults=bool(facts and facts.autocast_defaults)
+                or any(other.autocast_defaults for other in infos),
             )
         )
     return out
@@ -1114,6 +1125,7 @@ def _merge(into: ModuleInfo, part: ModuleInfo) -> None:
     into.calls += part.calls
     into.main_guard |= part.main_guard
     into.default_device |= part.default_device
+    into.autocast_defaults |= part.autocast_defaults
     into.future |= part.future
     into.parsed &= part.parsed
 
@@ -1650,15 +1662,15 @@ class ProjectModel:
             method_index={k: tuple(v) for k, v in method_index.items()},
             implicit_relative=self._implicit_relative(mod),
             all_names=tuple(info.all_names) if info.all_names is not None else None,
-            default_device=self._default_device(),
+            default_device=self._any_module("default_device"),
+            autocast_defaults=self._any_module("autocast_defaults"),
         )
 
-    def _default_device(self) -> bool:
-        hit = self._lookups.get("default_device")  # (dropped when a module is added)
+    def _any_module(self, flag: str) -> bool:
+        """Some module's scan has ``flag`` set (memoised until a module is added)."""
+        hit = self._lookups.get(flag)
         if hit is None:
-            hit = self._lookups["default_device"] = any(
-                m.info.default_device for m in self.mods.values()
-            )
+            hit = self._lookups[flag] = any(getattr(m.info, flag) for m in self.mods.values())
         return hit
 
     def _is_project_origin(self, origin: str) -> bool:

@@ -263,6 +263,35 @@ def test_tm205_against_legacy_functions_still_in_2_13(legacy):
         close(n, o, 1e-10)
 
 
+# Found by a property audit against torch 2.13: ``torch.lu`` factorises a
+# singular matrix (0.3's ``btrifact`` too) where ``torch.linalg.lu_factor``
+# raises, and ``matrix_norm`` rejects the ``dim=None`` that ``torch.norm``
+# reads as "all dims".
+@pytest.mark.parametrize(
+    "legacy",
+    ["R = torch.lu(S)\n", "LU, piv = torch.lu(S)\nR = (LU, piv)\n", "R = torch.lu(S)[0]\n"],
+)
+def test_tm205_lu_of_a_singular_matrix_still_factorises(legacy):
+    S = torch.zeros(3, 3, dtype=torch.float64)
+    S[0, 0] = 1.0
+    src = "import torch\n" + legacy
+    old = run(src, S=S)["R"]
+    new = run(migrated(src, "TM205"), S=S)["R"]
+    old = old if isinstance(old, tuple) else (old,)
+    new = new if isinstance(new, tuple) else (new,)
+    assert len(old) == len(new)
+    for o, n in zip(old, new):
+        assert torch.equal(o, n)
+
+
+def test_tm205_nuclear_norm_with_dim_none():
+    A = rnd(5, 4, seed=3)
+    src = "import torch\nR = torch.norm(A, p='nuc', dim=None)\n"
+    new_src = migrated(src, "TM205")
+    assert "dim=None" not in new_src
+    close(run(new_src, A=A)["R"], run(src, A=A)["R"], 1e-12)
+
+
 def test_tm205_svd_v_and_lu_solve():
     A = rnd(5, 4, seed=13)
     with warnings.catch_warnings():

@@ -383,3 +383,27 @@ def test_typed_constructors_stay_on_the_cpu_when_another_module_moves_the_defaul
     # torch.Tensor ignores set_default_device (torch.empty follows it): unsafe, left
     assert "w = torch.Tensor(n)\n" in model
     assert run_py(repo / "train.py").stdout == before
+
+
+AUTOCAST_PKG = {
+    "train.py": (
+        "import torch\n"
+        "torch.set_autocast_dtype('cuda', torch.bfloat16)\n"
+        "from model import region\n"
+        "ctx = region()\n"
+        "print(ctx.fast_dtype, ctx._cache_enabled)\n"
+    ),
+    "model.py": ("import torch\n\ndef region():\n    return torch.cuda.amp.autocast()\n"),
+}
+
+
+def test_cuda_amp_autocast_keeps_float16_when_another_module_changes_the_default(tmp_path):
+    repo = tmp_path / "repo"
+    write(repo, AUTOCAST_PKG)
+    before = run_py(repo / "train.py").stdout
+    assert before.startswith("torch.float16 True")
+    r = tm("upgrade", repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    model = (repo / "model.py").read_text()
+    assert "torch.amp.autocast('cuda', dtype=torch.float16, cache_enabled=True)" in model
+    assert run_py(repo / "train.py").stdout == before
