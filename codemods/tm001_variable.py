@@ -32,10 +32,12 @@ from codemods.base import (
     RuleFixer,
     breaks_line,
     call_args,
+    enclosing,
     kwarg,
     name_leaves,
     nodes_of_type,
     parse_expr,
+    walk,
 )
 
 _ATOMIC = (token.NAME, token.NUMBER, token.STRING, syms.power, syms.atom)
@@ -196,6 +198,11 @@ class VariableCallFixer(RuleFixer):
             if A.receiver_is_other_by_name(recv):
                 recv_tensor = False
         rest = node.children[i + 1 :]
+        # ``v = Variable(base); v.requires_grad = True``: the 0.3 wrapper was
+        # a distinct object, so mutating it left ``base`` alone
+        aliased = (
+            _wrapper_mutated(node, arg) if mode == "plain" and not rest and recv is None else None
+        )
 
         def head_text() -> str:
             cur_arg = [a for a in call_args(trailer) if a.name is None][0].value
@@ -211,7 +218,7 @@ class VariableCallFixer(RuleFixer):
                     else f".requires_grad_({_text(flag.value)})"
                 )
             if mode == "plain":
-                return _text(cur_arg)
+                return _attachable(cur_arg) + ".detach()" if aliased else _text(cur_arg)
             if mode == "grad" and _fresh(an, cur_arg):
                 return _attachable(cur_arg) + ".requires_grad_()"
             tail = (
@@ -222,7 +229,7 @@ class VariableCallFixer(RuleFixer):
         def build():
             head = head_text()
             tail = "".join(str(c) for c in node.children[i + 1 :])
-            plain_arg = mode == "plain" and not (recv_tensor and recv is not None)
+            plain_arg = mode == "plain" and not (recv_tensor and recv is not None) and not aliased
             cur_arg = [a for a in call_args(trailer) if a.name is None][0].value
             if plain_arg and cur_arg.type not in _ATOMIC and (tail or not _free_slot(node)):
                 head = f"({head})"
@@ -249,6 +256,11 @@ class VariableCallFixer(RuleFixer):
             if reason is not None:
                 safety = SAFE
                 why = f"`{_text(arg)}`: {reason}"
+                if aliased:
+                    why += (
+                        f"; `{aliased}` is changed later, and the 0.3 wrapper was a distinct "
+                        "object: `.detach()` keeps it one (sharing the storage, as the wrapper did)"
+                    )
             else:
                 safety = UNSAFE
                 why = (
@@ -269,6 +281,61 @@ class VariableCallFixer(RuleFixer):
             return None
 
         self.report(node, message, safety, fix=fix, suggestion=new_txt)
+
+
+_WRAPPER_ATTRS = ("requires_grad", "data", "grad", "volatile")
+_WRAPPER_CALLS = ("requires_grad_", "retain_grad", "register_hook")
+
+
+def _wrapper_mutated(call: Node, arg) -> Optional[str]:
+    """``v = Variable(base)`` where ``base`` is a name and, in the same
+    function, ``v`` or ``base`` later has an autograd attribute assigned
+    (``v.requires_grad = True``, ``v.data = t``, ``v.grad = g``) or is made
+    to require grad (``v.requires_grad_()``): that mutation went to the 0.3
+    wrapper alone, and unwrapped it would reach ``base`` too.  Returns the
+    mutated name, else None."""
+    parent = call.parent
+    if (
+        parent is None
+        or parent.type != syms.expr_stmt
+        or len(parent.children) != 3
+        or parent.children[2] is not call
+        or parent.children[0].type != token.NAME
+    ):
+        return None
+    if arg.type != token.NAME and not (
+        arg.type == syms.power and all(A.is_attr(t) for t in arg.children[1:])
+    ):
+        return None  # a call or an expression makes a new object: no alias
+    names = {parent.children[0].value, str(arg).strip()}
+    scope = enclosing(call, syms.funcdef)
+    if scope is None:
+        scope = call
+        while scope.parent is not None:
+            scope = scope.parent
+    for node in walk(scope):
+        if node.type != syms.power:
+            continue
+        chain = A.chain_of(node)
+        for k in range(1, len(chain)):
+            if not A.is_attr(chain[k]):
+                continue
+            head = "".join(str(c) for c in chain[:k]).strip()
+            if head not in names:
+                continue
+            attr = A.attr_of(chain[k])
+            up = node.parent
+            if (
+                attr in _WRAPPER_ATTRS
+                and k == len(chain) - 1
+                and up is not None
+                and up.type == syms.expr_stmt
+                and up.children[0] is node
+            ):
+                return head
+            if attr in _WRAPPER_CALLS and k + 1 < len(chain) and A.is_call(chain[k + 1]):
+                return head
+    return None
 
 
 def _free_slot(node) -> bool:
@@ -590,6 +657,20 @@ RULE = Rule(
                 "    return h\n"
             ),
             title="an argument wrapped over lines keeps parentheses (one expression)",
+        ),
+        Example(
+            before=(
+                "import torch\n"
+                "from torch.autograd import Variable\n"
+                "x = torch.randn(3)\n"
+                "v = Variable(x)\n"
+                "v.requires_grad = True\n"
+                "u = Variable(x)\n"
+            ),
+            after=(
+                "import torch\nx = torch.randn(3)\nv = x.detach()\nv.requires_grad = True\nu = x\n"
+            ),
+            title="a wrapper changed later stays a distinct object (`.detach()`), as in 0.3",
         ),
         Example(
             before=(

@@ -16,8 +16,8 @@ from codemods.base import MANUAL, SAFE, UNSAFE, Example, Rule, RuleFixer
 
 
 def _rewrite(site: D.Site, form: str) -> None:
-    """form: ``item`` -> ``R.item()``; ``detach`` -> ``R.detach()[0]``;
-    ``plain`` -> ``R[0]``."""
+    """form: ``item`` -> ``R.item()``; ``elem`` -> ``R[0].item()``;
+    ``detach`` -> ``R.detach()[0]``; ``plain`` -> ``R[0]``."""
     power = site.power
     data_tr = site.trailer
     idx = power.children.index(data_tr)
@@ -30,6 +30,13 @@ def _rewrite(site: D.Site, form: str) -> None:
         )
         power.insert_child(
             idx + 1, Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")])
+        )
+    elif form == "elem":  # ``R[0].item()``
+        data_tr.remove()
+        at = power.children.index(index_tr) + 1
+        power.insert_child(at, Node(syms.trailer, [Leaf(token.DOT, "."), Leaf(token.NAME, "item")]))
+        power.insert_child(
+            at + 1, Node(syms.trailer, [Leaf(token.LPAR, "("), Leaf(token.RPAR, ")")])
         )
     elif form == "detach":
         data_tr.remove()
@@ -91,12 +98,28 @@ class DataIndexFixer(RuleFixer):
             )
         elif kind in (D.PLAIN, D.TENSOR) and val is not None and (val.nd or val.kind == "batch"):
             form = "plain" if D.drop_data(kind, site.recv) else "detach"
-            new = f"{recv}[0]" if form == "plain" else f"{recv}.detach()[0]"
-            safety = SAFE
-            msg = (
-                f"`{recv}.data[0]` indexes a tensor that is provably at least 1-D: use `{new}` (the first "
-                "element/row; add `.item()` where a Python number is needed, see TM006)"
-            )
+            rank = val.rank if val.kind == "tensor" else None
+            if rank == 1:
+                # 0.3 returned the element as a Python number (a snapshot);
+                # ``y[0]`` would be a 0-dim view that later in-place updates show
+                form, new, safety = "elem", f"{recv}[0].item()", SAFE
+                msg = (
+                    f"`{recv}.data[0]` read the first element of a 1-D tensor as a Python number in "
+                    f"PyTorch <= 0.3: use `{new}` (`{recv}[0]` alone is a 0-dim tensor that views "
+                    f"`{recv}`)"
+                )
+            else:
+                new = f"{recv}[0]" if form == "plain" else f"{recv}.detach()[0]"
+                safety = SAFE if rank is not None and rank >= 2 else UNSAFE
+                msg = (
+                    f"`{recv}.data[0]` indexes a tensor that is provably at least 1-D: use `{new}` "
+                    + (
+                        f"(the first row, a view, as `.data[0]` was: `{recv}` is {rank}-D)"
+                        if safety == SAFE
+                        else "(the first row; if it is 1-D, 0.3 returned the element as a Python "
+                        f"number: then `{recv}[0].item()`, see TM006)"
+                    )
+                )
         elif batch is not None:
             form = "detach"
             new = f"{recv}.detach()[0]"
@@ -238,8 +261,15 @@ _DOC = """\
   arithmetic of those; a name `.backward()` is called on *without* a gradient
   argument (that needs exactly one element); an accumulator that only ever
   holds numbers and such values; a function of this file that returns them.
-- **provably at least 1-D** (a loader batch, a tensor created with a size)
-  -> `x[0]` (plain data) or `x.detach()[0]`.
+- **provably 1-D** (`x.view(-1)`, a tensor created with one size) ->
+  `x[0].item()`: 0.3 read the element as a Python number, a snapshot;
+  `x[0]` alone would be a 0-dim tensor viewing `x` (later in-place updates
+  show through it, `json` and dict keys see a tensor).
+- **provably at least 2-D** -> `x[0]` (plain data) or `x.detach()[0]`: the
+  first row, a view, as `.data[0]` was.
+- **at least 1-D, rank unknown** (a loader batch) -> the same, **unsafe**: a
+  row if it is 2-D or more, but a number in 0.3 if it is 1-D (then
+  `x[0].item()`).
 - **one sample drawn for a single input** -> `x.item()` (unsafe): `action =
   m.sample()` with `m = Categorical(probs)` (any `torch.distributions`
   class) or `action = probs.multinomial(1)`, where `probs` comes from a model
@@ -313,9 +343,10 @@ RULE = Rule(
                 "    for x, y in loader:\n"
                 "        loss = F.nll_loss(model(x), y)\n"
                 "        total += loss.item()\n"
-                "        print(loss.item(), y[0])\n"
+                "        print(loss.item(), y.data[0])\n"
             ),
-            title="a loss and a loader batch",
+            findings=("unsafe",),
+            title="a loss (safe) and a loader batch (unsafe: a row, or a number if it is 1-D)",
         ),
         Example(
             before=(

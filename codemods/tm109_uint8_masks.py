@@ -670,24 +670,27 @@ class BoolMaskArithFixer(RuleFixer):
                 and not _is_aug_target(node)
             ):
                 new = f"{_operand(left)}.byte() - {right.value}"
+                scalar = _scalar_comparison(ctx, left)
                 self._fix(
                     node,
                     new,
-                    SAFE,
+                    UNSAFE if scalar else SAFE,
                     f"`{str(node).strip()}`: {raises}; `{new}` computes on uint8 exactly as 0.3 did "
-                    "(including the wrap-around to 255)",
+                    "(including the wrap-around to 255)" + (_SCALAR_NOTE if scalar else ""),
                 )
             return
         if node.type == syms.factor:
             operand = node.children[1]
             if A.is_bool_mask(ctx, operand):
                 new = f"-{_operand(operand)}.byte()"
+                scalar = _scalar_comparison(ctx, operand)
                 self._fix(
                     node,
                     new,
-                    SAFE,
+                    UNSAFE if scalar else SAFE,
                     f"`{str(node).strip()}`: negating a bool tensor raises since PyTorch 1.2 (the "
-                    f"mask was uint8 before); `{new}` computes on uint8 exactly as 0.3 did",
+                    f"mask was uint8 before); `{new}` computes on uint8 exactly as 0.3 did"
+                    + (_SCALAR_NOTE if scalar else ""),
                 )
             return
         chain = A.chain_of(node)
@@ -732,10 +735,12 @@ class BoolMaskArithFixer(RuleFixer):
                 )
                 return None
 
+            scalar = recv_node is not None and _scalar_comparison(ctx, recv_node)
             self.report(
                 chain[i],
-                f"`{old}`: {raises}; `{new}` computes on uint8 exactly as 0.3 did",
-                SAFE,
+                f"`{old}`: {raises}; `{new}` computes on uint8 exactly as 0.3 did"
+                + (_SCALAR_NOTE if scalar else ""),
+                UNSAFE if scalar else SAFE,
                 fix=fix,
                 suggestion=new,
             )
@@ -747,6 +752,49 @@ class BoolMaskArithFixer(RuleFixer):
             node.replace(repl)
 
         self.report(node, message, safety, fix=fix, suggestion=new)
+
+
+_ZERO_DIM = {"sum", "mean", "max", "min", "prod", "norm", "std", "var", "median", "item", "dot"}
+
+
+def _scalar_operand(node) -> bool:
+    """``x.sum()``, ``x.max()``, ``x[2]``, ``torch.dot(a, b)``: a value that
+    was a Python number in 0.3 when ``x`` was a plain tensor (not a
+    Variable), so comparing it gave a Python bool, not a uint8 mask."""
+    node = A.unparen(node)
+    if node.type != syms.power:
+        return False
+    chain = A.chain_of(node)
+    last = chain[-1]
+    if A.is_index(last):
+        return True  # ``x[i]`` of a 1-D tensor was a number
+    if len(chain) >= 2 and A.is_call(last) and A.is_attr(chain[-2]):
+        return A.attr_name(chain[-2]) in _ZERO_DIM and len(last.children) == 2
+    return False
+
+
+def _scalar_comparison(ctx, expr) -> bool:
+    """The mask ``expr`` is (or is bound only to) a comparison with an
+    operand that :func:`_scalar_operand` says was a number in 0.3."""
+    expr = A.unparen(expr)
+    values = [expr]
+    if expr.type == token.NAME:
+        found = A.assignments_of(ctx, expr.value, expr)
+        values = [rhs for _op, rhs in found] if found else []
+    for v in values:
+        v = A.unparen(v)
+        if v.type == syms.comparison and (
+            _scalar_operand(v.children[0]) or _scalar_operand(v.children[-1])
+        ):
+            return True
+    return False
+
+
+_SCALAR_NOTE = (
+    "; unsafe: it compares a value that was a Python number in 0.3 when its tensor was a plain "
+    "tensor, not a Variable (a full reduction, an element): then the comparison was a Python "
+    "bool and this arithmetic was on ints (`int(m) - 1`), not uint8"
+)
 
 
 def _is_aug_target(node) -> bool:
@@ -812,6 +860,16 @@ The uint8-mask code raises or warns on 2.13.
   `m - 1`, `-m`, `m.sub(1)` -> `.byte()` first is safe (exactly 0.3's uint8 result).
 """,
     examples=(
+        Example(
+            before=(
+                "import torch\n"
+                "x = torch.FloatTensor([-1.0, -2.0, 3.0])\n"
+                "neg = x.sum() < 0\n"
+                "print(neg - 1)\n"
+            ),
+            findings=("unsafe",),
+            title="a comparison of a reduction (a Python number in 0.3 on a plain tensor): unsafe",
+        ),
         Example(
             before=(
                 "def f(scores, lengths, max_len):\n"

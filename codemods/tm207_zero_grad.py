@@ -5,6 +5,7 @@ Output style: only ``set_to_none=False`` is appended to the call.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from fissix.pygram import python_symbols as syms
@@ -234,6 +235,15 @@ def name_kind(ctx, name: str, at, depth: int = 0) -> str:
     return ""
 
 
+def _reassigned_zero_grad(ctx, rtext: str) -> bool:
+    """``opt.zero_grad = lambda: ...`` (a replaced method) somewhere in the
+    file, for a receiver spelled ``rtext``."""
+    if "zero_grad" not in ctx.text:
+        return False
+    dotted = r"\s*\.\s*".join(re.escape(part) for part in rtext.split("."))
+    return re.search(rf"(?<![\w.]){dotted}\s*\.\s*zero_grad\s*=(?!=)", ctx.text) is not None
+
+
 class ZeroGradFixer(RuleFixer):
     PATTERN = select_method_pattern("zero_grad")
 
@@ -252,6 +262,15 @@ class ZeroGradFixer(RuleFixer):
             rtext = call.receiver_text
             short = None
             if kind == "other":
+                continue
+            if _reassigned_zero_grad(self.ctx, rtext):
+                self.report(
+                    node,
+                    f"`{rtext}.zero_grad` is assigned in this file (a replaced method): "
+                    "whether it accepts set_to_none is unknown; if it is torch's, pass "
+                    "`set_to_none=False` to keep the pre-2.0 zero-filled gradients",
+                    MANUAL,
+                )
                 continue
             if kind:
                 what = "an optimizer" if kind == "optim" else "an nn.Module"
@@ -349,6 +368,16 @@ longer move them (a silent training difference), and code that touches
 TorchFix has no equivalent rule.
 """,
     examples=(
+        Example(
+            before=(
+                "import torch.optim as optim\n"
+                "opt = optim.SGD(params, lr=0.1)\n"
+                "opt.zero_grad = lambda: None\n"
+                "opt.zero_grad()\n"
+            ),
+            findings=("manual",),
+            title="a replaced zero_grad (monkeypatched): reported, not rewritten",
+        ),
         Example(
             before=(
                 "import torch.optim as optim\n"

@@ -95,10 +95,18 @@ def test_indexing_forms():
         "    c = tgt.data[0]\n"
         "w = torch.zeros(1, requires_grad=True)\n"
         "d = w.data[0]\n"
+        "flat = x.view(-1)\n"
+        "e = flat.data[0]\n"
     )
     new = run(src).new
     assert "a = x.detach()[0][1]" in new
     assert "b = x.detach()[0].numpy()" in new
+    # 0.3 read the element of a 1-D tensor as a Python number (a snapshot):
+    # ``flat[0]`` alone would be a 0-dim view of ``flat``
+    assert "e = flat[0].item()" in new
+    # rank not known: a row of a 2-D batch, or (1-D) a number in 0.3: unsafe
+    assert "c = tgt.data[0]" in new and "d = w.data[0]" in new
+    new = run(src, unsafe=True).new
     assert "c = tgt[0]" in new
     assert "d = w.detach()[0]" in new
 
@@ -135,7 +143,7 @@ def test_python2_print_statement():
     )
     res = run(src)
     assert res.py2
-    assert "print 'loss', loss.item(), y[0]\n" in res.new
+    assert "print 'loss', loss.item(), y.data[0]\n" in res.new  # y: rank unknown, unsafe
 
 
 # --------------------------------------------------------------------------

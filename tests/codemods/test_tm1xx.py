@@ -555,3 +555,21 @@ def test_tm112_signatures_draw_the_same_samples_as_0_3():
     assert "TensorDataset(torch.randn(6, 2), torch.arange(6))" in new
     assert "probs.multinomial(num_samples=1)" in new
     assert legacy == modern
+
+
+# Found by a property audit (legacy runtime as the oracle): ``v =
+# Variable(base)`` unwrapped to ``v = base`` made the wrapper and ``base`` one
+# object, so ``v.requires_grad = True`` or ``v.data = t`` reached ``base`` too.
+def test_tm001_a_mutated_wrapper_stays_a_distinct_object():
+    src = (
+        "import torch\nfrom torch.autograd import Variable\n"
+        "base = torch.randn(3)\nv = Variable(base)\nv.requires_grad = True\n"
+        "(v * 2).sum().backward()\nu = Variable(base)\n"
+        "x = torch.ones(2)\nxv = Variable(x)\nxv.data = torch.zeros(2)\n"
+    )
+    res = run(src, ["TM001"], unsafe=False)
+    assert "v = base.detach()" in res.new and "xv = x.detach()" in res.new
+    ns = exec_text(res.new)
+    assert ns["u"].requires_grad is False and ns["base"].requires_grad is False
+    assert ns["x"].tolist() == [1.0, 1.0]
+    assert ns["v"].grad is not None
