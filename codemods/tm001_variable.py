@@ -201,7 +201,9 @@ class VariableCallFixer(RuleFixer):
         # ``v = Variable(base); v.requires_grad = True``: the 0.3 wrapper was
         # a distinct object, so mutating it left ``base`` alone
         aliased = (
-            _wrapper_mutated(node, arg) if mode == "plain" and not rest and recv is None else None
+            _wrapper_mutated(ctx, node, arg)
+            if mode == "plain" and not rest and recv is None
+            else None
         )
 
         def head_text() -> str:
@@ -287,7 +289,7 @@ _WRAPPER_ATTRS = ("requires_grad", "data", "grad", "volatile")
 _WRAPPER_CALLS = ("requires_grad_", "retain_grad", "register_hook")
 
 
-def _wrapper_mutated(call: Node, arg) -> Optional[str]:
+def _wrapper_mutated(ctx, call: Node, arg) -> Optional[str]:
     """``v = Variable(base)`` where ``base`` is a name and, in the same
     function, ``v`` or ``base`` later has an autograd attribute assigned
     (``v.requires_grad = True``, ``v.data = t``, ``v.grad = g``) or is made
@@ -307,21 +309,33 @@ def _wrapper_mutated(call: Node, arg) -> Optional[str]:
         arg.type == syms.power and all(A.is_attr(t) for t in arg.children[1:])
     ):
         return None  # a call or an expression makes a new object: no alias
-    names = {parent.children[0].value, str(arg).strip()}
     scope = enclosing(call, syms.funcdef)
     if scope is None:
         scope = call
         while scope.parent is not None:
             scope = scope.parent
+    mutated = _mutated_heads(ctx, scope)
+    for name in (parent.children[0].value, str(arg).strip()):
+        if name in mutated:
+            return name
+    return None
+
+
+def _mutated_heads(ctx, scope) -> set:
+    """The expressions (``v``, ``self.h``) of ``scope`` that get an autograd
+    attribute assigned or are made to require grad (one walk per scope and
+    pass)."""
+    memo = ctx.cache.setdefault("tm001_mutated", {})
+    hit = memo.get(id(scope))
+    if hit is not None and hit[0] is scope:
+        return hit[1]
+    out: set = set()
     for node in walk(scope):
         if node.type != syms.power:
             continue
         chain = A.chain_of(node)
         for k in range(1, len(chain)):
             if not A.is_attr(chain[k]):
-                continue
-            head = "".join(str(c) for c in chain[:k]).strip()
-            if head not in names:
                 continue
             attr = A.attr_of(chain[k])
             up = node.parent
@@ -331,11 +345,10 @@ def _wrapper_mutated(call: Node, arg) -> Optional[str]:
                 and up is not None
                 and up.type == syms.expr_stmt
                 and up.children[0] is node
-            ):
-                return head
-            if attr in _WRAPPER_CALLS and k + 1 < len(chain) and A.is_call(chain[k + 1]):
-                return head
-    return None
+            ) or (attr in _WRAPPER_CALLS and k + 1 < len(chain) and A.is_call(chain[k + 1])):
+                out.add("".join(str(c) for c in chain[:k]).strip())
+    memo[id(scope)] = (scope, out)
+    return out
 
 
 def _free_slot(node) -> bool:

@@ -235,13 +235,22 @@ def name_kind(ctx, name: str, at, depth: int = 0) -> str:
     return ""
 
 
+_ASSIGNED_ZERO_GRAD = re.compile(
+    r"(?<![\w.])((?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*)\s*\.\s*zero_grad\s*=(?!=)"
+)
+
+
 def _reassigned_zero_grad(ctx, rtext: str) -> bool:
     """``opt.zero_grad = lambda: ...`` (a replaced method) somewhere in the
-    file, for a receiver spelled ``rtext``."""
-    if "zero_grad" not in ctx.text:
-        return False
-    dotted = r"\s*\.\s*".join(re.escape(part) for part in rtext.split("."))
-    return re.search(rf"(?<![\w.]){dotted}\s*\.\s*zero_grad\s*=(?!=)", ctx.text) is not None
+    file, for a receiver spelled ``rtext`` (one scan of the text per pass)."""
+    found = ctx.cache.get("tm207_reassigned")
+    if found is None:
+        found = ctx.cache["tm207_reassigned"] = (
+            {re.sub(r"\s+", "", m.group(1)) for m in _ASSIGNED_ZERO_GRAD.finditer(ctx.text)}
+            if "zero_grad" in ctx.text
+            else set()
+        )
+    return rtext.replace(" ", "") in found
 
 
 class ZeroGradFixer(RuleFixer):
