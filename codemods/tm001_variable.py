@@ -32,7 +32,7 @@ from codemods.base import (
     RuleFixer,
     breaks_line,
     call_args,
-    enclosing,
+    enclosing_function,
     kwarg,
     name_leaves,
     nodes_of_type,
@@ -309,12 +309,7 @@ def _wrapper_mutated(ctx, call: Node, arg) -> Optional[str]:
         arg.type == syms.power and all(A.is_attr(t) for t in arg.children[1:])
     ):
         return None  # a call or an expression makes a new object: no alias
-    scope = enclosing(call, syms.funcdef)
-    if scope is None:
-        scope = call
-        while scope.parent is not None:
-            scope = scope.parent
-    mutated = _mutated_heads(ctx, scope)
+    mutated = _mutated_heads(ctx, enclosing_function(call) or ctx.tree)
     for name in (parent.children[0].value, str(arg).strip()):
         if name in mutated:
             return name

@@ -168,7 +168,7 @@ class DataReadFixer(RuleFixer):
         elif kind in (D.PLAIN, D.TENSOR):
             new, safety = f"{recv}.detach()", SAFE
             why = f"`{recv}` is a tensor and the value is only read"
-            alias, update = _updated_alias(site)
+            alias, update = _updated_alias(ctx, site)
             callee = _inplace_callee(ctx, site)
             if callee is not None:
                 safety = UNSAFE
@@ -305,7 +305,7 @@ def _in_init_function(node) -> bool:
     return func is not None and bool(D._INIT_FUNC.search(func.children[1].value))
 
 
-def _updated_alias(site) -> tuple:
+def _updated_alias(ctx, site) -> tuple:
     """``g = p.grad.data`` followed, in the same function, by an in-place
     update of ``g`` (``g.clamp_(..)``, ``g[i] = 0``): (``g``, that
     statement); else (None, None)."""
@@ -323,12 +323,7 @@ def _updated_alias(site) -> tuple:
     ):
         return None, None
     name = parent.children[0].value
-    scope = enclosing_function(power)
-    if scope is None:
-        scope = power
-        while scope.parent is not None:
-            scope = scope.parent
-    return name, D.inplace_uses(scope, name)
+    return name, D.inplace_uses(enclosing_function(power) or ctx.tree, name)
 
 
 # a project's own initialiser (allennlp's ``block_orthogonal(w.data, ...)``)
