@@ -144,3 +144,80 @@ def test_generated_and_mutated_files_match_fissix():
             text = fuzzlib.mutate(rnd, text)
         errors += not _same(text)
     assert errors > 0  # the error path was exercised too
+
+
+# -- the tokenizer's fast path (codemods.fastparse._scan) ---------------------
+
+from codemods import fastparse  # noqa: E402
+
+_SCAN_CASES = [
+    "",
+    "x = 1\n",
+    "if x:\n    y = (1,\n  2)  # c\n\n  # odd comment\nz\n",
+    "def f():\n\tif x:\n\t\treturn 1\n        return 2\n",
+    's = "a\\\nb"\nt = u\'x\\\n\\\ny\'\n',
+    's = """a\n\\\n""" + r\'\'\'b\'\'\' ; q = 1\n',
+    "x = 1 + \\\n    2\n",
+    "f(async=True)\nx.cuda(async=True)\nawait_ = 1\n",
+    "async def f():\n    await g()\n",
+    "x = 1\fy\n",
+    "é = 1\nnaïve(x)\n",
+    "x = ١\n",
+    "x = )\ny = 1\n",
+    "x = .5 + 1. + 0xFFL + 1e-3j + a.b\n",
+    "print >>f, `x`, a <> b\n",
+    "x = 'unterminated\n",
+    "x = (\n",
+    "class A:\n    pass\n  # tail comment\n\n",
+    "x = 1",
+    "@dec\ndef f(a, *, b=1, **k) -> int:\n    return (x := a)\n",
+]
+
+
+def _scan_or_none(text: str):
+    try:
+        return list(fastparse._scan(text))
+    except fastparse._Unsupported:
+        return None
+
+
+def _scan_agrees(text: str) -> bool:
+    """``_scan`` yields fissix's stream or says it cannot; True when it can."""
+    got = _scan_or_none(text)
+    if got is None:
+        return False
+    try:
+        want = list(fastparse._fissix_tokens(text))
+    except Exception:  # noqa: BLE001 - fissix's tokenizer rejects the text
+        raise AssertionError(f"the fast path took a text fissix rejects: {text[:120]!r}")
+    assert got == want, f"the fast path's tokens differ on {text[:120]!r}"
+    return True
+
+
+@pytest.mark.parametrize("text", _SCAN_CASES)
+def test_fast_tokens_are_fissix_tokens(text):
+    _scan_agrees(text)
+    _same(text)
+
+
+def test_fast_tokens_on_shipped_generated_and_mutated_files():
+    """Same tokens, prefixes and positions as fissix's tokenizer and driver;
+    and the fast path is the one taken (fissix's only for what it skips)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from realtree import make_file
+
+    files = [p.read_text(encoding="utf-8", errors="replace") for p in _shipped()]
+    fast = sum(_scan_agrees(text) for text in files)
+    assert fast >= 0.95 * len(files), (fast, len(files))
+    rnd = random.Random(20261202)
+    texts = [make_file(rnd, kind, long=False) for kind in ("legacy", "modern", "py2", "plain")]
+    texts += [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
+    taken = 0
+    for _ in range(600):
+        text = rnd.choice(texts)
+        for _ in range(rnd.randint(1, 4)):
+            text = fuzzlib.mutate(rnd, text)
+        taken += _scan_agrees(text)
+    assert taken > 300
