@@ -240,6 +240,11 @@ _ASSIGNED_ZERO_GRAD = re.compile(
 )
 
 
+# where a match of the pattern above ends (a literal first: a fast search
+# rules out the common file, which calls zero_grad and never assigns it)
+_ZERO_GRAD_ASSIGNED = re.compile(r"zero_grad\s*=(?!=)")
+
+
 def _reassigned_zero_grad(ctx, rtext: str) -> bool:
     """``opt.zero_grad = lambda: ...`` (a replaced method) somewhere in the
     file, for a receiver spelled ``rtext`` (one scan of the text per pass)."""
@@ -247,7 +252,7 @@ def _reassigned_zero_grad(ctx, rtext: str) -> bool:
     if found is None:
         found = ctx.cache["tm207_reassigned"] = (
             {re.sub(r"\s+", "", m.group(1)) for m in _ASSIGNED_ZERO_GRAD.finditer(ctx.text)}
-            if "zero_grad" in ctx.text
+            if "zero_grad" in ctx.text and _ZERO_GRAD_ASSIGNED.search(ctx.text)
             else set()
         )
     return rtext.replace(" ", "") in found
