@@ -302,7 +302,7 @@ class _Index:
                 by_value[key] = [node]
             else:
                 hit.append(node)
-        self.order = {id(n): i for i, n in enumerate(nodes)}
+        self.order = dict(zip(map(id, nodes), range(len(nodes))))
         self.nodes = nodes
         self.buckets = buckets
         self.by_value = by_value
