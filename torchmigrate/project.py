@@ -1932,10 +1932,22 @@ def run_project(
 
         with LocalExecutor(jobs) as local:
             return run_project(items, rule_ids, unsafe_fixes, jobs, on_done, max_rounds, local)
-    from dataclasses import replace
+    from torchmigrate.engine import frozen_heap
 
     per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
     facts, models = build_models(items, executor=executor)
+    with frozen_heap():
+        return _run_rounds(
+            items, per_item, unsafe_fixes, jobs, on_done, max_rounds, executor, facts, models
+        )
+
+
+def _run_rounds(
+    items, per_item, unsafe_fixes, jobs, on_done, max_rounds, executor, facts, models
+) -> list:
+    """:func:`run_project`'s migration rounds, once the model is built."""
+    from dataclasses import replace
+
     outcomes = _run_grouped(
         items, range(len(items)), per_item, unsafe_fixes, jobs, facts, on_done, executor
     )
