@@ -189,7 +189,9 @@ def _scan_agrees(text: str) -> bool:
     try:
         want = list(fastparse._fissix_tokens(text))
     except Exception:  # noqa: BLE001 - fissix's tokenizer rejects the text
-        raise AssertionError(f"the fast path took a text fissix rejects: {text[:120]!r}")
+        raise AssertionError(
+            f"the fast path took a text fissix rejects: {text[:120]!r}"
+        ) from None
     assert got == want, f"the fast path's tokens differ on {text[:120]!r}"
     return True
 
