@@ -155,8 +155,8 @@ _SCAN_CASES = [
     "x = 1\n",
     "if x:\n    y = (1,\n  2)  # c\n\n  # odd comment\nz\n",
     "def f():\n\tif x:\n\t\treturn 1\n        return 2\n",
-    's = "a\\\nb"\nt = u\'x\\\n\\\ny\'\n',
-    's = """a\n\\\n""" + r\'\'\'b\'\'\' ; q = 1\n',
+    "s = \"a\\\nb\"\nt = u'x\\\n\\\ny'\n",
+    "s = \"\"\"a\n\\\n\"\"\" + r'''b''' ; q = 1\n",
     "x = 1 + \\\n    2\n",
     "f(async=True)\nx.cuda(async=True)\nawait_ = 1\n",
     "async def f():\n    await g()\n",
@@ -189,9 +189,7 @@ def _scan_agrees(text: str) -> bool:
     try:
         want = list(fastparse._fissix_tokens(text))
     except Exception:  # noqa: BLE001 - fissix's tokenizer rejects the text
-        raise AssertionError(
-            f"the fast path took a text fissix rejects: {text[:120]!r}"
-        ) from None
+        raise AssertionError(f"the fast path took a text fissix rejects: {text[:120]!r}") from None
     assert got == want, f"the fast path's tokens differ on {text[:120]!r}"
     return True
 
