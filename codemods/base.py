@@ -500,6 +500,16 @@ def parse_source(text: str, drivers: Optional[tuple] = None) -> tuple:
 
     ``drivers``: (Python 3, Python 2 with print_function, Python 2) drivers
     to use instead of the engine's (see :func:`fissix_parse_source`)."""
+    if drivers is None:
+        # the engine's drivers: a grammar that fails costs no run of fissix's
+        # driver (which only finds the error the caller gets when all fail)
+        tree = _PY3.try_parse(text)
+        if tree is not None:
+            return tree, False
+        fallback = _PY2_PRINT_FUNCTION if _PRINT_FUNCTION.search(text) else _PY2
+        tree = fallback.try_parse(text)
+        if tree is not None:
+            return tree, True
     py3, py2_print_function, py2 = drivers or (_PY3, _PY2_PRINT_FUNCTION, _PY2)
     try:
         return py3.parse_string(text), False

@@ -372,16 +372,23 @@ class FastDriver:
         self.reference = driver.Driver(gr, convert=pytree.convert)
 
     def parse_string(self, text: str):
+        tree = self.try_parse(text)
+        if tree is not None:
+            return tree
+        # fissix's own driver raises its own error (or, should the two ever
+        # disagree, its tree is the answer)
+        return self.reference.parse_string(text)
+
+    def try_parse(self, text: str):
+        """The tree, or None where :meth:`parse_string` would raise (without
+        running fissix's driver to find its error)."""
         try:
             try:
                 return self._parse(_scan(text))
             except _Unsupported:
                 return self._parse(_fissix_tokens(text))
         except _Fail:
-            pass
-        # fissix's own driver raises its own error (or, should the two ever
-        # disagree, its tree is the answer)
-        return self.reference.parse_string(text)
+            return None
 
     def _parse(self, tokens):  # noqa: C901 - one loop on purpose (speed)
         """The tree of ``tokens`` (see :func:`_scan`)."""

@@ -221,3 +221,40 @@ def test_fast_tokens_on_shipped_generated_and_mutated_files():
             text = fuzzlib.mutate(rnd, text)
         taken += _scan_agrees(text)
     assert taken > 300
+
+
+def _source_outcome(parse, text: str):
+    try:
+        tree, py2 = parse(text)
+    except Exception as exc:  # noqa: BLE001 - the error is part of the outcome
+        return ("error", type(exc).__name__, str(exc))
+    return ("tree", py2, _signature(tree, []), str(tree))
+
+
+def test_parse_source_matches_fissix_on_every_grammar_path():
+    """The engine's parse_source (no fissix driver run for a grammar that
+    fails) gives fissix's tree, grammar and error: Python 3 files, Python 2
+    files (both Python 2 grammars) and files no grammar accepts."""
+    from codemods.base import fissix_parse_source, parse_source
+
+    texts = [t for t in _SCAN_CASES]
+    texts += [
+        "print 'x'\n",
+        "from __future__ import print_function\nexec 'x = 1'\nprint(1)\n",
+        "def f(:\n",
+        "print 'x'\ndef f(:\n",
+    ]
+    rnd = random.Random(7)
+    base = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
+    for _ in range(150):
+        text = rnd.choice(base)
+        for _ in range(rnd.randint(1, 3)):
+            text = fuzzlib.mutate(rnd, text)
+        texts.append(text)
+    kinds = set()
+    for text in texts:
+        want = _source_outcome(fissix_parse_source, text)
+        got = _source_outcome(parse_source, text)
+        assert got == want, f"parse_source differs on {text[:120]!r}"
+        kinds.add(want[0] if want[0] == "error" else ("py2" if want[1] else "py3"))
+    assert kinds == {"py3", "py2", "error"}
