@@ -11,10 +11,13 @@ that needs no change.
 
 :class:`FastDriver` runs the same algorithm with the decision for each
 ``(nonterminal, DFA state, token label)`` computed once per grammar and then
-looked up (shift to state S / push nonterminal N going to state S / pop),
-the prefix bookkeeping and ``convert`` folded into one loop, and tree
-objects built with the constructors fissix's ``convert`` calls.  The tokens
-come from fissix's own tokenizer.
+looked up (shift to state S / push the chain of nonterminals the token
+leads into / pop), ``convert`` folded into the loop, and tree objects built
+with the constructors fissix's ``convert`` calls.  The tokens, with their
+prefixes, come from :func:`_scan`: one regular-expression scan over the
+whole text that yields what fissix's tokenizer and driver would feed the
+parser (fissix's tokenizer itself, through :func:`_fissix_tokens`, for the
+few texts the scan leaves to it).
 
 The tree is identical: same node and leaf types, values, prefixes, line and
 column of every leaf, and ``used_names`` on the root (``tests/engine/
