@@ -703,7 +703,9 @@ def remove_arg(arg: Arg) -> None:
         node.remove()
     else:
         node.remove()
-    if len(parent.children) == 1:
+    if not parent.children:  # the only argument, with a trailing comma: ``f(a,)``
+        parent.remove()
+    elif len(parent.children) == 1:
         only = parent.children[0]
         only.remove()
         parent.replace(only)

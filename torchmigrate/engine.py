@@ -292,7 +292,7 @@ class _Index:
             if children:
                 extend(children[::-1])
                 continue
-            if t == string:
+            if t == string or t >= 256:  # (a node a fix emptied: no token)
                 continue
             key = _leaf_key(node) if t == number else node.value
             if key is None:

@@ -6,7 +6,14 @@ import pytest
 from fissix.pgen2.parse import ParseError
 from fissix.pygram import python_symbols as syms
 
-from codemods.base import add_kwarg, breaks_line, parse_expr, parse_source
+from codemods.base import (
+    add_kwarg,
+    breaks_line,
+    call_args,
+    parse_expr,
+    parse_source,
+    remove_arg,
+)
 
 
 def _arg(src: str):
@@ -69,3 +76,26 @@ def test_add_kwarg(src, expected):
     add_kwarg(trailer, "k", "v")
     assert str(tree) == expected
     compile(str(tree), "<test>", "exec")
+
+
+@pytest.mark.parametrize(
+    "src, name, expected",
+    [
+        ("f(k=1)\n", "k", "f()\n"),
+        ("f(k=1,)\n", "k", "f()\n"),  # the only argument and its trailing comma
+        ("f(a, k=1)\n", "k", "f(a)\n"),
+        ("f(k=1, a)\n", "k", "f(a)\n"),
+        ("f(a, k=1,)\n", "k", "f(a,)\n"),
+        ("f(k=1, a,)\n", "k", "f(a,)\n"),
+        ("f(\n    a,\n    k=1,\n)\n", "k", "f(\n    a,\n)\n"),
+    ],
+)
+def test_remove_arg(src, name, expected):
+    """No emptied argument list is left behind (a later pass indexes every
+    node of the tree)."""
+    tree, trailer = _call_trailer(src)
+    (arg,) = [a for a in call_args(trailer) if a.name == name]
+    remove_arg(arg)
+    assert str(tree) == expected
+    compile(str(tree), "<test>", "exec")
+    assert all(n.children for n in tree.pre_order() if n.type >= 256)

@@ -444,3 +444,44 @@ def test_a_visit_that_raises_names_its_line_once():
     src = "import torch\n\nboom()\nz = legacy_sum(torch.ones(2))\n"
     res = migrate(src, [raises, torchify])
     assert res.errors == ["line 3: internal error in TM996: RuntimeError: boom"]
+
+
+# --------------------------------------------------------------------------
+# a fix that leaves an empty node behind
+# --------------------------------------------------------------------------
+class _Emptier(RuleFixer):
+    """Test rule: ``empty_me(a, b)`` -> ``empty_me()`` by removing every child
+    of the argument list, which stays in the tree as a node with no children
+    (what ``remove_arg`` once did to ``f(size_average=None,)``)."""
+
+    PATTERN = "power< 'empty_me' trailer< '(' args=arglist ')' > >"
+
+    def visit(self, node, results):
+        args = results["args"]
+
+        def fix():
+            for child in list(args.children):
+                child.remove()
+
+        self.report(node, "empty the arguments", SAFE, fix=fix)
+
+
+def test_an_emptied_node_left_by_a_fix_is_harmless_to_every_later_pass():
+    """The next pass indexes, prints, analyses and dispatches every rule over
+    a tree holding a node without children: no internal error, and the
+    output is what the tree prints."""
+    src = (
+        "import torch\n"
+        "import torch.nn.functional as F\n"
+        "from torch.autograd import Variable\n"
+        "\n"
+        "def step(w, out, target):\n"
+        "    torch.nn.init.xavier_uniform(w)\n"
+        "    y = empty_me(Variable(out), target,)\n"
+        "    return F.nll_loss(y, target, size_average=False)\n"
+    )
+    res = migrate(src, [_rule("TM993", _Emptier), *all_rules()])
+    assert not res.errors and res.passes >= 2
+    assert "    y = empty_me()\n" in res.new
+    assert "xavier_uniform_(w)" in res.new and "reduction='sum'" in res.new
+    assert _compiles(res.new)
