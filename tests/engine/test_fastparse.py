@@ -128,21 +128,26 @@ def test_edge_cases_match_fissix(text):
     _same(text)
 
 
-def test_generated_and_mutated_files_match_fissix():
+def _mutants(seed: int, count: int):
+    """``count`` seeded mutants (1-4 mutations each) of generated
+    research-shaped files and the legacy corpus."""
     import sys
 
     sys.path.insert(0, str(ROOT / "bench"))
     from realtree import make_file
 
-    rnd = random.Random(20261201)
+    rnd = random.Random(seed)
     texts = [make_file(rnd, kind, long=False) for kind in ("legacy", "modern", "py2", "plain")]
     texts += [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
-    errors = 0
-    for _ in range(400):
+    for _ in range(count):
         text = rnd.choice(texts)
         for _ in range(rnd.randint(1, 4)):
             text = fuzzlib.mutate(rnd, text)
-        errors += not _same(text)
+        yield text
+
+
+def test_generated_and_mutated_files_match_fissix():
+    errors = sum(not _same(text) for text in _mutants(20261201, 400))
     assert errors > 0  # the error path was exercised too
 
 
@@ -203,23 +208,10 @@ def test_fast_tokens_are_fissix_tokens(text):
 def test_fast_tokens_on_shipped_generated_and_mutated_files():
     """Same tokens, prefixes and positions as fissix's tokenizer and driver;
     and the fast path is the one taken (fissix's only for what it skips)."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from realtree import make_file
-
     files = [p.read_text(encoding="utf-8", errors="replace") for p in _shipped()]
     fast = sum(_scan_agrees(text) for text in files)
     assert fast >= 0.95 * len(files), (fast, len(files))
-    rnd = random.Random(20261202)
-    texts = [make_file(rnd, kind, long=False) for kind in ("legacy", "modern", "py2", "plain")]
-    texts += [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
-    taken = 0
-    for _ in range(600):
-        text = rnd.choice(texts)
-        for _ in range(rnd.randint(1, 4)):
-            text = fuzzlib.mutate(rnd, text)
-        taken += _scan_agrees(text)
+    taken = sum(_scan_agrees(text) for text in _mutants(20261202, 600))
     assert taken > 300
 
 

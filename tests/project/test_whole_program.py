@@ -370,19 +370,26 @@ DEFAULT_DEVICE_PKG = {
 }
 
 
-def test_typed_constructors_stay_on_the_cpu_when_another_module_moves_the_default(tmp_path):
+def _upgraded_model(tmp_path, files: dict, prints: str) -> str:
+    """Write ``files``, check that ``train.py`` prints ``prints`` first, run
+    ``upgrade`` on the repo, check that ``train.py`` prints the same after;
+    return the migrated ``model.py``."""
     repo = tmp_path / "repo"
-    write(repo, DEFAULT_DEVICE_PKG)
+    write(repo, files)
     before = run_py(repo / "train.py").stdout
-    assert before.startswith("cpu cpu cpu [1, 2, 3]")
+    assert before.startswith(prints)
     r = tm("upgrade", repo)
     assert r.returncode == 0, r.stdout + r.stderr
-    model = (repo / "model.py").read_text()
+    assert run_py(repo / "train.py").stdout == before
+    return (repo / "model.py").read_text()
+
+
+def test_typed_constructors_stay_on_the_cpu_when_another_module_moves_the_default(tmp_path):
+    model = _upgraded_model(tmp_path, DEFAULT_DEVICE_PKG, "cpu cpu cpu [1, 2, 3]")
     assert "torch.tensor([1, 2, n], dtype=torch.int64, device='cpu')" in model
     assert "torch.empty(n, 2, dtype=torch.float32, device='cpu')" in model
     # torch.Tensor ignores set_default_device (torch.empty follows it): unsafe, left
     assert "w = torch.Tensor(n)\n" in model
-    assert run_py(repo / "train.py").stdout == before
 
 
 AUTOCAST_PKG = {
@@ -398,12 +405,5 @@ AUTOCAST_PKG = {
 
 
 def test_cuda_amp_autocast_keeps_float16_when_another_module_changes_the_default(tmp_path):
-    repo = tmp_path / "repo"
-    write(repo, AUTOCAST_PKG)
-    before = run_py(repo / "train.py").stdout
-    assert before.startswith("torch.float16 True")
-    r = tm("upgrade", repo)
-    assert r.returncode == 0, r.stdout + r.stderr
-    model = (repo / "model.py").read_text()
+    model = _upgraded_model(tmp_path, AUTOCAST_PKG, "torch.float16 True")
     assert "torch.amp.autocast('cuda', dtype=torch.float16, cache_enabled=True)" in model
-    assert run_py(repo / "train.py").stdout == before
