@@ -486,6 +486,7 @@ class RuleFixer(BaseFix):
 _PY3 = FastDriver(pygram.python_grammar_no_print_and_exec_statement)
 _PY2_PRINT_FUNCTION = FastDriver(pygram.python_grammar_no_print_statement)
 _PY2 = FastDriver(pygram.python_grammar)
+_FISSIX_DRIVERS = (_PY3.reference, _PY2_PRINT_FUNCTION.reference, _PY2.reference)
 _PRINT_FUNCTION = re.compile(r"^\s*from\s+__future__\s+import\s+[^#\n]*\bprint_function\b", re.M)
 
 
@@ -510,7 +511,10 @@ def parse_source(text: str, drivers: Optional[tuple] = None) -> tuple:
         tree = fallback.try_parse(text)
         if tree is not None:
             return tree, True
-    py3, py2_print_function, py2 = drivers or (_PY3, _PY2_PRINT_FUNCTION, _PY2)
+        # both fast attempts failed: fissix's drivers raise their error (or,
+        # should they ever disagree with ours, give their tree)
+        drivers = _FISSIX_DRIVERS
+    py3, py2_print_function, py2 = drivers
     try:
         return py3.parse_string(text), False
     except Exception as first:  # ParseError, TokenError, IndentationError
@@ -524,7 +528,7 @@ def parse_source(text: str, drivers: Optional[tuple] = None) -> tuple:
 def fissix_parse_source(text: str) -> tuple:
     """:func:`parse_source` with fissix's own driver: the "fissix floor" the
     benchmarks compare the engine with (any fissix tool pays at least this)."""
-    return parse_source(text, (_PY3.reference, _PY2_PRINT_FUNCTION.reference, _PY2.reference))
+    return parse_source(text, _FISSIX_DRIVERS)
 
 
 # Fixes build the same small snippets again and again (``torch.sigmoid``,

@@ -149,7 +149,6 @@ _G_OP = _SCAN.groupindex["op"]
 _G_NEWLINE = _SCAN.groupindex["newline"]
 _G_BACKSLASH = _SCAN.groupindex["backslash"]
 _G_COMMENT = _SCAN.groupindex["comment"]
-_G_TRIPLE = _SCAN.groupindex["triple"]
 _G_NUMBER = _SCAN.groupindex["number"]
 _G_STRING = _SCAN.groupindex["string"]
 _G_NAME2 = _SCAN.groupindex["name2"]
@@ -305,7 +304,7 @@ def _scan(text: str):
                 line_start = text.rindex("\n", start, end) + 1
             else:
                 yield STRING, value, text[prev:start], lineno, start - line_start
-        else:  # _G_TRIPLE: the opening quotes; the string ends where they close
+        else:  # "triple": the opening quotes; the string ends where they close
             tail = _TRIPLE_END[value[-1]].match(text, end)
             if tail is None:
                 raise _Unsupported  # (fissix: EOF in multi-line string)
