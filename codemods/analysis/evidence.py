@@ -16,6 +16,7 @@ trailer: ``[head, trailer, trailer, ...]``; ``p.data.add_`` is
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Optional
 
 from fissix.pgen2 import token
@@ -52,7 +53,15 @@ def _builtin(ctx: FileContext, leaf: NodeOrLeaf, names: set) -> bool:
 
 
 def _literal_kind(leaf: Leaf) -> Optional[str]:
-    text = leaf.value.rstrip("lL")
+    return _number_kind(leaf.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_kind(value: str) -> Optional[str]:
+    """The kind of a NUMBER token's text: "int", "float" or None (complex,
+    or not a number).  A pure function of the text, hence the cache: the
+    same few literals are asked about on every pass."""
+    text = value.rstrip("lL")
     try:
         val = ast.literal_eval(text)
     except Exception:  # noqa: BLE001 - py2 octal etc.

@@ -122,6 +122,23 @@ def collect_bindings(scope: Node) -> Bindings:
     while stack:
         node = stack.pop()
         t = node.type
+        if t < 256:  # a leaf
+            if t != token.NAME:
+                continue
+            if node.value == "yield":
+                b.yields = True
+                continue
+            p = node.parent
+            if p is None:
+                continue
+            # except E as NAME, except E, NAME (Python 2), walrus
+            if p.type == syms.except_clause:
+                prev = node.prev_sibling
+                if isinstance(prev, Leaf) and prev.value in ("as", ","):
+                    b.add(node.value, ("unknown",))
+            elif p.type == syms.namedexpr_test and p.children[0] is node:
+                b.add(node.value, ("unknown",))
+            continue
         if t in (syms.funcdef, syms.classdef):
             b.add(node.children[1].value, ("def" if t == syms.funcdef else "class", node))
             continue
@@ -151,22 +168,9 @@ def collect_bindings(scope: Node) -> Bindings:
                     b.global_names.add(leaf.value)
         elif t == syms.return_stmt:
             b.returns.append(node.children[1] if len(node.children) > 1 else None)
-        elif t == syms.yield_expr or (t == token.NAME and node.value == "yield"):
+        elif t == syms.yield_expr:
             b.yields = True
-        elif t == token.NAME and node.parent is not None:
-            p = node.parent
-            # except E as NAME, except E, NAME (Python 2), walrus
-            prev = node.prev_sibling
-            if (
-                p.type == syms.except_clause
-                and isinstance(prev, Leaf)
-                and prev.value in ("as", ",")
-            ):
-                b.add(node.value, ("unknown",))
-            elif p.type == syms.namedexpr_test and p.children[0] is node:
-                b.add(node.value, ("unknown",))
-        if isinstance(node, Node):
-            stack.extend(reversed(node.children))
+        stack.extend(reversed(node.children))
     return b
 
 
@@ -307,57 +311,62 @@ def collect_value_bindings(scope: Node) -> dict:
     else:
         body = scope
 
-    def visit(node: NodeOrLeaf) -> None:
-        for child in node.children if isinstance(node, Node) else ():
-            t = child.type
-            if t in (syms.funcdef, syms.classdef):
-                out.setdefault(child.children[1].value, []).append(UNKNOWN)
-                continue
-            if t == syms.lambdef:
-                continue
-            if t == syms.expr_stmt:
-                kids = child.children
-                if len(kids) >= 3 and kids[1].type == token.EQUAL:
-                    value = kids[-1]
-                    for tgt in kids[:-1:2]:
-                        _value_targets(tgt, value, out)
-                elif len(kids) == 2 and kids[1].type == syms.annassign:
-                    ann = kids[1].children
-                    _value_targets(kids[0], ann[3] if len(ann) >= 4 else None, out)
-                elif (
-                    len(kids) == 3
-                    and kids[1].type not in (token.EQUAL,)
-                    and kids[0].type == token.NAME
-                ):
-                    out.setdefault(kids[0].value, []).append(("aug", (kids[1].value, kids[2])))
-            elif t == syms.for_stmt:
-                _value_targets(child.children[1], None, out)
-                tgt = child.children[1]
-                if tgt.type == token.NAME:
-                    out[tgt.value][-1] = ("for", child.children[3])
-            elif t in (syms.with_stmt, syms.with_item, syms.except_clause):
-                kids = child.children
-                for i, k in enumerate(kids):
-                    if k.type == token.NAME and k.value == "as" and i + 1 < len(kids):
-                        _value_targets(kids[i + 1], None, out)
-            elif t == syms.global_stmt:
-                for k in child.children[1:]:
-                    if k.type == token.NAME:
-                        out.setdefault(k.value, []).append(UNKNOWN)
-            elif t in (syms.import_name, syms.import_from):
-                for leaf in leaves_of(child):
-                    if leaf.type == token.NAME:
-                        out.setdefault(leaf.value, []).append(UNKNOWN)
-                continue
-            elif t == syms.namedexpr_test:
-                _value_targets(child.children[0], None, out)
-            elif t == syms.comp_for:
-                _value_targets(child.children[1], None, out)
-            if isinstance(child, Node):
-                visit(child)
-
-    visit(body)
+    # pre-order, as a recursive walk would: a statement's bindings are
+    # recorded before those nested in it, siblings in order
+    stack = list(reversed(body.children))
+    pop = stack.pop
+    extend = stack.extend
+    while stack:
+        child = pop()
+        t = child.type
+        if t < 256:  # a leaf: binds nothing by itself
+            continue
+        if t in _DEFS:
+            out.setdefault(child.children[1].value, []).append(UNKNOWN)
+            continue
+        if t == syms.lambdef:
+            continue
+        if t == syms.expr_stmt:
+            kids = child.children
+            if len(kids) >= 3 and kids[1].type == token.EQUAL:
+                value = kids[-1]
+                for tgt in kids[:-1:2]:
+                    _value_targets(tgt, value, out)
+            elif len(kids) == 2 and kids[1].type == syms.annassign:
+                ann = kids[1].children
+                _value_targets(kids[0], ann[3] if len(ann) >= 4 else None, out)
+            elif len(kids) == 3 and kids[1].type != token.EQUAL and kids[0].type == token.NAME:
+                out.setdefault(kids[0].value, []).append(("aug", (kids[1].value, kids[2])))
+        elif t == syms.for_stmt:
+            _value_targets(child.children[1], None, out)
+            tgt = child.children[1]
+            if tgt.type == token.NAME:
+                out[tgt.value][-1] = ("for", child.children[3])
+        elif t in _AS_CLAUSES:
+            kids = child.children
+            for i, k in enumerate(kids):
+                if k.type == token.NAME and k.value == "as" and i + 1 < len(kids):
+                    _value_targets(kids[i + 1], None, out)
+        elif t == syms.global_stmt:
+            for k in child.children[1:]:
+                if k.type == token.NAME:
+                    out.setdefault(k.value, []).append(UNKNOWN)
+        elif t in _IMPORT_STMTS:
+            for leaf in leaves_of(child):
+                if leaf.type == token.NAME:
+                    out.setdefault(leaf.value, []).append(UNKNOWN)
+            continue
+        elif t == syms.namedexpr_test:
+            _value_targets(child.children[0], None, out)
+        elif t == syms.comp_for:
+            _value_targets(child.children[1], None, out)
+        extend(reversed(child.children))
     return out
+
+
+_DEFS = frozenset({syms.funcdef, syms.classdef})
+_AS_CLAUSES = frozenset({syms.with_stmt, syms.with_item, syms.except_clause})
+_IMPORT_STMTS = frozenset({syms.import_name, syms.import_from})
 
 
 def scope_bindings(ctx: FileContext, scope: Node) -> dict:

@@ -362,6 +362,21 @@ def receiver_is_other_by_name(chain: list) -> bool:
 _BUILTIN_NUM = {"len", "int", "float", "round", "bool", "str", "ord", "abs_num"}
 
 
+# The node types that can have a comprehension clause (``comp_for`` /
+# ``comp_if``) as a child, per fissix's grammar: displays, a generator
+# argument, and the clauses themselves (``comp_iter``).
+_COMP_PARENTS = frozenset(
+    {
+        syms.listmaker,
+        syms.testlist_gexp,
+        syms.dictsetmaker,
+        syms.argument,
+        syms.comp_for,
+        syms.comp_if,
+    }
+)
+
+
 class ValueInference:
     """The value questions of :class:`codemods.analysis.Analysis` (its base)."""
 
@@ -435,6 +450,10 @@ class ValueInference:
         cur = leaf
         while cur.parent is not None and cur.parent.type not in _SCOPE_TYPES:
             parent = cur.parent
+            if parent.type not in _COMP_PARENTS:
+                # (the grammar puts a comprehension clause nowhere else)
+                cur = parent
+                continue
             for child in parent.children:
                 comp = child if child is not cur else None
                 while comp is not None and comp.type in _COMP_ALL:
