@@ -485,9 +485,14 @@ class ValueInference:
             self._names[key] = appended
             return appended
         # optimistic fixpoint: guess from the bindings that do not depend on
-        # the name itself, then check the guess against every binding
-        before = set(self._names)
-        self._names[key] = CYCLE
+        # the name itself, then check the guess against every binding.  The
+        # answers found meanwhile rest on the guess and are dropped: they are
+        # the entries added to the memo since ``n0`` (a dict keeps insertion
+        # order, and a nested call drops only entries newer than its own
+        # start, so the older ones keep the first ``n0`` places).
+        names = self._names
+        n0 = len(names)
+        names[key] = CYCLE
         vals = [self._binding_value(scope, bnd) for bnd in binds]
         guess = join([v for v in vals if v is not None])
         val = None
@@ -495,9 +500,9 @@ class ValueInference:
             val = guess
         elif guess is not None and guess is not CYCLE:
             for _ in range(3):
-                for k in set(self._names) - before:
-                    del self._names[k]
-                self._names[key] = guess
+                while len(names) > n0:
+                    names.popitem()
+                names[key] = guess
                 vals = [self._binding_value(scope, bnd) for bnd in binds]
                 new = join(vals)
                 if new is None:
@@ -506,8 +511,8 @@ class ValueInference:
                     val = new
                     break
                 guess = new
-        for k in set(self._names) - before:
-            del self._names[k]
+        while len(names) > n0:
+            names.popitem()
         if val is not None and val.kind == "tensor" and val.plain and self._tainted(scope, name):
             # may require grad after all; its shape is what it was
             val = tensor(plain=False, nd=val.nd, rank=val.rank, scalar=val.scalar)
