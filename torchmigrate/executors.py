@@ -231,10 +231,17 @@ def make_spec(rule_ids: tuple, unsafe_fixes: bool) -> RunSpec:
     return RunSpec(tuple(rule_ids), bool(unsafe_fixes), tuple(files))
 
 
-def batch_size(n_files: int, workers: int) -> int:
-    """Files per batch: enough batches for every worker to get several (so
-    the last ones finish together), at most :data:`MAX_BATCH_FILES`."""
-    return max(1, min(MAX_BATCH_FILES, n_files // max(1, 4 * workers)))
+def batch_size(n_files: int, workers: int, remaining: Optional[int] = None) -> int:
+    """Files per batch: enough batches for every worker to get several, at
+    most :data:`MAX_BATCH_FILES`.  With ``remaining`` (the files not yet
+    given to a batch) the batches shrink toward the end of the run (guided
+    scheduling): a batch takes at most a ``1 / (2 * workers)`` share of what
+    is left, so the last batches are small and the workers finish together
+    instead of one waiting on another's last full batch."""
+    size = max(1, min(MAX_BATCH_FILES, n_files // max(1, 4 * workers)))
+    if remaining is not None:
+        size = max(1, min(size, -(-remaining // (2 * max(1, workers)))))
+    return size
 
 
 # --------------------------------------------------------------------------
@@ -278,11 +285,15 @@ def run_items(
         if on_done:
             on_done(outcome)
 
-    size = files_per_batch or batch_size(len(items), executor.workers)
+    n_items = len(items)
+
+    def size_from(i: int) -> int:
+        return files_per_batch or batch_size(n_items, executor.workers, n_items - i)
 
     def plan():
         group: list = []
         nbytes = 0
+        size = size_from(0)
         for i, (path, repo, display) in enumerate(items):
             try:
                 data, fingerprints[i] = read_input(Path(path))
@@ -300,6 +311,8 @@ def run_items(
             ):
                 yield group
                 group, nbytes = [], 0
+            if not group:
+                size = size_from(i)
             group.append((i, task, key))
             nbytes += len(data)
         if group:
@@ -355,12 +368,14 @@ def scan_items(executor, todo: list) -> dict:
 
     spec = RunSpec((), False)
     out: dict = {}
-    size = max(1, min(4 * MAX_BATCH_FILES, len(todo) // max(1, 2 * executor.workers)))
+    workers = max(1, executor.workers)
+    first = max(1, min(4 * MAX_BATCH_FILES, len(todo) // (2 * workers)))
 
     def plan():
         group: list = []
         nbytes = 0
-        for path, text in todo:
+        size = first
+        for k, (path, text) in enumerate(todo):
             data = None
             if text is None:
                 try:
@@ -371,6 +386,8 @@ def scan_items(executor, todo: list) -> dict:
             if group and (len(group) >= size or nbytes > MAX_BATCH_BYTES):
                 yield group
                 group, nbytes = [], 0
+            if not group:  # shrinking toward the end, as in run_items
+                size = max(1, min(first, -(-(len(todo) - k) // (2 * workers))))
             group.append(ScanTask(path, data, text))
             nbytes += len(data) if data is not None else len(text)
         if group:
