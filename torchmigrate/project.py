@@ -1174,6 +1174,7 @@ class ProjectModel:
         self._lookups: dict = {}
         self._all_roots: Optional[list] = None
         self._by_modname: Optional[dict] = None
+        self._method_rows_memo: Optional[list] = None
 
     # -- building --------------------------------------------------------
     @classmethod
@@ -1242,6 +1243,7 @@ class ProjectModel:
         self._lookups.clear()
         self._all_roots = None
         self._by_modname = None
+        self._method_rows_memo = None
 
     # -- resolution ------------------------------------------------------
     def _roots(self, mod: _Mod) -> list:
@@ -1642,14 +1644,11 @@ class ProjectModel:
                         reach.add(sub.modname)
         referenced = {cf.qualname for cf in classes.values()}
         method_index: dict = {}
-        for q, cf in sorted(classes_all.items()):
-            if q not in referenced and q.rsplit(".", 1)[0] not in reach:
+        for q, owner, entries in self._method_rows():
+            if q not in referenced and owner not in reach:
                 continue
-            for meth in INDEXED_METHODS:
-                sig = cf.method(meth)
-                own = next((s for n, s in cf.methods if n == meth), None)
-                if sig is not None and own is not None:
-                    method_index.setdefault(meth, []).append((q, sig))
+            for meth, sig in entries:
+                method_index.setdefault(meth, []).append((q, sig))
         return ModuleFacts(
             module=mod.modname,
             path=mod.display,
@@ -1665,6 +1664,25 @@ class ProjectModel:
             default_device=self._any_module("default_device"),
             autocast_defaults=self._any_module("autocast_defaults"),
         )
+
+    def _method_rows(self) -> list:
+        """[(class qualname, its module, ((method, signature), ...))] of the
+        project classes that define one of :data:`INDEXED_METHODS`
+        themselves, sorted by qualname: the same for every module's facts,
+        so computed once (memoised until a module is added), not per file."""
+        if self._method_rows_memo is None:
+            rows = []
+            for q, cf in sorted(self._all_classes().items()):
+                entries = []
+                for meth in INDEXED_METHODS:
+                    sig = cf.method(meth)
+                    own = next((s for n, s in cf.methods if n == meth), None)
+                    if sig is not None and own is not None:
+                        entries.append((meth, sig))
+                if entries:
+                    rows.append((q, q.rsplit(".", 1)[0], tuple(entries)))
+            self._method_rows_memo = rows
+        return self._method_rows_memo
 
     def _any_module(self, flag: str) -> bool:
         """Some module's scan has ``flag`` set (memoised until a module is added)."""
