@@ -124,3 +124,37 @@ def test_answers_are_forgotten_on_invalidate():
     assign.children[2].replace(repl)
     an.invalidate([repl])
     assert an.value(y_use).kind == "num"
+
+
+
+CYCLE_SOURCE = """\
+import torch
+import torch.nn as nn
+
+model = nn.Linear(3, 3)
+
+
+def f(loader):
+    a = torch.zeros(3)
+    b = None
+    for x in loader:
+        b = a * 2
+        a = b + model(x)
+    return a, b
+"""
+
+
+def test_answers_found_under_a_guess_do_not_outlive_it():
+    """``a`` depends on itself through ``b``: its value is found from a guess,
+    and ``b``'s value is computed under each guess on the way.  Those
+    provisional answers are dropped from the memo when ``a`` settles, so a
+    later question about ``b`` gets what it gets asked alone."""
+
+    def value_of(ctx, name):
+        leaf = [x for x in ctx.tree.leaves() if x.type == token.NAME and x.value == name][-1]
+        return repr(A.analysis(ctx).value(leaf))
+
+    alone = value_of(_ctx(CYCLE_SOURCE), "b")
+    ctx = _ctx(CYCLE_SOURCE)
+    assert value_of(ctx, "a") == "Val(tensor)"
+    assert value_of(ctx, "b") == alone

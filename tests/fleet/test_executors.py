@@ -92,6 +92,23 @@ def test_batches_hold_files_of_one_repo_and_outcomes_keep_the_order(tmp_path):
         assert _plain(got) == _plain(run_items(local, items, IDS, False))
 
 
+def test_batches_shrink_toward_the_end_of_the_run(tmp_path):
+    """Guided scheduling: the last batches are small, so the workers finish
+    together; sizes never grow within a repo, and every file is batched once."""
+    assert executors.batch_size(1000, 2) == executors.MAX_BATCH_FILES
+    assert executors.batch_size(1000, 2, remaining=1000) == executors.MAX_BATCH_FILES
+    assert executors.batch_size(1000, 2, remaining=20) == 5  # a quarter of what is left
+    assert executors.batch_size(1000, 2, remaining=1) == 1
+    items = _items(tmp_path, repos=1, files=40)
+    ex = Recording(workers=2)
+    got = run_items(ex, items, IDS, False)
+    sizes = [len(b) for b in ex.batches]
+    assert sizes[0] == executors.batch_size(40, 2) == 5
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    assert sorted(p for b in ex.batches for p in b) == sorted(str(p) for p, _r, _d in items)
+    assert [o.path for o in got] == [d for _p, _r, d in items]
+
+
 def test_a_lost_batch_is_retried_file_by_file(tmp_path):
     items = _items(tmp_path, repos=2, files=6)
     want = _plain(run_items(Recording(), items, IDS, False))
