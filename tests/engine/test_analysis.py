@@ -126,7 +126,6 @@ def test_answers_are_forgotten_on_invalidate():
     assert an.value(y_use).kind == "num"
 
 
-
 CYCLE_SOURCE = """\
 import torch
 import torch.nn as nn
