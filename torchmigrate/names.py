@@ -21,6 +21,7 @@ import builtins
 import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Optional
 
 from fissix.pgen2 import token
@@ -64,6 +65,8 @@ _SEQ_TARGETS = frozenset(
 _PARAM_LISTS = frozenset(
     getattr(syms, n) for n in ("typedargslist", "varargslist") if hasattr(syms, n)
 )
+_WITH_ITEM = getattr(syms, "with_item", -1)
+_NAMEDEXPR = getattr(syms, "namedexpr_test", -1)
 _AUGASSIGN = frozenset(
     {
         token.PLUSEQUAL,
@@ -80,6 +83,33 @@ _AUGASSIGN = frozenset(
         token.DOUBLESLASHEQUAL,
     }
     | ({token.ATEQUAL} if hasattr(token, "ATEQUAL") else set())
+)
+# The node types ``_Walker.node`` handles by themselves; every other node
+# only has its children walked in the same scope.
+_SPECIAL = (
+    frozenset(
+        {
+            syms.funcdef,
+            syms.classdef,
+            syms.expr_stmt,
+            syms.for_stmt,
+            syms.with_stmt,
+            _WITH_ITEM,
+            syms.except_clause,
+            _NAMEDEXPR,
+            syms.global_stmt,
+            syms.del_stmt,
+            syms.import_name,
+            syms.import_from,
+            syms.trailer,
+            syms.argument,
+            syms.decorator,
+            syms.print_stmt,
+            syms.exec_stmt,
+        }
+    )
+    | _LAMBDAS
+    | _COMP_HOLDERS
 )
 
 
@@ -195,13 +225,27 @@ class _Walker:
     # -- the walk ---------------------------------------------------------
     def run(self, tree) -> None:
         todo: list = [(tree, self.module)]
+        pop = todo.pop
+        extend = todo.extend
+        special = _SPECIAL
+        name = token.NAME
+        trailer = syms.trailer
+        dot = token.DOT
         while todo:
-            node, scope = todo.pop()
-            if isinstance(node, Leaf):
-                if node.type == token.NAME and node.value not in _KEYWORDS:
+            node, scope = pop()
+            t = node.type
+            if t < 256:  # a leaf
+                if t == name and node.value not in _KEYWORDS:
                     scope.reads.append((node.value, node))
                 continue
-            self.node(node, scope, todo)
+            if t == trailer:  # (as ``node`` does: an attribute name is no read)
+                kids = node.children
+                if kids[0].type != dot:
+                    extend(zip(kids[1:-1], repeat(scope)))
+            elif t in special:
+                self.node(node, scope, todo)
+            else:  # (what ``node`` does for any other node)
+                extend(zip(node.children, repeat(scope)))
 
     def node(self, node: Node, scope: Scope, todo: list) -> None:  # noqa: C901 - a dispatch
         t = node.type
@@ -265,7 +309,7 @@ class _Walker:
             self.target(kids[1], scope, todo)
             todo.extend((c, scope) for c in kids[3:] if not isinstance(c, Leaf))
             return
-        elif t == syms.with_stmt or t == getattr(syms, "with_item", -1):
+        elif t == syms.with_stmt or t == _WITH_ITEM:
             i = 0
             while i < len(kids):
                 c = kids[i]
@@ -285,7 +329,7 @@ class _Walker:
             if len(kids) >= 4:
                 self.target(kids[3], scope, todo)
             return
-        elif t == getattr(syms, "namedexpr_test", -1):
+        elif t == _NAMEDEXPR:
             target_scope = scope
             while target_scope.kind == "comp" and target_scope.parent is not None:
                 target_scope = target_scope.parent
