@@ -6,10 +6,12 @@ millisecond of CPU time the handler looks at the Python stack and files the
 sample under
 
 * a **phase**: prefilter, parse, begin (per-pass setup of the rules),
-  index (the engine's per-pass walk), match, visit (rule code that looks at
-  a node), transform (fix callables), print (tree -> text), validate
-  (compile / re-parse of the output), line_map, hooks (post-pass cleanup),
-  engine (other bookkeeping);
+  index (the engine's per-pass walk), dispatch (each pass's worklist of
+  nodes per fixer), match, visit (rule code that looks at a node),
+  transform (fix callables), print (tree -> text), positions (of the
+  candidates), validate (compile / re-parse of the output), invariants,
+  line_map, hooks (post-pass cleanup), analysis upkeep, engine (other
+  bookkeeping);
 * the **pass** it belongs to (1, 2, ...);
 * the **rule** whose fixer is running (visit/match/transform/begin);
 * every **analysis module** on the stack (inclusive).
@@ -73,10 +75,24 @@ PHASES = {
     "after_pass": "hooks",
     "_index": "index",
     "_build_index": "index",
-    "_positions": "index",
     "_preorder_ids": "index",
     "collect_imports": "index",
     "convert": "parse",
+    "_edit_line_map": "line_map",
+    "_unit_origins": "line_map",
+    "_forward_map": "line_map",
+    "_positions": "positions",
+    "_leaf_positions": "positions",
+    "_span": "positions",
+    "_span_leaves": "positions",
+    "node_text": "print",
+    "_unit_texts": "print",
+    "worklist": "dispatch",
+    "containing": "dispatch",
+    "_pass_triggers": "dispatch",
+    "_cleanup": "hooks",
+    "invalidate_units": "analysis upkeep",
+    "rebind": "analysis upkeep",
 }
 # Analysis and shared rule helpers, by path suffix (inclusive time).
 ANALYSIS = (
@@ -105,6 +121,7 @@ class Sampler:
         self.analysis = collections.Counter()
         self.self_fn = collections.Counter()
         self.incl_fn = collections.Counter()
+        self.pass_phase = collections.Counter()
         self.total = 0
         self.active = False
 
@@ -149,6 +166,7 @@ class Sampler:
         self.phase[phase] += 1
         if pass_no is not None:
             self.passes[pass_no + 1] += 1
+            self.pass_phase[(pass_no + 1, phase)] += 1
         if rule is not None and phase in ("visit", "match", "transform", "begin", "hooks"):
             self.rules[rule] += 1
             self.rule_phase[(rule, phase)] += 1
@@ -173,10 +191,17 @@ class Sampler:
                     pass_no = fr2.f_locals.get("_pass")
                     break
             if callee is None:
+                if here == "__init__":  # inside the constructor of an engine class
+                    owner = type(fr.f_locals.get("self")).__name__
+                    return ("index" if owner == "_Index" else "invariants"), None, pass_no
                 return PHASES.get(here, "engine"), None, pass_no
             cname = callee.f_code.co_name
             cfile = callee.f_code.co_filename
             phase = PHASES.get(cname)
+            if cname == "__init__" and cfile == ENGINE_FILE:
+                # the engine's classes: its per-pass index, or the invariants
+                owner = type(callee.f_locals.get("self")).__name__
+                phase = "index" if owner == "_Index" else "invariants"
             if phase is None:
                 if cfile.endswith("fissix/pytree.py") or cfile.endswith("fissix/fixer_base.py"):
                     phase = "match" if "match" in cname else "traverse"
@@ -201,17 +226,24 @@ class Sampler:
 
 
 def floor_cpu(texts) -> float:
+    """The fissix floor of ``texts``, timed file by file as the engine is:
+    the older heap frozen, so each timed collection scans that file's objects
+    only (as in ``bench_upgrade.floor_one``)."""
     from codemods.base import fissix_parse_source
 
-    gc.collect()
-    t = time.process_time()
+    total = 0.0
     for text in texts:
+        gc.collect()
+        gc.freeze()
+        t = time.process_time()
         try:
             str(fissix_parse_source(text)[0])
         except Exception:  # noqa: BLE001
             pass
-    gc.collect()
-    return time.process_time() - t
+        gc.collect()
+        total += time.process_time() - t
+        gc.unfreeze()
+    return total
 
 
 def load_tree(spec: str, lines: int, only: str | None, tmp: Path) -> list:
@@ -260,9 +292,13 @@ def main() -> None:
     passes = collections.Counter()
     by_kind = collections.Counter()
     outcome = collections.Counter()
-    t0 = time.process_time()
+    total = 0.0
     try:
         for text, kind in texts:
+            # (the older heap frozen, as for the floor: a timed collection
+            # scans this file's objects, not the profiler's whole heap)
+            gc.collect()
+            gc.freeze()
             sampler.active = True
             t = time.process_time()
             try:
@@ -271,7 +307,10 @@ def main() -> None:
                 res = None
             gc.collect()  # the engine's garbage is part of its cost
             sampler.active = False
-            by_kind[kind] += time.process_time() - t
+            dt = time.process_time() - t
+            gc.unfreeze()
+            total += dt
+            by_kind[kind] += dt
             n = getattr(res, "passes", None) if res is not None else None
             passes[n] += 1
             outcome[
@@ -285,7 +324,6 @@ def main() -> None:
             ] += 1
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
-    total = time.process_time() - t0
     n_lines = sum(t.count("\n") for t, _ in texts)
     print(f"{len(texts)} files, {n_lines} lines; outcome: {dict(outcome)}")
     print(f"engine CPU / fissix floor: {total / floor:.2f}x   ({sampler.total} samples)")
@@ -300,9 +338,14 @@ def main() -> None:
     print("\nphase             share   x floor")
     for ph, c in sampler.phase.most_common():
         print(f"  {ph:<14} {pct(c):6.1f}%  {total * c / max(1, sampler.total) / floor:5.2f}x")
-    print("\npass              share")
+    print("\npass              share   (its largest phases)")
     for p, c in sorted(sampler.passes.items()):
-        print(f"  pass {p:<9} {pct(c):6.1f}%")
+        top = sorted(
+            ((ph, n) for (q, ph), n in sampler.pass_phase.items() if q == p),
+            key=lambda kv: -kv[1],
+        )[:4]
+        parts = ", ".join(f"{ph} {pct(n):.1f}" for ph, n in top)
+        print(f"  pass {p:<9} {pct(c):6.1f}%   ({parts})")
     print("\npasses per file:", dict(sorted(passes.items(), key=lambda kv: (kv[0] is None, kv[0]))))
     print(f"\nrule (visit+match+transform+begin+hooks; top {args.top})")
     for r, c in sampler.rules.most_common(args.top):
