@@ -93,6 +93,16 @@ PHASES = {
     "_cleanup": "hooks",
     "invalidate_units": "analysis upkeep",
     "rebind": "analysis upkeep",
+    # the engine's compiled pattern matchers
+    "match_compiled": "match",
+    "match_fixed": "match",
+    "match_leaf": "match",
+    "match_wild": "match",
+    "match_alternatives": "match",
+    "match_any_child": "match",
+    "match_alt": "match",
+    "node_test": "match",
+    "guarded": "match",
 }
 # Analysis and shared rule helpers, by path suffix (inclusive time).
 ANALYSIS = (
