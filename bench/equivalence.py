@@ -7,7 +7,9 @@ examples, the synthetic legacy bench tree and a real-code-shaped tree --
 with and without ``--unsafe-fixes``, and records everything a user can see:
 the new text, every applied fix and remaining finding (rule, line, col,
 source line, safety, message, suggestion), errors, suppressions, the
-grammar used.
+grammar used.  Then the same for whole projects through the CLI's path
+(``run_project``: the project model and each file's facts), which one text
+at a time does not exercise (``--no-projects`` skips it).
 
     python bench/equivalence.py --save /tmp/ref.json     # before a change
     python bench/equivalence.py --check /tmp/ref.json    # after it
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -101,6 +104,58 @@ def run(items: list) -> dict:
     return out
 
 
+def project_items(tmp: Path, lines: int) -> list:
+    """[(path, repo, key)] of whole projects: the legacy and modern corpus
+    (packages, a notebook, star imports) and a real-code-shaped tree of
+    several repositories, copied under ``tmp`` (keys are relative)."""
+    from realtree import make_real_tree
+
+    items = []
+    for sub in ("legacy", "modern"):
+        repo = tmp / "corpus" / sub
+        shutil.copytree(ROOT / "corpus" / sub, repo)
+        items += [(p, repo, p) for p in sorted(repo.rglob("*")) if p.suffix in (".py", ".ipynb")]
+    make_real_tree(tmp / "real", lines, seed=5)
+    for repo in sorted(d for d in (tmp / "real").iterdir() if d.is_dir()):
+        items += [(p, repo, p) for p in sorted(repo.rglob("*.py"))]
+    return [(str(p), str(r), str(p)) for p, r, _d in items]
+
+
+def run_projects(lines: int) -> dict:
+    """The CLI's whole-program path (``run_project``: the project model,
+    every file's facts, the rounds that settle imports across files), which
+    ``run`` -- one text at a time, without facts -- does not exercise."""
+    from codemods import all_rules
+    from torchmigrate.project import run_project
+
+    ids = tuple(r.id for r in all_rules())
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        items = project_items(base, lines)
+        prefix = str(base) + "/"
+
+        def rel(x):
+            return json.loads(json.dumps(x, default=repr).replace(prefix, ""))
+
+        for unsafe in (False, True):
+            for o in run_project(items, ids, unsafe, jobs=1):
+                key = f"project/{o.path.replace(prefix, '')}{' [unsafe]' if unsafe else ''}"
+                out[key] = rel(
+                    {
+                        "status": o.status,
+                        "new": o.new if o.status == "changed" else None,
+                        "fixes": o.fixes,
+                        "findings": o.findings,
+                        "errors": o.errors,
+                        "suppressed": o.suppressed,
+                        "py2": o.py2,
+                        "notes": o.notes,
+                    }
+                )
+    return out
+
+
 def compare(ref: dict, got: dict, limit: int = 12) -> int:
     bad = 0
     for key in sorted(set(ref) | set(got)):
@@ -144,12 +199,19 @@ def main() -> int:
         action="store_true",
         help="also visit what the fixers' triggers exclude and fail when that reports",
     )
+    ap.add_argument(
+        "--no-projects",
+        action="store_true",
+        help="skip the whole-program runs (run_project over the corpus and a tree of repos)",
+    )
     args = ap.parse_args()
     if args.check_dispatch:
         import torchmigrate.engine as engine
 
         engine.CHECK_DISPATCH = True
     got = run(inputs(args.lines))
+    if not args.no_projects:
+        got.update(run_projects(args.lines // 2))
     if args.save:
         args.save.write_text(json.dumps(got, sort_keys=True))
         print(f"saved {len(got)} results to {args.save}")
