@@ -105,20 +105,21 @@ def run(items: list) -> dict:
 
 
 def project_items(tmp: Path, lines: int) -> list:
-    """[(path, repo, key)] of whole projects: the legacy and modern corpus
-    (packages, a notebook, star imports) and a real-code-shaped tree of
-    several repositories, copied under ``tmp`` (keys are relative)."""
+    """[(path, repo, display)] of whole projects, as the CLI passes them to
+    ``run_project``: the legacy and modern corpus (packages, a notebook, star
+    imports) and a real-code-shaped tree of several repositories, copied
+    under ``tmp`` (the results' keys drop that prefix)."""
     from realtree import make_real_tree
 
-    items = []
+    pairs = []  # (path, repo)
     for sub in ("legacy", "modern"):
         repo = tmp / "corpus" / sub
         shutil.copytree(ROOT / "corpus" / sub, repo)
-        items += [(p, repo, p) for p in sorted(repo.rglob("*")) if p.suffix in (".py", ".ipynb")]
+        pairs += [(p, repo) for p in sorted(repo.rglob("*")) if p.suffix in (".py", ".ipynb")]
     make_real_tree(tmp / "real", lines, seed=5)
     for repo in sorted(d for d in (tmp / "real").iterdir() if d.is_dir()):
-        items += [(p, repo, p) for p in sorted(repo.rglob("*.py"))]
-    return [(str(p), str(r), str(p)) for p, r, _d in items]
+        pairs += [(p, repo) for p in sorted(repo.rglob("*.py"))]
+    return [(str(p), str(r), str(p)) for p, r in pairs]
 
 
 def run_projects(lines: int) -> dict:
