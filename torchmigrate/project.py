@@ -1667,17 +1667,17 @@ class ProjectModel:
 
     def _method_rows(self) -> list:
         """[(class qualname, its module, ((method, signature), ...))] of the
-        project classes that define one of :data:`INDEXED_METHODS`
-        themselves, sorted by qualname: the same for every module's facts,
-        so computed once (memoised until a module is added), not per file."""
+        project classes that have one of :data:`INDEXED_METHODS` (their own
+        or from a project base: ``ClassFacts.methods`` holds both), sorted
+        by qualname: the same for every module's facts, so computed once
+        (memoised until a module is added), not per file."""
         if self._method_rows_memo is None:
             rows = []
             for q, cf in sorted(self._all_classes().items()):
                 entries = []
                 for meth in INDEXED_METHODS:
                     sig = cf.method(meth)
-                    own = next((s for n, s in cf.methods if n == meth), None)
-                    if sig is not None and own is not None:
+                    if sig is not None:
                         entries.append((meth, sig))
                 if entries:
                     rows.append((q, q.rsplit(".", 1)[0], tuple(entries)))
