@@ -239,9 +239,13 @@ def batch_size(n_files: int, workers: int, remaining: Optional[int] = None) -> i
     is left, so the last batches are small and the workers finish together
     instead of one waiting on another's last full batch."""
     size = max(1, min(MAX_BATCH_FILES, n_files // max(1, 4 * workers)))
-    if remaining is not None:
-        size = max(1, min(size, -(-remaining // (2 * max(1, workers)))))
-    return size
+    return size if remaining is None else _guided(size, remaining, workers)
+
+
+def _guided(size: int, remaining: int, workers: int) -> int:
+    """``size``, or less toward the end: at most a ``1 / (2 * workers)``
+    share (rounded up) of the ``remaining`` files, at least one."""
+    return max(1, min(size, -(-remaining // (2 * max(1, workers)))))
 
 
 # --------------------------------------------------------------------------
@@ -387,7 +391,7 @@ def scan_items(executor, todo: list) -> dict:
                 yield group
                 group, nbytes = [], 0
             if not group:  # shrinking toward the end, as in run_items
-                size = max(1, min(first, -(-(len(todo) - k) // (2 * workers))))
+                size = _guided(first, len(todo) - k, workers)
             group.append(ScanTask(path, data, text))
             nbytes += len(data) if data is not None else len(text)
         if group:
