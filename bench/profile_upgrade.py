@@ -236,24 +236,11 @@ class Sampler:
 
 
 def floor_cpu(texts) -> float:
-    """The fissix floor of ``texts``, timed file by file as the engine is:
-    the older heap frozen, so each timed collection scans that file's objects
-    only (as in ``bench_upgrade.floor_one``)."""
-    from codemods.base import fissix_parse_source
+    """The fissix floor of ``texts``, timed file by file as the engine is
+    (``bench_upgrade.floor_one``: the older heap frozen)."""
+    from bench_upgrade import floor_one
 
-    total = 0.0
-    for text in texts:
-        gc.collect()
-        gc.freeze()
-        t = time.process_time()
-        try:
-            str(fissix_parse_source(text)[0])
-        except Exception:  # noqa: BLE001
-            pass
-        gc.collect()
-        total += time.process_time() - t
-        gc.unfreeze()
-    return total
+    return sum(floor_one(text) for text in texts)
 
 
 def load_tree(spec: str, lines: int, only: str | None, tmp: Path) -> list:
