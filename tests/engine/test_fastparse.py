@@ -229,20 +229,14 @@ def test_parse_source_matches_fissix_on_every_grammar_path():
     files (both Python 2 grammars) and files no grammar accepts."""
     from codemods.base import fissix_parse_source, parse_source
 
-    texts = [t for t in _SCAN_CASES]
+    texts = list(_SCAN_CASES)
     texts += [
         "print 'x'\n",
         "from __future__ import print_function\nexec 'x = 1'\nprint(1)\n",
         "def f(:\n",
         "print 'x'\ndef f(:\n",
     ]
-    rnd = random.Random(7)
-    base = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
-    for _ in range(150):
-        text = rnd.choice(base)
-        for _ in range(rnd.randint(1, 3)):
-            text = fuzzlib.mutate(rnd, text)
-        texts.append(text)
+    texts += _mutants(7, 150)
     kinds = set()
     for text in texts:
         want = _source_outcome(fissix_parse_source, text)
