@@ -84,8 +84,8 @@ _AUGASSIGN = frozenset(
     }
     | ({token.ATEQUAL} if hasattr(token, "ATEQUAL") else set())
 )
-# The node types ``_Walker.node`` handles by themselves; every other node
-# only has its children walked in the same scope.
+# The node types ``_Walker.node`` handles by themselves; ``run`` walks the
+# children of every other node in the same scope (trailers: see ``run``).
 _SPECIAL = (
     frozenset(
         {
@@ -101,7 +101,6 @@ _SPECIAL = (
             syms.del_stmt,
             syms.import_name,
             syms.import_from,
-            syms.trailer,
             syms.argument,
             syms.decorator,
             syms.print_stmt,
@@ -238,13 +237,13 @@ class _Walker:
                 if t == name and node.value not in _KEYWORDS:
                     scope.reads.append((node.value, node))
                 continue
-            if t == trailer:  # (as ``node`` does: an attribute name is no read)
+            if t == trailer:  # ``.name`` reads nothing; ``(args)`` / ``[index]`` do
                 kids = node.children
                 if kids[0].type != dot:
                     extend(zip(kids[1:-1], repeat(scope)))
             elif t in special:
                 self.node(node, scope, todo)
-            else:  # (what ``node`` does for any other node)
+            else:  # any other node: its children, in the same scope
                 extend(zip(node.children, repeat(scope)))
 
     def node(self, node: Node, scope: Scope, todo: list) -> None:  # noqa: C901 - a dispatch
@@ -351,11 +350,6 @@ class _Walker:
             return
         elif t == syms.import_from:
             self.import_from(node, scope)
-            return
-        elif t == syms.trailer:
-            if kids[0].type == token.DOT:
-                return
-            todo.extend((c, scope) for c in kids[1:-1])
             return
         elif t == syms.argument:
             if len(kids) == 3 and kids[1].type == token.EQUAL:
