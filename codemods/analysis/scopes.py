@@ -139,7 +139,7 @@ def collect_bindings(scope: Node) -> Bindings:
             elif p.type == syms.namedexpr_test and p.children[0] is node:
                 b.add(node.value, ("unknown",))
             continue
-        if t in (syms.funcdef, syms.classdef):
+        if t in _DEFS:
             b.add(node.children[1].value, ("def" if t == syms.funcdef else "class", node))
             continue
         if t == syms.lambdef or t in _COMP:
@@ -158,7 +158,7 @@ def collect_bindings(scope: Node) -> Bindings:
             for tgt, _path in pairs:
                 if tgt.type == token.NAME:
                     b.add(tgt.value, ("unknown",))
-        elif t == syms.import_name or t == syms.import_from:
+        elif t in _IMPORT_STMTS:
             for leaf in leaves_of(node):
                 if leaf.type == token.NAME:
                     b.add(leaf.value, ("import",))
