@@ -2088,7 +2088,7 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
     """The post-pass hook: run the ``CLEANUP`` fixers that are waiting (their
     visit this pass kept an import only because its names were read) on the
     tree as the pass's fixes left it, when no top-level statement but an
-    import mentions a waiting name any more, and apply what they report
+    import has a name spelled like a waiting name any more, and apply what they report
     through ``settle``.  Returns (the top-level statements' texts when the
     hook did not change the tree, else None; the applied records).
 
@@ -2102,10 +2102,17 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
     for unit, txt in zip(tree.children, texts):
         if _is_import_stmt(unit):
             imports.append(unit)
-        elif any(w in txt for w in words) and any(
-            re.search(rf"\b{re.escape(w)}\b", txt) for w in words
+        elif (
+            any(w in txt for w in words)
+            and any(re.search(rf"\b{re.escape(w)}\b", txt) for w in words)
+            and any(leaf.type == token.NAME and leaf.value in words for leaf in unit.leaves())
         ):
-            return texts, []  # still read (or mentioned): the next pass decides
+            # still read, or spelled as a name some other way (an attribute,
+            # a keyword): the next pass decides.  A mention in a comment or
+            # a string (a docstring, ``__all__``, which the fixers read from
+            # the tree themselves) is no name: the hook's restricted index
+            # would not miss it.
+            return texts, []
     text = "".join(texts)
     ctx = FileContext(tree=tree, filename=filename, py2_grammar=py2, text=text, project=project)
     ctx.imports = collect_imports(tree)

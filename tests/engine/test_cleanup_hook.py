@@ -79,11 +79,28 @@ def test_chained_unwrap_then_removal():
     assert (fast.passes, ref.passes) == (3, 4)
 
 
-def test_a_comment_that_mentions_the_name_keeps_the_plain_schedule():
-    text = LOOP + "# Variable is gone since 0.4\n"
+def test_a_comment_or_string_that_mentions_the_name_does_not_stop_the_hook():
+    text = LOOP + '# Variable is gone since 0.4\nprint("no Variable here")\n'
+    fast, ref = _both(text)
+    assert _rows(fast) == _rows(ref)
+    assert "from torch.autograd import" not in fast.new
+    assert (fast.passes, ref.passes) == (2, 3)
+
+
+def test_a_name_spelled_like_it_elsewhere_keeps_the_plain_schedule():
+    # an attribute spelled ``Variable`` is no read of the import, but the
+    # hook's index holds only the imports: the next pass decides
+    text = LOOP + "print(torch.autograd.Variable.__name__)\n"
     fast, ref = _both(text)
     assert _rows(fast) == _rows(ref)
     assert fast.passes == ref.passes
+
+
+def test_a_name_listed_in_all_keeps_its_import():
+    text = LOOP + '__all__ = ["Variable"]\n'
+    fast, ref = _both(text)
+    assert _rows(fast) == _rows(ref)
+    assert "from torch.autograd import Variable" in fast.new
 
 
 def test_suppressed_removal_stays():
