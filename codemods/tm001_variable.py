@@ -37,6 +37,7 @@ from codemods.base import (
     name_leaves,
     nodes_of_type,
     parse_expr,
+    remove_arg,
     walk,
 )
 
@@ -160,10 +161,26 @@ class VariableCallFixer(RuleFixer):
             return
         trailer = chain[i]
         args = call_args(trailer)
-        shown = _text(Node(syms.power, [c.clone() for c in chain[: i + 1]]))
-        if kwarg(args, "volatile") is not None:
-            return  # TM002 drops the flag first
+        head = Node(syms.power, [c.clone() for c in chain[: i + 1]])
+        vol = kwarg(args, "volatile")
+        if vol is not None:
+            # TM002 drops the flag first.  Its fix comes before this one in the
+            # same pass (same node: the engine applies the later fixer's fix
+            # first), so the plain unwrap is offered as the call will read
+            # once the flag is gone, and applied only if it is gone by then:
+            # the site then settles in one pass instead of two.  Anything
+            # else waits for the pass after the flag was dropped, as does a
+            # call over several lines (its span changes with the flag).
+            if "\n" in str(node).strip():
+                return
+            args = [a for a in args if a is not vol]
+            remove_arg(kwarg(call_args(head.children[-1]), "volatile"))
+        shown = _text(head)
         pos = [a for a in args if a.name is None]
+        if vol is not None and (
+            len(args) != 1 or pos != args or args[0].star or len(chain) != i + 1
+        ):
+            return
         if not args or any(a.star for a in args):
             self.report(
                 node,
@@ -269,11 +286,15 @@ class VariableCallFixer(RuleFixer):
                     f"`{_text(arg)}` is not provably plain data: in half-migrated code `Variable(y)` detached "
                     f"`y`; use `{_attachable(arg)}.detach()` if it may require grad"
                 )
+        if vol is not None and (safety != SAFE or aliased or recv is not None):
+            return  # see above: the pass after TM002's decides
         message = f"`Variable` is deprecated since PyTorch 0.4 (tensors are Variables): `{shown}` -> `{new_txt if not rest else head_text()}` ({why})"
 
         def fix():
             if trailer.parent is not node:
                 return False
+            if vol is not None and kwarg(call_args(trailer), "volatile") is not None:
+                return False  # TM002 kept the flag (manual, suppressed, backed out)
             new = build()
             new.prefix = node.prefix
             aligned = keep_alignment(node)
@@ -595,7 +616,7 @@ removes such an import in the same run once the other modules' calls are
 unwrapped.  `from torch.autograd import *` counts as importing `Variable`; it
 is removed only when nothing it provides is read any more.  `volatile=`
 calls are left to TM002, which drops the flag; this rule then unwraps the
-call.
+call (in the same pass when the unwrap is safe and the call is on one line).
 
 ## Why is this bad
 `Variable` is a no-op wrapper kept for compatibility; it hides that the code

@@ -1823,10 +1823,15 @@ def _run(
             if apply and skip:
                 src = _orig_line(start, pass_map)
                 reason = skip.get((finding.rule, src, before))
-                if reason is None and getattr(cand.node, "_tm_backed_out", None):
-                    reason = cand.node._tm_backed_out
+                # a backed-out site stays backed out in the later passes of
+                # this run, whatever its text became: the node remembers it,
+                # per rule (another rule's fix of the same node is its own
+                # site, e.g. TM001's unwrap of a call TM002 drops a flag of)
+                marks = getattr(cand.node, "_tm_backed_out", None)
+                if reason is None and marks:
+                    reason = marks.get(finding.rule)
                 if reason is not None:
-                    cand.node._tm_backed_out = reason
+                    cand.node._tm_backed_out = {**(marks or {}), finding.rule: reason}
                     finding.safety = MANUAL
                     finding.message = f"{cand.message} [{reason}]"
                     remaining.append(finding)

@@ -123,3 +123,76 @@ def test_result_runs_under_no_grad():
     out = ns["evaluate"](torch.randn(4, 3))
     assert not out.requires_grad
     out.numpy()  # works: no graph, as with volatile
+
+
+# TM001 unwraps a volatile call in the pass in which TM002 drops its flag
+EVAL = (
+    "import torch\n"
+    "from torch.autograd import Variable\n"
+    "\n"
+    "def evaluate(model, loader):\n"
+    "    for data, target in loader:\n"
+    "        data = Variable(data, volatile=True)\n"
+    "        out = model(Variable(data.cuda(), volatile=True))\n"
+)
+
+
+def test_flag_and_wrapper_go_in_one_pass():
+    res = run(EVAL)
+    assert res.new == (
+        "import torch\n"
+        "\n"
+        "@torch.no_grad()\n"
+        "def evaluate(model, loader):\n"
+        "    for data, target in loader:\n"
+        "        out = model(data.cuda())\n"
+    )
+    assert res.passes == 2  # the fixes (and the import's removal), then a confirmation
+    unwraps = [f for f in res.fixes if f.rule == "TM001" and f.source_line == 7]
+    # the report names the call as it reads without the flag, at its place in the input
+    assert [(f.col, f.suggestion) for f in unwraps] == [(21, "data.cuda()")]
+    assert "`Variable(data.cuda())` -> `data.cuda()`" in unwraps[0].message
+
+
+def test_wrapper_stays_when_the_flag_stays():
+    # TM002 suppressed, switched off, or manual: TM001 leaves the call alone
+    suppressed = EVAL.replace(
+        "volatile=True))\n", "volatile=True))  # torchmigrate: ignore[TM002]\n"
+    )
+    res = run(suppressed)
+    assert "model(Variable(data.cuda(), volatile=True))" in res.new
+    assert "data = Variable(data, volatile=True)" not in res.new
+    assert not [f for f in res.findings if f.rule == "TM001"]
+    res = run(EVAL, rules=[get_rule("TM001")])
+    assert res.new == EVAL and not res.fixes
+    trains = EVAL + "        out.backward()\n"
+    res = run(trains)
+    assert res.new == trains
+    assert left(res) == ["manual", "unsafe"]  # nothing applied without --unsafe-fixes
+
+
+def test_a_volatile_call_over_two_lines_waits_a_pass():
+    src = EVAL.replace(
+        "data.cuda(), volatile", "data.cuda(),\n                             volatile"
+    )
+    res = run(src)
+    assert "out = model(data.cuda())" in res.new and "Variable" not in res.new
+    assert res.passes == 3
+
+
+def test_a_backed_out_flag_keeps_the_wrapper_and_blames_only_tm002():
+    # foolbox 1.3's lazy import: `@torch.no_grad()` would read a `torch` the
+    # class body does not have; TM002 is backed out, TM001's unwrap (which
+    # needs the flag gone) is not a site of its own to report
+    src = (
+        "class Model(object):\n"
+        "    def loss(self, image):\n"
+        "        import torch\n"
+        "        from torch.autograd import Variable\n"
+        "        images = Variable(torch.from_numpy(image), volatile=True)\n"
+        "        return self._model(images)\n"
+    )
+    res = run(src)
+    assert res.new == src
+    assert [(f.rule, f.safety) for f in res.findings] == [("TM002", "manual")]
+    assert "backed out: `torch` would be undefined" in res.findings[0].message
