@@ -388,6 +388,10 @@ class ValueInference:
         """Drop every memoised answer (they may read any scope)."""
         self._taint: dict = {}
         self._names: dict = {}
+        # the lookups in progress (see ``_name_value``) and, per memoised
+        # answer that rests on one of their guesses, that frame's depth
+        self._frames: list = []
+        self._provisional: dict = {}
         self._returns: dict = {}
         self._params: dict = {}
         self._calls: Optional[dict] = None
@@ -470,28 +474,75 @@ class ValueInference:
         return None
 
     def _name_value(self, scope: Node, name: str) -> Optional[Val]:
+        """The value of ``name`` bound in ``scope``, memoised.  A name that
+        depends on itself is found by an optimistic fixpoint (see
+        ``_compute_name_value``); an answer found while an outer lookup's
+        guess was in place is kept only as long as that guess when it read
+        it (directly, or through another such answer), and for good
+        otherwise -- a lowlink, as in Tarjan's SCC algorithm."""
         key = (id(scope), name)
-        if key in self._names:
-            return self._names[key]
+        names = self._names
+        frames = self._frames
+        if key in names:
+            if frames:
+                d = self._provisional.get(key)
+                if d is not None and d < len(frames) - 1:
+                    top = frames[-1]
+                    if d > top[0]:
+                        top[0] = d  # the reader rests on an outer guess
+            return names[key]
+        # Each lookup that computes is a frame: [the innermost outer frame
+        # whose provisional answer it read (-1: none), the answers that rest
+        # on this frame's own guess].
+        frames.append([-1, []])
+        depth = len(frames) - 1
+        try:
+            val = self._compute_name_value(scope, name, key, depth)
+        except BaseException:
+            # (a rule's visit failed in the analysis: leave no answer that
+            # rests on this frame, nor the frame)
+            self._drop_resting_on(depth)
+            frames.pop()
+            names.pop(key, None)
+            self._provisional.pop(key, None)
+            raise
+        frame = frames.pop()
+        names[key] = val
+        outer = frame[0]
+        if outer >= 0:
+            # found from an outer frame's guess: it goes when that guess does
+            self._provisional[key] = outer
+            frames[outer][1].append(key)
+            if outer < depth - 1 and outer > frames[-1][0]:
+                frames[-1][0] = outer
+        return val
+
+    def _drop_resting_on(self, depth: int) -> None:
+        """Forget the answers that rest on the guess of frame ``depth``."""
+        names = self._names
+        provisional = self._provisional
+        rest = self._frames[depth][1]
+        for k in rest:
+            names.pop(k, None)
+            provisional.pop(k, None)
+        rest.clear()
+
+    def _compute_name_value(self, scope: Node, name: str, key: tuple, depth: int) -> Optional[Val]:
+        names = self._names
         binds = self.bindings(scope).names[name]
         if any(bnd[0] == "import" for bnd in binds):
             origin = self.ctx.imports.get(name)
             ok = origin is not None and all(bnd[0] == "import" for bnd in binds)
-            val = Val("qual", ref=origin) if ok else None
-            self._names[key] = val
-            return val
+            return Val("qual", ref=origin) if ok else None
         appended = self._appended_list(scope, name, binds)
         if appended is not None:
-            self._names[key] = appended
             return appended
         # optimistic fixpoint: guess from the bindings that do not depend on
         # the name itself, then check the guess against every binding.  The
-        # answers found meanwhile rest on the guess and are dropped: they are
-        # the entries added to the memo since ``n0`` (a dict keeps insertion
-        # order, and a nested call drops only entries newer than its own
-        # start, so the older ones keep the first ``n0`` places).
-        names = self._names
-        n0 = len(names)
+        # answers found meanwhile that read the guess (directly or through
+        # other such answers: see ``_name_value``'s frames) rest on it and
+        # are dropped with it; answers that never read it stay.
+        self._provisional[key] = depth
         names[key] = CYCLE
         vals = [self._binding_value(scope, bnd) for bnd in binds]
         guess = join([v for v in vals if v is not None])
@@ -500,8 +551,7 @@ class ValueInference:
             val = guess
         elif guess is not None and guess is not CYCLE:
             for _ in range(3):
-                while len(names) > n0:
-                    names.popitem()
+                self._drop_resting_on(depth)
                 names[key] = guess
                 vals = [self._binding_value(scope, bnd) for bnd in binds]
                 new = join(vals)
@@ -511,12 +561,12 @@ class ValueInference:
                     val = new
                     break
                 guess = new
-        while len(names) > n0:
-            names.popitem()
+        self._drop_resting_on(depth)
+        del names[key]
+        del self._provisional[key]
         if val is not None and val.kind == "tensor" and val.plain and self._tainted(scope, name):
             # may require grad after all; its shape is what it was
             val = tensor(plain=False, nd=val.nd, rank=val.rank, scalar=val.scalar)
-        self._names[key] = val
         return val
 
     def _appended_list(self, scope: Node, name: str, binds: list) -> Optional[Val]:

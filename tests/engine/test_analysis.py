@@ -157,3 +157,40 @@ def test_answers_found_under_a_guess_do_not_outlive_it():
     ctx = _ctx(CYCLE_SOURCE)
     assert value_of(ctx, "a") == "Val(tensor)"
     assert value_of(ctx, "b") == alone
+
+
+def test_answers_that_never_read_the_guess_outlive_it():
+    """Inside ``a``'s fixpoint, ``model`` and ``torch`` (module-level
+    names) are resolved too but never read ``a``'s guess: they stay
+    memoised, while ``b`` (which reads it) goes with the guess."""
+    ctx = _ctx(CYCLE_SOURCE)
+    an = A.analysis(ctx)
+    leaf = [x for x in ctx.tree.leaves() if x.type == token.NAME and x.value == "a"][-1]
+    assert repr(an.value(leaf)) == "Val(tensor)"
+    kept = {name for (_, name) in an._names}
+    assert {"a", "model", "torch"} <= kept and "b" not in kept
+    assert not an._frames and not an._provisional  # nothing left in progress
+
+
+def test_a_failed_lookup_leaves_no_frame_behind(monkeypatch):
+    ctx = _ctx(CYCLE_SOURCE)
+    an = A.analysis(ctx)
+    leaves = [x for x in ctx.tree.leaves() if x.type == token.NAME]
+    real = type(an)._binding_value
+
+    def failing(self, scope, bnd):
+        if bnd[0] == "assign" and str(bnd[1]).strip() == "a * 2":
+            raise RuntimeError("boom")
+        return real(self, scope, bnd)
+
+    monkeypatch.setattr(type(an), "_binding_value", failing)
+    try:
+        an.value([x for x in leaves if x.value == "a"][-1])
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the failure was swallowed")
+    assert not an._frames and not an._provisional
+    assert not any(name in ("a", "b") for (_, name) in an._names)
+    monkeypatch.undo()
+    assert repr(an.value([x for x in leaves if x.value == "a"][-1])) == "Val(tensor)"
