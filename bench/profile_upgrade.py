@@ -128,6 +128,7 @@ class Sampler:
         self.passes = collections.Counter()
         self.rules = collections.Counter()
         self.rule_phase = collections.Counter()
+        self.pass_rule = collections.Counter()  # (pass, rule) -> samples
         self.analysis = collections.Counter()
         self.self_fn = collections.Counter()
         self.incl_fn = collections.Counter()
@@ -180,6 +181,8 @@ class Sampler:
         if rule is not None and phase in ("visit", "match", "transform", "begin", "hooks"):
             self.rules[rule] += 1
             self.rule_phase[(rule, phase)] += 1
+            if pass_no is not None:
+                self.pass_rule[(pass_no + 1, rule)] += 1
         for m in mods:
             self.analysis[m] += 1
 
@@ -343,6 +346,11 @@ def main() -> None:
         )[:4]
         parts = ", ".join(f"{ph} {pct(n):.1f}" for ph, n in top)
         print(f"  pass {p:<9} {pct(c):6.1f}%   ({parts})")
+        rules = sorted(
+            ((r, n) for (q, r), n in sampler.pass_rule.items() if q == p), key=lambda kv: -kv[1]
+        )[:6]
+        if rules:
+            print("  " + " " * 16 + "rules: " + ", ".join(f"{r} {pct(n):.1f}" for r, n in rules))
     print("\npasses per file:", dict(sorted(passes.items(), key=lambda kv: (kv[0] is None, kv[0]))))
     print(f"\nrule (visit+match+transform+begin+hooks; top {args.top})")
     for r, c in sampler.rules.most_common(args.top):
