@@ -1024,10 +1024,12 @@ KNOWN_STAR_EXPORTS = {
 }
 
 
-def collect_imports(tree: Node) -> dict:
-    """Map local names bound by top-level-ish imports to their dotted origin."""
+def collect_imports(tree: Node, nodes: Optional[list] = None) -> dict:
+    """Map local names bound by top-level-ish imports to their dotted origin.
+    ``nodes``: the import statements of ``tree`` in pre-order, when the
+    caller has them already (the engine's index)."""
     out: dict = {}
-    for node in _import_nodes(tree):
+    for node in _import_nodes(tree) if nodes is None else nodes:
         if node.type == syms.import_name:
             _import_name(node.children[1], out)
         else:

@@ -1662,6 +1662,7 @@ def _assign_groups(applied: list, after_report) -> None:
             a.finding.group = gid
 
 
+_IMPORT_TYPES = frozenset({syms.import_name, syms.import_from})
 _STATEMENTS = frozenset(
     {
         syms.import_from,
@@ -1877,7 +1878,11 @@ def _run(
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
-        ctx.imports = collect_imports(tree)
+        if _REFERENCE:
+            index = _Index(tree, d.all_types)
+        else:
+            index = _Index(tree, d.bucket_types)
+        ctx.imports = collect_imports(tree, index.of_types(_IMPORT_TYPES))
         if project is not None and getattr(project, "origins", None):
             # names bound through star imports / project re-exports (project model)
             ctx.imports.update(project.origins)
@@ -1896,10 +1901,8 @@ def _run(
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
         if _REFERENCE:
-            index = _Index(tree, d.all_types)
             pass_needs = dict.fromkeys(d.needs)
         else:
-            index = _Index(tree, d.bucket_types)
             pass_needs = _pass_triggers(fixers, d.needs, ctx.imports, index)
         if _pass == 0:
             original = index  # the tree as parsed (kept alive for the line maps)
