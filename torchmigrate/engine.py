@@ -1014,6 +1014,7 @@ def _edit_line_map(
     original: dict,
     texts: Optional[list] = None,
     cache: Optional[dict] = None,
+    upto: Optional[int] = None,
 ) -> list:
     """For each line of ``new_text`` (the text of ``tree``, 1-based index),
     its line in the input, from the edit history rather than a text diff: a
@@ -1031,7 +1032,12 @@ def _edit_line_map(
     ``texts`` (the text of each top-level statement of ``tree``) and
     ``cache`` let the origins of a statement be reused from an earlier call
     while it is the same object with the same text and no change recorded
-    (the engine drops the entries of the statements a pass changed)."""
+    (the engine drops the entries of the statements a pass changed).
+
+    ``upto`` (with ``texts`` and ``cache``): only lines up to it are wanted;
+    the statements after the first origin past it are not looked at, and the
+    later entries of the list are 0.  The wanted entries are the full map's:
+    each depends only on the origins up to the first one after its line."""
     b = new_text.split("\n")
     n_old = len(old_lines)
     first: dict = {}
@@ -1053,18 +1059,24 @@ def _edit_line_map(
                 line += value.count("\n")
     else:
         base = 1
+        past = upto is None  # an origin after ``upto`` is known (or none wanted)
         for unit, text in zip(tree.children, texts):
+            if past and upto is not None:
+                break
             hit = cache.get(id(unit))
             if hit is None or hit[0] is not unit or hit[1] != text or unit.was_changed:
                 hit = cache[id(unit)] = (unit, text, _unit_origins(unit, original))
             for rel, orig in hit[2]:
                 if base + rel not in first:
                     first[base + rel] = orig
+            if not past and hit[2] and base + hit[2][-1][0] > upto:
+                past = True
             base += text.count("\n")
     n_new = len(b)
     out = [0] * (n_new + 1)
+    last = n_new if upto is None or texts is None or cache is None else min(upto, n_new)
     k = 1
-    while k <= n_new:
+    while k <= last:
         orig = first.get(k)
         if orig is not None:
             out[k] = orig
@@ -1795,6 +1807,8 @@ def _run(
         remaining: list = []
         this_pass: list = []
         pass_map: Optional[list] = None
+        # the map is asked only for the candidates' lines
+        upto = max((p[1] for p in pending), default=0)
         for cand, start, col, end in reversed(pending):
             apply = _applies(cand, unsafe_fixes)
             finding = Finding(
@@ -1813,7 +1827,7 @@ def _run(
             if apply and text is not None and pass_map is None:
                 # the text (no fix of this batch applied yet) -> the input
                 pass_map = _edit_line_map(
-                    tree, work_lines, text, original.order, texts, origins_cache
+                    tree, work_lines, text, original.order, texts, origins_cache, upto
                 )
             if apply and defer:
                 key = (finding.rule, _orig_line(start, pass_map), before)

@@ -1,0 +1,51 @@
+"""The engine's line maps: a map asked only up to a line (``upto``, what a
+pass's fixes need for their own lines) agrees with the full map there."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import torchmigrate.engine as E
+from codemods import all_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_map_up_to_a_line_is_the_full_map_there(monkeypatch):
+    real = E._edit_line_map
+    rng = random.Random(5)
+    asked = []
+    checked = [0]
+
+    def both(tree, old_lines, new_text, original, texts=None, cache=None, upto=None):
+        out = real(tree, old_lines, new_text, original, texts, cache, upto)
+        if texts is None:
+            return out
+        if upto is not None:
+            asked.append(upto)
+        full = real(tree, old_lines, new_text, original, texts, {}, None)
+        n = len(full) - 1
+        # every line would be too slow: the lines around the gaps (lines
+        # that start with no token of the input) and some others
+        gaps = [k for k in range(1, n + 1) if full[k] != full[k - 1] + 1]
+        wanted = (
+            set(gaps[:30])
+            | {k - 1 for k in gaps[:30]}
+            | set(rng.sample(range(1, n + 1), min(n, 10)))
+        )
+        for k in sorted(wanted - {0}):
+            part = real(tree, old_lines, new_text, original, texts, {}, k)
+            assert len(part) == len(full)
+            assert part[: k + 1] == full[: k + 1], k
+            checked[0] += 1
+        return out
+
+    monkeypatch.setattr(E, "_edit_line_map", both)
+    rules = all_rules()
+    texts = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
+    texts += [ex.before for r in rules for ex in r.examples]
+    for text in texts:
+        E.migrate(text, rules, unsafe_fixes=True)
+    assert asked  # the cleanup hook and the later passes ask for part of a map
+    assert checked[0] > 1000
