@@ -129,6 +129,34 @@ def _binding_scope(ctx: FileContext, leaf: Leaf) -> Node:
     return scope
 
 
+def _body(scope: Node) -> Node:
+    return scope if scope.type == syms.file_input else scope.children[-1]
+
+
+def _name_leaves(scope: Node) -> dict:
+    """The NAME leaves of the scope's body (nested scopes included: reads of
+    a followed name there are reported by ``_Follow._read`` as free
+    variables), by name, in pre-order."""
+    out: dict = {}
+    for leaf in _body(scope).leaves():
+        if leaf.type == token.NAME:
+            hit = out.get(leaf.value)
+            if hit is None:
+                out[leaf.value] = [leaf]
+            else:
+                hit.append(leaf)
+    return out
+
+
+def _fstring_leaves(scope: Node) -> list:
+    """The f-string literals of the scope's body, in pre-order."""
+    return [
+        leaf
+        for leaf in _body(scope).leaves()
+        if leaf.type == token.STRING and re.match(r"[rRbB]?[fF]", leaf.value)
+    ]
+
+
 class _Follow:
     def __init__(self, ctx: FileContext, scope: Node) -> None:
         self.ctx = ctx
@@ -141,12 +169,11 @@ class _Follow:
     # -- driver -------------------------------------------------------------
     def run(self, name: str) -> Flow:
         self._add(name, False)
-        leaves = list(self._scope_leaves())
+        an = analysis(self.ctx)
+        by_name = an.scope_table("flow_names", self.scope, _name_leaves)
         while self.queue:
             cur, is_list = self.queue.pop()
-            for leaf in leaves:
-                if leaf.value != cur:
-                    continue
+            for leaf in by_name.get(cur, ()):
                 res = self._read(leaf, is_list)
                 if res is None:
                     continue
@@ -170,26 +197,17 @@ class _Follow:
             self.seen.add((name, is_list))
             self.queue.append((name, is_list))
 
-    def _scope_leaves(self):
-        """NAME leaves of the scope; reads of a followed name in a nested
-        scope are reported by :meth:`_read` (free variables)."""
-        root = self.scope
-        body = root if root.type == syms.file_input else root.children[-1]
-        for leaf in body.leaves():
-            if leaf.type == token.NAME:
-                yield leaf
-
     def _fstring_reads(self, name: str):
         """f-strings hide their names from the tree: a placeholder that uses
         an attribute/method/index of ``name`` is reported (the leaf), plain
         placeholders are number reads (nothing reported)."""
-        root = self.scope
-        body = root if root.type == syms.file_input else root.children[-1]
+        fstrings = analysis(self.ctx).scope_table("flow_fstrings", self.scope, _fstring_leaves)
+        if not fstrings:
+            return
         pat = re.compile(r"\{[^{}]*\b" + re.escape(name) + r"\b\s*[.\[(]")
-        for leaf in body.leaves():
-            if leaf.type == token.STRING and re.match(r"[rRbB]?[fF]", leaf.value):
-                if pat.search(leaf.value):
-                    yield leaf
+        for leaf in fstrings:
+            if pat.search(leaf.value):
+                yield leaf
 
     # -- one read -------------------------------------------------------------
     def _read(self, leaf: Leaf, is_list: bool) -> Optional[tuple]:
