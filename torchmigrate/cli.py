@@ -297,6 +297,10 @@ def _emit_findings(console: Console, report: RunReport, rules, fmt: str, opts: d
         for line in statistics(report, rules, include_fixes=True):
             console.print(Text(line))
         return
+    # one print per batch of entries: rich's per-call cost (about 0.1 ms)
+    # was a tenth of a fleet run's wall time with --jobs 2
+    batch = Text()
+    size = 0
     for entry in finding_lines(report, include_fixes, fmt, loc, opts.get("show_source", False)):
         style = None
         head = entry.split("\n", 1)[0]
@@ -304,7 +308,15 @@ def _emit_findings(console: Console, report: RunReport, rules, fmt: str, opts: d
             style = "yellow"
         elif "[unsafe]" in head:
             style = "magenta"
-        console.print(Text(entry, style=style))
+        if size:
+            batch.append("\n")
+        batch.append(entry, style=style)
+        size += 1
+        if size == 500:
+            console.print(batch)
+            batch, size = Text(), 0
+    if size:
+        console.print(batch)
 
 
 def _emit_statistics_json(report: RunReport, rules) -> str:

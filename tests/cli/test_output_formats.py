@@ -5,8 +5,10 @@ messages, --statistics, --show-source, SARIF and GitHub annotations."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -271,3 +273,27 @@ def test_short_message_of_a_backed_out_fix_says_so():
     )
     f = {"rule": "TM105", "message": "`clip_grad_norm` is deprecated"}
     assert short_message(f, get_rule("TM105")) == "`clip_grad_norm` is deprecated"
+
+
+def test_many_findings_print_one_line_each_in_order(tmp_path):
+    # the text output is printed in batches of 500 entries: nothing is lost,
+    # doubled or glued together at a batch's edge, with or without colour
+    n = 1203
+    lines = ["import torch"] + [f'm{i} = torch.load("m{i}.pt")' for i in range(n)]
+    (tmp_path / "many.py").write_text("\n".join(lines) + "\n")
+    for env_color in (False, True):
+        args = ["check", "--quiet", tmp_path / "many.py"]
+        if env_color:
+            r = subprocess.run(
+                [sys.executable, "-m", "torchmigrate", *map(str, args)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "COLUMNS": "200", "FORCE_COLOR": "1"},
+                timeout=300,
+            )
+            assert "\x1b[" in r.stdout
+            out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
+        else:
+            out = tm(*args).stdout
+        rows = [row for row in out.splitlines() if "TM208" in row]
+        assert [int(row.split(":")[1]) for row in rows] == list(range(2, n + 2))
