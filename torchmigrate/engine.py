@@ -11,6 +11,7 @@ reported as a failure of that rule on that file and its fixes are dropped.
 from __future__ import annotations
 
 import ast
+import collections
 import difflib
 import functools
 import gc
@@ -272,8 +273,8 @@ class _Index:
     def __init__(self, tree, bucket_types=frozenset(), roots=None):
         nodes: list = []
         append = nodes.append
-        buckets: dict = {}
-        by_value: dict = {}
+        buckets: collections.defaultdict = collections.defaultdict(list)
+        by_value: collections.defaultdict = collections.defaultdict(list)
         stack = [tree] if roots is None else list(reversed(roots))  # roots: some subtrees
         pop = stack.pop
         extend = stack.extend
@@ -283,11 +284,7 @@ class _Index:
             node = pop()
             append(node)
             t = node.type
-            bucket = buckets.get(t)
-            if bucket is None:
-                buckets[t] = [node]
-            else:
-                bucket.append(node)
+            buckets[t].append(node)
             children = node.children
             if children:
                 extend(children[::-1])
@@ -297,15 +294,12 @@ class _Index:
             key = _leaf_key(node) if t == number else node.value
             if key is None:
                 continue
-            hit = by_value.get(key)
-            if hit is None:
-                by_value[key] = [node]
-            else:
-                hit.append(node)
+            by_value[key].append(node)
         self.order = dict(zip(map(id, nodes), range(len(nodes))))
         self.nodes = nodes
-        self.buckets = buckets
-        self.by_value = by_value
+        # (plain dicts: a lookup must not add an empty entry)
+        self.buckets = dict(buckets)
+        self.by_value = dict(by_value)
         self._inside: dict = {}
         self._of_types: dict = {}
         self._containing: dict = {}
