@@ -223,10 +223,12 @@ class AccumulateFixer(RuleFixer):
         if op.type not in (token.PLUSEQUAL, token.MINEQUAL):
             return
         target, value = results["target"], results["value"]
-        if not _number_accumulator(ctx, target):
+        if target.type != token.NAME:
             return
+        # (the value's kind first: mostly syntax, where the accumulator's
+        # bindings need its scope's binding table)
         kind = _kind(ctx, value)
-        if kind is None:
+        if kind is None or not _number_accumulator(ctx, target):
             return
         acc = target.value
         val = str(value).strip()
