@@ -1996,7 +1996,19 @@ def _run(
             unit_text = {id(c): node_text(c) for c in tree.children}
         texts = None
         if hooks and _pass < MAX_PASSES - 1:
-            texts, done = _cleanup(d, tree, filename, py2, project, broken, settle)
+            # The statements this pass changed lose their change marks while
+            # the hook runs (and get them back after it), so that the marks
+            # then show what the hook changed: only those statements are
+            # printed again.  (Their line origins are recomputed.)
+            marked = [u for u in tree.children if u.was_changed]
+            for u in marked:
+                origins_cache.pop(id(u), None)
+                _clear_changed(u)
+            try:
+                texts, done = _cleanup(d, tree, filename, py2, project, broken, settle)
+            finally:
+                for u in marked:
+                    u.was_changed = True
             if done:
                 cleaned = True
                 last_pass = this_pass + done
@@ -2105,8 +2117,10 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
     visit this pass kept an import only because its names were read) on the
     tree as the pass's fixes left it, when no top-level statement but an
     import has a name spelled like a waiting name any more, and apply what they report
-    through ``settle``.  Returns (the top-level statements' texts when the
-    hook did not change the tree, else None; the applied records).
+    through ``settle``.  Returns (the top-level statements' texts after the
+    hook, None when it did not run; the applied records).  The statements'
+    change marks must be clear when it starts: the statements its fixes
+    change are printed again, the others keep their text.
 
     A fixer that fails here is left to the next pass, which reports it."""
     fxs = [fx for fx in d.cleanup if fx.waiting and fx.rule_id not in broken]
@@ -2159,8 +2173,15 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
         start, col, end = _span(cand.node, pos)
         if not suppressions.is_suppressed(cand.fixer.rule_id, start, end, sup):
             pending.append((cand, start, col, end))
+    before = {id(u): t for u, t in zip(tree.children, texts)}
     applied_any, _remaining, done = settle(pending, text, texts)
-    return (None if applied_any else texts), done
+    if not applied_any:
+        return texts, done
+    # a statement the hook changed is marked (the engine cleared the marks)
+    return [
+        node_text(u) if u.was_changed or id(u) not in before else before[id(u)]
+        for u in tree.children
+    ], done
 
 
 def _is_import_stmt(unit) -> bool:

@@ -9,6 +9,8 @@ fixes, the engine reruns the file without the hook.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from codemods import all_rules
 from torchmigrate.engine import migrate, reference_mode
 
@@ -119,3 +121,28 @@ def test_fixes_after_the_cleanup_rerun_the_plain_schedule():
     fast, ref = _both(text, unsafe=True)
     assert _rows(fast) == _rows(ref)
     assert fast.passes == ref.passes
+
+
+def test_the_texts_after_the_hook_are_the_tree_s(monkeypatch):
+    """The hook prints again only the statements it changed: the texts it
+    returns are those of the whole tree, on the corpus and every example."""
+    import torchmigrate.engine as E
+
+    real = E._cleanup
+    seen = []
+
+    def checked(d, tree, *args):
+        texts, done = real(d, tree, *args)
+        if texts is not None:
+            assert texts == [E.node_text(u) for u in tree.children]
+            seen.append(bool(done))
+        return texts, done
+
+    monkeypatch.setattr(E, "_cleanup", checked)
+    rules = all_rules()
+    root = Path(__file__).resolve().parents[2]
+    texts = [p.read_text() for p in sorted((root / "corpus" / "legacy").glob("*.py"))]
+    texts += [ex.before for r in rules for ex in r.examples]
+    for text in texts:
+        migrate(text, rules, unsafe_fixes=True)
+    assert sum(seen) > 10  # the hook removed imports that many times
