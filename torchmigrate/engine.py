@@ -1427,13 +1427,17 @@ class _Invariants:
         self.before_calls = 0
         self._input_compiles: Optional[bool] = None
 
-    def prepare(self, tree) -> None:
+    def prepare(self, tree, index=None) -> None:
         """Record the input's names and call targets.  Called with the input
         tree just before the first fix changes it (a file that gets no fix
-        never pays for it)."""
+        never pays for it), and the pass's index of it when there is one."""
         if self.before is None:
             self.before = names.analyse(tree, self.provided, self.stars)
-            self.before_calls = len(names.call_targets(tree))
+            self.before_calls = (
+                len(names.call_targets(tree))
+                if index is None
+                else names.count_call_targets(index.of_types(names.TARGET_HOLDERS))
+            )
 
     def input_compiles(self) -> bool:
         if self._input_compiles is None:
@@ -1470,7 +1474,13 @@ class _Invariants:
                     )
                 )
         tree = outcome["tree"]
-        calls = names.call_targets(tree)
+        index = outcome.get("index")  # of the final tree, when the run has one
+        calls = []
+        if (
+            index is None
+            or names.count_call_targets(index.of_types(names.TARGET_HOLDERS)) > self.before_calls
+        ):
+            calls = names.call_targets(tree)
         if len(calls) > self.before_calls:
             for node in calls:
                 out.append(
@@ -1857,7 +1867,8 @@ def _run(
                     if unit_text is None:
                         unit_text = {id(c): node_text(c) for c in tree.children}
                 if before_fix is not None:
-                    before_fix(tree)
+                    # (the pass's index: no fix of this pass came before)
+                    before_fix(tree, None if _REFERENCE else index)
                     before_fix = None
                 try:
                     done = cand.fix()
@@ -2049,6 +2060,9 @@ def _run(
     )
     return {
         "tree": tree,
+        # the last pass's index still describes the tree when that pass
+        # changed nothing (the invariants count call targets from it)
+        "index": index if converged and not tree.was_changed and not _REFERENCE else None,
         "applied": applied,
         "unconverged": unconverged,
         "findings": findings,

@@ -514,24 +514,36 @@ def call_targets(tree) -> list:
         node = stack.pop()
         if isinstance(node, Leaf):
             continue
-        t = node.type
-        kids = node.children
-        targets: list = []
-        if t == syms.expr_stmt and len(kids) >= 2:
-            if kids[1].type == syms.annassign or kids[1].type in _AUGASSIGN:
-                targets = [kids[0]]
-            elif any(isinstance(c, Leaf) and c.type == token.EQUAL for c in kids):
-                targets = [
-                    c for c in kids[:-1] if not (isinstance(c, Leaf) and c.type == token.EQUAL)
-                ]
-        elif t == syms.del_stmt:
-            targets = [kids[1]]
-        elif t == syms.for_stmt or t in _COMP_FOR:
-            targets = [kids[1]]
-        for tgt in targets:
+        for tgt in _targets(node):
             out.extend(_calls_in_target(tgt))
-        stack.extend(kids)
+        stack.extend(node.children)
     return out
+
+
+# the node types whose children include targets (see _targets)
+TARGET_HOLDERS = frozenset({syms.expr_stmt, syms.del_stmt, syms.for_stmt}) | _COMP_FOR
+
+
+def count_call_targets(holders) -> int:
+    """``len(call_targets(tree))`` from the nodes of ``tree`` whose type is in
+    :data:`TARGET_HOLDERS` (all of them, in any order: an index has them)."""
+    return sum(len(_calls_in_target(tgt)) for node in holders for tgt in _targets(node))
+
+
+def _targets(node) -> list:
+    t = node.type
+    kids = node.children
+    if t == syms.expr_stmt and len(kids) >= 2:
+        if kids[1].type == syms.annassign or kids[1].type in _AUGASSIGN:
+            return [kids[0]]
+        if any(isinstance(c, Leaf) and c.type == token.EQUAL for c in kids):
+            return [c for c in kids[:-1] if not (isinstance(c, Leaf) and c.type == token.EQUAL)]
+        return []
+    if t == syms.del_stmt:
+        return [kids[1]]
+    if t == syms.for_stmt or t in _COMP_FOR:
+        return [kids[1]]
+    return []
 
 
 def _calls_in_target(node) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from pathlib import Path
 
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf
@@ -410,8 +411,32 @@ def test_name_analysis_scopes():
 
 
 def test_call_targets():
-    tree, _ = parse_source("a.b = 1\nf().x = 2\nx.item() = 0\ndel h.item()\nfor g() in y: pass\n")
-    assert len(names.call_targets(tree)) == 3
+    src = (
+        "a.b = 1\nf().x = 2\nx.item() = 0\ndel h.item()\nfor g() in y: pass\n"
+        "k.item() += 1\n[q for p.r() in z]\nu = v.w() = 3\n"
+    )
+    tree, _ = parse_source(src)
+    assert len(names.call_targets(tree)) == 6
+    # counted from an index's holders, in any order: the same number
+    holders = [n for n in tree.pre_order() if n.type in names.TARGET_HOLDERS]
+    assert names.count_call_targets(holders[::-1]) == 6
+
+
+def test_call_targets_counted_from_the_index_on_every_corpus_file():
+    from torchmigrate.engine import _Index
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [p.read_text() for p in sorted((root / "corpus").rglob("*.py"))]
+    texts += [ex.before for r in all_rules() for ex in r.examples]
+    for text in texts:
+        try:
+            tree, _ = parse_source(text)
+        except Exception:  # noqa: BLE001 - examples of unparsable input
+            continue
+        index = _Index(tree)
+        assert names.count_call_targets(index.of_types(names.TARGET_HOLDERS)) == len(
+            names.call_targets(tree)
+        )
 
 
 def test_checking_the_output_prints_none_of_the_codes_own_warnings():
