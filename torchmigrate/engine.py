@@ -906,13 +906,35 @@ def _positions(tree, wanted: Optional[dict] = None, texts: Optional[list] = None
 def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict) -> None:
     """Fill ``pos`` for the leaves of ``node`` (in ``wanted`` when given),
     whose text starts at (``line``, ``col``)."""
-    for leaf in leaves_of(node):
-        prefix = leaf.prefix
+    # (``leaves_of`` and ``_advance``, inlined: this runs per leaf)
+    stack = [node]
+    pop = stack.pop
+    extend = stack.extend
+    while stack:
+        leaf = pop()
+        kids = leaf.children
+        if kids:
+            extend(kids[::-1])
+            continue
+        if leaf.type >= 256:  # a node a fix emptied
+            continue
+        prefix = leaf._prefix
         if prefix:
-            line, col = _advance(line, col, prefix)
+            n = prefix.count("\n")
+            if n:
+                line += n
+                col = len(prefix) - prefix.rfind("\n") - 1
+            else:
+                col += len(prefix)
         if wanted is None or id(leaf) in wanted:
             pos[id(leaf)] = (line, col)
-        line, col = _advance(line, col, leaf.value)
+        value = leaf.value
+        n = value.count("\n")
+        if n:
+            line += n
+            col = len(value) - value.rfind("\n") - 1
+        else:
+            col += len(value)
 
 
 def _advance(line: int, col: int, text: str) -> tuple:
@@ -1102,14 +1124,25 @@ def _unit_origins(unit, original: dict) -> list:
     out = []
     seen = set()
     line = 0
-    for leaf in leaves_of(unit):
-        prefix = leaf.prefix
+    stack = [unit]  # (the walk of ``leaves_of``, inlined: this runs per statement per map)
+    pop = stack.pop
+    extend = stack.extend
+    layout = _LAYOUT
+    while stack:
+        leaf = pop()
+        kids = leaf.children
+        if kids:
+            extend(kids[::-1])
+            continue
+        if leaf.type >= 256:  # a node a fix emptied
+            continue
+        prefix = leaf._prefix
         if prefix:
             line += prefix.count("\n")
-        if line not in seen and id(leaf) in original and leaf.value and leaf.type not in _LAYOUT:
+        value = leaf.value
+        if line not in seen and value and id(leaf) in original and leaf.type not in layout:
             seen.add(line)
             out.append((line, leaf.lineno))
-        value = leaf.value
         if value:
             line += value.count("\n")
     return out
