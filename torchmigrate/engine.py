@@ -906,7 +906,18 @@ def _positions(tree, wanted: Optional[dict] = None, texts: Optional[list] = None
 def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict) -> None:
     """Fill ``pos`` for the leaves of ``node`` (in ``wanted`` when given),
     whose text starts at (``line``, ``col``)."""
-    # (``leaves_of`` and ``_advance``, inlined: this runs per leaf)
+    for leaf, at_line, at_col in _leaf_starts(node, line, col):
+        if wanted is None or id(leaf) in wanted:
+            pos[id(leaf)] = (at_line, at_col)
+
+
+def _leaf_starts(node, line: int = 0, col: int = 0) -> list:
+    """[(leaf, line, col)] for the leaves of ``node`` in order: where each
+    one's token starts (after its prefix) when ``node``'s text starts at
+    (``line``, ``col``).  One inline walk (no generator, no call per leaf):
+    positions and line origins run it per statement per pass."""
+    out: list = []
+    append = out.append
     stack = [node]
     pop = stack.pop
     extend = stack.extend
@@ -926,8 +937,7 @@ def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict
                 col = len(prefix) - prefix.rfind("\n") - 1
             else:
                 col += len(prefix)
-        if wanted is None or id(leaf) in wanted:
-            pos[id(leaf)] = (line, col)
+        append((leaf, line, col))
         value = leaf.value
         n = value.count("\n")
         if n:
@@ -935,6 +945,7 @@ def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict
             col = len(value) - value.rfind("\n") - 1
         else:
             col += len(value)
+    return out
 
 
 def _advance(line: int, col: int, text: str) -> tuple:
@@ -1123,28 +1134,11 @@ def _unit_origins(unit, original: dict) -> list:
     :func:`_edit_line_map`)."""
     out = []
     seen = set()
-    line = 0
-    stack = [unit]  # (the walk of ``leaves_of``, inlined: this runs per statement per map)
-    pop = stack.pop
-    extend = stack.extend
     layout = _LAYOUT
-    while stack:
-        leaf = pop()
-        kids = leaf.children
-        if kids:
-            extend(kids[::-1])
-            continue
-        if leaf.type >= 256:  # a node a fix emptied
-            continue
-        prefix = leaf._prefix
-        if prefix:
-            line += prefix.count("\n")
-        value = leaf.value
-        if line not in seen and value and id(leaf) in original and leaf.type not in layout:
+    for leaf, line, _col in _leaf_starts(unit):
+        if line not in seen and leaf.value and id(leaf) in original and leaf.type not in layout:
             seen.add(line)
             out.append((line, leaf.lineno))
-        if value:
-            line += value.count("\n")
     return out
 
 
