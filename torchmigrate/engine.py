@@ -263,14 +263,15 @@ def _leaf_key(leaf) -> Optional[str]:
 
 
 class _Index:
-    """One walk of the tree per pass: pre-order ids, the nodes of the types
-    some fixer visits without triggers, and the leaves by trigger token (NAME
+    """One walk of the tree per pass: pre-order ids, the nodes by type (for
+    fixers without triggers, imports, ``nodes_of_type``), and the leaves by
+    trigger token (NAME
     and operator text, FLOAT for float literals); on first use per token, the
     nodes whose subtree contains such a leaf.
 
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree, bucket_types=frozenset(), roots=None):
+    def __init__(self, tree, roots=None):
         nodes: list = []
         append = nodes.append
         buckets: collections.defaultdict = collections.defaultdict(list)
@@ -399,14 +400,6 @@ class _Dispatch:
             if fx.pattern is not None:
                 t = _head_types(fx.pattern)
                 self.types[id(fx)] = None if t is None else frozenset(t)
-        # node types whose nodes some fixer without triggers visits
-        self.bucket_types = frozenset(
-            t
-            for fx in fixers
-            if fx.pattern is not None and not self.needs[id(fx)]
-            for t in (self.types[id(fx)] or ())
-        )
-        self.all_types = frozenset(by_type)
 
     def worklist(self, index: _Index, pass_needs: dict) -> list:
         """[(node, [fixers])] in pre-order: every node some fixer may match,
@@ -1924,10 +1917,7 @@ def _run(
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
-        if _REFERENCE:
-            index = _Index(tree, d.all_types)
-        else:
-            index = _Index(tree, d.bucket_types)
+        index = _Index(tree)
         ctx.imports = collect_imports(tree, index.of_types(_IMPORT_TYPES))
         if project is not None and getattr(project, "origins", None):
             # names bound through star imports / project re-exports (project model)
