@@ -265,9 +265,8 @@ def _leaf_key(leaf) -> Optional[str]:
 class _Index:
     """One walk of the tree per pass: pre-order ids, the nodes by type (for
     fixers without triggers, imports, ``nodes_of_type``), and the leaves by
-    trigger token (NAME
-    and operator text, FLOAT for float literals); on first use per token, the
-    nodes whose subtree contains such a leaf.
+    trigger token (NAME and operator text, FLOAT for float literals); on
+    first use per token, the nodes whose subtree contains such a leaf.
 
     The index keeps the nodes alive so that their ids stay unique."""
 
