@@ -870,11 +870,14 @@ def _span_leaves(cands: list) -> dict:
     return out
 
 
-def _positions(tree, wanted: Optional[dict] = None, texts: Optional[list] = None) -> dict:
+def _positions(
+    tree, wanted: Optional[dict] = None, texts: Optional[list] = None, cache: Optional[dict] = None
+) -> dict:
     """id(leaf) -> (line, col), computed from the printed text, for every
     leaf or for the leaves in ``wanted`` (id -> leaf).  With ``texts`` (the
     text of each of ``tree``'s top-level statements) only the statements
-    that hold a wanted leaf are walked."""
+    that hold a wanted leaf are walked; with ``cache`` too, their leaves'
+    starts are shared with the line maps (see :func:`_unit_entry`)."""
     if wanted is not None and texts is not None:
         units = set()
         for leaf in wanted.values():
@@ -887,7 +890,12 @@ def _positions(tree, wanted: Optional[dict] = None, texts: Optional[list] = None
         line, col = 1, 0
         for unit, text in zip(tree.children, texts):
             if id(unit) in units:
-                _leaf_positions(unit, line, col, wanted, pos)
+                if cache is None:
+                    _leaf_positions(unit, line, col, wanted, pos)
+                else:
+                    for leaf, at_line, at_col in _unit_entry(unit, text, cache)[2]:
+                        if id(leaf) in wanted:
+                            pos[id(leaf)] = (line + at_line, at_col if at_line else col + at_col)
             line, col = _advance(line, col, text)
         return pos
     pos = {}
@@ -1082,13 +1090,14 @@ def _edit_line_map(
         for unit, text in zip(tree.children, texts):
             if past and upto is not None:
                 break
-            hit = cache.get(id(unit))
-            if hit is None or hit[0] is not unit or hit[1] != text or unit.was_changed:
-                hit = cache[id(unit)] = (unit, text, _unit_origins(unit, original))
-            for rel, orig in hit[2]:
+            hit = _unit_entry(unit, text, cache)
+            origins = hit[3]
+            if origins is None:
+                origins = hit[3] = _unit_origins(unit, original, hit[2])
+            for rel, orig in origins:
                 if base + rel not in first:
                     first[base + rel] = orig
-            if not past and hit[2] and base + hit[2][-1][0] > upto:
+            if not past and origins and base + origins[-1][0] > upto:
                 past = True
             base += text.count("\n")
     n_new = len(b)
@@ -1120,14 +1129,28 @@ def _edit_line_map(
     return out
 
 
-def _unit_origins(unit, original: dict) -> list:
+def _unit_entry(unit, text: str, cache: dict) -> list:
+    """The cache entry of a top-level statement: [``unit``, its text, its
+    leaves' starts (``_leaf_starts(unit)``: lines and columns relative to
+    where its text starts), its lines' origins (:func:`_unit_origins`, filled
+    in by the line maps)].  Reused while it is the same object with the same
+    text and no change recorded (the engine drops the entries of the
+    statements a pass changed): the candidates' positions and the line maps
+    of a pass then walk each statement once between them."""
+    hit = cache.get(id(unit))
+    if hit is None or hit[0] is not unit or hit[1] != text or unit.was_changed:
+        hit = cache[id(unit)] = [unit, text, _leaf_starts(unit), None]
+    return hit
+
+
+def _unit_origins(unit, original: dict, starts: Optional[list] = None) -> list:
     """[(line within ``unit``'s text (0 = its first), input line)] for the
     lines of ``unit`` that start with a leaf of the input (see
-    :func:`_edit_line_map`)."""
+    :func:`_edit_line_map`).  ``starts``: ``_leaf_starts(unit)`` when known."""
     out = []
     seen = set()
     layout = _LAYOUT
-    for leaf, line, _col in _leaf_starts(unit):
+    for leaf, line, _col in _leaf_starts(unit) if starts is None else starts:
         if line not in seen and leaf.value and id(leaf) in original and leaf.type not in layout:
             seen.add(line)
             out.append((line, leaf.lineno))
@@ -1818,7 +1841,7 @@ def _run(
     py2_converted = False  # a Python-2-only fix came up (see _py2_converts)
     fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
     waiting = False  # a site waited in this pass: run another one
-    origins_cache: dict = {}  # id(top-level statement) -> its lines' origins
+    origins_cache: dict = {}  # id(top-level statement) -> see _unit_entry
 
     def settle(pending: list, text: Optional[str], texts: Optional[list] = None) -> tuple:
         """Apply (or keep as findings) the located candidates ``pending``
@@ -1983,7 +2006,10 @@ def _run(
             None
             if _pass == 0
             else _positions(
-                tree, _span_leaves(cands_all), [unit_text[id(c)] for c in tree.children]
+                tree,
+                _span_leaves(cands_all),
+                [unit_text[id(c)] for c in tree.children],
+                origins_cache,
             )
         )
         sup = suppressions.parse(current)

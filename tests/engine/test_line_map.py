@@ -49,3 +49,41 @@ def test_a_map_up_to_a_line_is_the_full_map_there(monkeypatch):
         E.migrate(text, rules, unsafe_fixes=True)
     assert asked  # the cleanup hook and the later passes ask for part of a map
     assert checked[0] > 1000
+
+
+def test_positions_from_the_shared_statement_cache_are_the_walks(monkeypatch):
+    """A pass's candidate positions read each statement's leaf starts from
+    the cache the line maps share (``_unit_entry``): they equal a fresh walk
+    of the statements and a walk of the whole tree, also when an entry
+    comes from an earlier pass or from a line map."""
+    real = E._positions
+    reused = [0]
+    checked = [0]
+
+    def both(tree, wanted=None, texts=None, cache=None):
+        if cache is not None:
+            reused[0] += sum(
+                1
+                for unit, text in zip(tree.children, texts)
+                if (hit := cache.get(id(unit))) is not None
+                and hit[0] is unit
+                and hit[1] == text
+                and not unit.was_changed
+            )
+        out = real(tree, wanted, texts, cache)
+        if cache is not None:
+            assert out == real(tree, wanted, texts)
+            whole = real(tree)
+            assert out == {k: whole[k] for k in out}
+            assert set(out) == set(wanted)
+            checked[0] += 1
+        return out
+
+    monkeypatch.setattr(E, "_positions", both)
+    rules = all_rules()
+    texts = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
+    texts += [ex.before for r in rules for ex in r.examples]
+    for text in texts:
+        E.migrate(text, rules, unsafe_fixes=True)
+    assert checked[0] >= 30  # (40: the passes after the first that find candidates)
+    assert reused[0] > 100  # entries made by an earlier pass's line map are read
