@@ -24,7 +24,6 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
@@ -1270,6 +1269,10 @@ def explain(
         raise typer.Exit(2) from None
     page = rule.render_doc()
     if out.is_terminal:
+        # (imported here: markdown-it is about a sixth of the CLI's start-up
+        # and only `explain` on a terminal needs it)
+        from rich.markdown import Markdown
+
         out.print(Markdown(page))
     else:
         out.print(page, end="", markup=False)

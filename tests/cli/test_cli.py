@@ -112,6 +112,23 @@ def test_rules_and_explain():
     assert "unknown rule" in r.stderr
 
 
+def test_explain_on_a_terminal_renders_the_markdown():
+    # rich treats FORCE_COLOR as a terminal: the page is rendered (headings
+    # styled, no "#" markers), through the Markdown renderer `explain`
+    # imports only then
+    env = dict(os.environ, COLUMNS="120", FORCE_COLOR="1")
+    r = subprocess.run(
+        [sys.executable, "-m", "torchmigrate", "explain", "TM001"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "TM001 variable-wrap" in r.stdout
+    assert "# TM001" not in r.stdout and "\x1b[" in r.stdout
+
+
 def test_missing_path_binary_and_syntax_error_do_not_stop_the_run(tree):
     (tree / "bin.py").write_bytes(b"\x00\x01\x02clip_grad_norm")
     bad = tree / "bad.py"
