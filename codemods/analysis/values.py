@@ -486,15 +486,19 @@ class ValueInference:
         if key in names:
             if frames:
                 d = self._provisional.get(key)
-                if d is not None and d < len(frames) - 1:
+                if d is not None:
                     top = frames[-1]
-                    if d > top[0]:
-                        top[0] = d  # the reader rests on an outer guess
+                    if d < len(frames) - 1:
+                        if d > top[0]:
+                            top[0] = d  # the reader rests on an outer guess
+                    elif d == len(frames) - 1:
+                        top[2] = True  # it reads its own guess
             return names[key]
         # Each lookup that computes is a frame: [the innermost outer frame
         # whose provisional answer it read (-1: none), the answers that rest
-        # on this frame's own guess].
-        frames.append([-1, []])
+        # on this frame's own guess, whether it read its own guess (directly
+        # or through such an answer) since this was last cleared].
+        frames.append([-1, [], False])
         depth = len(frames) - 1
         try:
             val = self._compute_name_value(scope, name, key, depth)
@@ -513,8 +517,11 @@ class ValueInference:
             # found from an outer frame's guess: it goes when that guess does
             self._provisional[key] = outer
             frames[outer][1].append(key)
-            if outer < depth - 1 and outer > frames[-1][0]:
-                frames[-1][0] = outer
+            if outer < depth - 1:
+                if outer > frames[-1][0]:
+                    frames[-1][0] = outer
+            else:  # (outer == depth - 1) it rests on its reader's own guess
+                frames[-1][2] = True
         return val
 
     def _drop_resting_on(self, depth: int) -> None:
@@ -544,7 +551,7 @@ class ValueInference:
         # are dropped with it; answers that never read it stay.
         self._provisional[key] = depth
         names[key] = CYCLE
-        vals = [self._binding_value(scope, bnd) for bnd in binds]
+        vals, reads = self._binding_values(scope, binds, depth)
         guess = join([v for v in vals if v is not None])
         val = None
         if all(v is not CYCLE and v is not None for v in vals):
@@ -553,7 +560,10 @@ class ValueInference:
             for _ in range(3):
                 self._drop_resting_on(depth)
                 names[key] = guess
-                vals = [self._binding_value(scope, bnd) for bnd in binds]
+                # (a binding whose value never read the guess keeps it: the
+                # answers it read are all still there, so it would come out
+                # the same)
+                vals, reads = self._binding_values(scope, binds, depth, vals, reads)
                 new = join(vals)
                 if new is None:
                     break
@@ -568,6 +578,31 @@ class ValueInference:
             # may require grad after all; its shape is what it was
             val = tensor(plain=False, nd=val.nd, rank=val.rank, scalar=val.scalar)
         return val
+
+    def _binding_values(
+        self,
+        scope: Node,
+        binds: list,
+        depth: int,
+        before: Optional[list] = None,
+        read: Optional[list] = None,
+    ) -> tuple:
+        """([the value of each of ``binds``], [whether it read the guess of
+        the lookup of frame ``depth``, directly or through an answer that
+        rests on it]).  With ``before``/``read`` (the last round's), only
+        the bindings that read the guess are evaluated again."""
+        frame = self._frames[depth]
+        vals: list = []
+        reads: list = []
+        for i, bnd in enumerate(binds):
+            if read is not None and not read[i]:
+                vals.append(before[i])
+                reads.append(False)
+                continue
+            frame[2] = False
+            vals.append(self._binding_value(scope, bnd))
+            reads.append(frame[2])
+        return vals, reads
 
     def _appended_list(self, scope: Node, name: str, binds: list) -> Optional[Val]:
         """``res = []`` and ``res.append(v)`` in the scope: a list whose
