@@ -34,43 +34,31 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 # Run in a fresh interpreter for one version: argv = [version root, bench
-# dir, helper dir, repeat, tree...]; prints {tree: [floor CPU, engine CPU]} and where
-# the engine was imported from, as JSON.
+# dir, repeat, tree...]; prints {tree: [floor CPU, engine CPU]} (each file's
+# fastest of ``repeat`` interleaved runs: ``bench_upgrade.measure``) and
+# where the engine was imported from, as JSON.
 _MEASURE = r"""
 import json, sys
-version, bench, helper, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-trees = sys.argv[5:]
-sys.path[:0] = [helper, bench]
-import bench_upgrade  # (it puts this checkout's root first on sys.path)
-sys.path.insert(0, version)  # the version under test comes first
-from bench_measure import measure_tree
-out = {t: measure_tree(t, repeat) for t in trees}
-import torchmigrate.engine
-out["engine_file"] = torchmigrate.engine.__file__
-print(json.dumps(out))
-"""
-
-_HELPER = r'''
 from pathlib import Path
-
-
-def measure_tree(tree, repeat):
-    """[floor CPU, engine CPU] of every .py file under ``tree``: each file's
-    fastest of ``repeat`` interleaved rounds (``bench_upgrade.measure``)."""
-    from bench_upgrade import measure
-    from codemods import all_rules
-    from torchmigrate.engine import MigrationError, migrate
-
-    rules = all_rules()
+version, bench, repeat, trees = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+sys.path.insert(0, bench)
+from bench_upgrade import measure  # (it puts this checkout's root first on sys.path)
+sys.path.insert(0, version)  # the version under test comes first
+from codemods import all_rules
+from torchmigrate import engine
+rules = all_rules()
+out = {"engine_file": engine.__file__}
+for tree in trees:
     texts = [p.read_text(errors="replace") for p in sorted(Path(tree).rglob("*.py"))]
     for text in texts[:3]:  # warm up imports and compiled patterns
         try:
-            migrate(text, rules)
-        except MigrationError:
+            engine.migrate(text, rules)
+        except engine.MigrationError:
             pass
-    floor, engine, _ = measure(texts, repeat)
-    return [sum(floor), sum(engine)]
-'''
+    floor, cpu, _ = measure(texts, repeat)
+    out[tree] = [sum(floor), sum(cpu)]
+print(json.dumps(out))
+"""
 
 
 def export(ref: str, dest: Path) -> None:
@@ -84,25 +72,17 @@ def export(ref: str, dest: Path) -> None:
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
 
 
-def run_round(version: Path, helper_dir: Path, trees: list, repeat: int) -> dict:
+def run_round(version: Path, trees: list, repeat: int) -> dict:
     """One round for one version, in a fresh interpreter whose imports of
     ``codemods``/``torchmigrate`` resolve to ``version`` (the measuring code
     is this checkout's for both)."""
     out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _MEASURE,
-            str(version),
-            str(ROOT / "bench"),
-            str(helper_dir),
-            str(repeat),
-        ]
+        [sys.executable, "-c", _MEASURE, str(version), str(ROOT / "bench"), str(repeat)]
         + [str(t) for t in trees],
         check=True,
         capture_output=True,
         text=True,
-        cwd=str(helper_dir),
+        cwd=str(version),
     ).stdout
     got = json.loads(out.strip().splitlines()[-1])
     where = Path(got.pop("engine_file")).resolve()
@@ -134,15 +114,12 @@ def main() -> None:
             trees = [tmp / "legacy", tmp / "real-shaped"]
         a_root = tmp / "a"
         export(args.against, a_root)
-        helper = tmp / "helper"
-        helper.mkdir()
-        (helper / "bench_measure.py").write_text(_HELPER)
         versions = {"A": a_root, "B": ROOT}
         ratios: dict = {(v, str(t)): [] for v in versions for t in trees}
         for r in range(args.rounds):
             order = ["A", "B"] if r % 2 == 0 else ["B", "A"]
             for v in order:
-                got = run_round(versions[v], helper, trees, args.repeat)
+                got = run_round(versions[v], trees, args.repeat)
                 for t in trees:
                     floor, engine = got[str(t)]
                     ratios[(v, str(t))].append(engine / floor)
