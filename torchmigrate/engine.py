@@ -876,9 +876,11 @@ def _positions(
     """id(leaf) -> (line, col), computed from the printed text, for every
     leaf or for the leaves in ``wanted`` (id -> leaf).  With ``texts`` (the
     text of each of ``tree``'s top-level statements) only the statements
-    that hold a wanted leaf are walked; with ``cache`` too, their leaves'
-    starts are shared with the line maps (see :func:`_unit_entry`)."""
+    that hold a wanted leaf are walked; with ``cache`` too (a pass's
+    statement cache), their leaves' starts are shared with the line maps
+    (see :func:`_unit_entry`)."""
     if wanted is not None and texts is not None:
+        cache = {} if cache is None else cache
         units = set()
         for leaf in wanted.values():
             cur = leaf
@@ -890,12 +892,9 @@ def _positions(
         line, col = 1, 0
         for unit, text in zip(tree.children, texts):
             if id(unit) in units:
-                if cache is None:
-                    _leaf_positions(unit, line, col, wanted, pos)
-                else:
-                    for leaf, at_line, at_col in _unit_entry(unit, text, cache)[2]:
-                        if id(leaf) in wanted:
-                            pos[id(leaf)] = (line + at_line, at_col if at_line else col + at_col)
+                for leaf, at_line, at_col in _unit_entry(unit, text, cache)[2]:
+                    if id(leaf) in wanted:
+                        pos[id(leaf)] = (line + at_line, at_col if at_line else col + at_col)
             line, col = _advance(line, col, text)
         return pos
     pos = {}
@@ -1841,7 +1840,7 @@ def _run(
     py2_converted = False  # a Python-2-only fix came up (see _py2_converts)
     fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
     waiting = False  # a site waited in this pass: run another one
-    origins_cache: dict = {}  # id(top-level statement) -> see _unit_entry
+    unit_cache: dict = {}  # id(top-level statement) -> see _unit_entry
 
     def settle(pending: list, text: Optional[str], texts: Optional[list] = None) -> tuple:
         """Apply (or keep as findings) the located candidates ``pending``
@@ -1873,7 +1872,7 @@ def _run(
             if apply and text is not None and pass_map is None:
                 # the text (no fix of this batch applied yet) -> the input
                 pass_map = _edit_line_map(
-                    tree, work_lines, text, original.order, texts, origins_cache, upto
+                    tree, work_lines, text, original.order, texts, unit_cache, upto
                 )
             if apply and defer:
                 key = (finding.rule, _orig_line(start, pass_map), before)
@@ -2009,7 +2008,7 @@ def _run(
                 tree,
                 _span_leaves(cands_all),
                 [unit_text[id(c)] for c in tree.children],
-                origins_cache,
+                unit_cache,
             )
         )
         sup = suppressions.parse(current)
@@ -2055,7 +2054,7 @@ def _run(
             # printed again.  (Their line origins are recomputed.)
             marked = [u for u in tree.children if u.was_changed]
             for u in marked:
-                origins_cache.pop(id(u), None)
+                unit_cache.pop(id(u), None)
                 _clear_changed(u)
             try:
                 texts, done = _cleanup(d, tree, filename, py2, project, broken, settle)
@@ -2073,7 +2072,7 @@ def _run(
             if unit.was_changed or unit_text.get(id(unit)) != txt:
                 dirty_units.append(unit)
                 _clear_changed(unit)
-                origins_cache.pop(id(unit), None)
+                unit_cache.pop(id(unit), None)
         tree.was_changed = False
         unit_text = {id(c): t for c, t in zip(tree.children, texts)}
     unconverged = [] if converged else last_pass
@@ -2097,7 +2096,7 @@ def _run(
             current,
             original.order,
             [unit_text[id(c)] for c in tree.children],
-            origins_cache,
+            unit_cache,
         )
     )
     return {
