@@ -381,9 +381,10 @@ class RuleFixer(BaseFix):
     # waiting name (a mention in a comment or a string does not count: the
     # visit reads ``__all__`` from the tree itself), the engine runs it
     # again on the changed tree and applies what it reports in the same
-    # pass -- the file needs no extra pass for the cleanup.  In that run ``self.ctx`` has the imports of the changed tree
-    # and an index of its top-level import statements only (nodes_of_type,
-    # name_leaves); the visit must not use the per-pass analysis.
+    # pass -- the file needs no extra pass for the cleanup.  In that run
+    # ``self.ctx`` has the imports of the changed tree and an index of its
+    # top-level import statements only (nodes_of_type, name_leaves); the
+    # visit must not use the per-pass analysis.
     CLEANUP: ClassVar[bool] = False
     # Python 2 -> 3 fixers (TM3xx) whose input is also valid Python 3 that
     # other conversions produce (``range(n)`` from ``xrange(n)``, ``zip``
