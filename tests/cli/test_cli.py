@@ -20,10 +20,8 @@ MODERN = LEGACY.replace("clip_grad_norm(", "clip_grad_norm_(")
 CLEAN = "import torch\n\nx = torch.ones(3)\n"
 
 
-def tm(*args, cwd=None, input=None):
-    env = dict(os.environ)
-    env.pop("COLUMNS", None)
-    env["COLUMNS"] = "200"
+def tm(*args, cwd=None, input=None, env=None):
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "torchmigrate", *map(str, args)],
         capture_output=True,
@@ -116,14 +114,7 @@ def test_explain_on_a_terminal_renders_the_markdown():
     # rich treats FORCE_COLOR as a terminal: the page is rendered (headings
     # styled, no "#" markers), through the Markdown renderer `explain`
     # imports only then
-    env = dict(os.environ, COLUMNS="120", FORCE_COLOR="1")
-    r = subprocess.run(
-        [sys.executable, "-m", "torchmigrate", "explain", "TM001"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    r = tm("explain", "TM001", env={"FORCE_COLOR": "1"})
     assert r.returncode == 0, r.stderr
     assert "TM001 variable-wrap" in r.stdout
     assert "# TM001" not in r.stdout and "\x1b[" in r.stdout

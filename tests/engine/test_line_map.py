@@ -12,6 +12,16 @@ from codemods import all_rules
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _migrate_corpus_and_examples() -> None:
+    """Migrate (unsafe fixes on) every legacy corpus program and every rule
+    example: the inputs the engine's internal checks below watch."""
+    rules = all_rules()
+    texts = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
+    texts += [ex.before for r in rules for ex in r.examples]
+    for text in texts:
+        E.migrate(text, rules, unsafe_fixes=True)
+
+
 def test_a_map_up_to_a_line_is_the_full_map_there(monkeypatch):
     real = E._edit_line_map
     rng = random.Random(5)
@@ -42,11 +52,7 @@ def test_a_map_up_to_a_line_is_the_full_map_there(monkeypatch):
         return out
 
     monkeypatch.setattr(E, "_edit_line_map", both)
-    rules = all_rules()
-    texts = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
-    texts += [ex.before for r in rules for ex in r.examples]
-    for text in texts:
-        E.migrate(text, rules, unsafe_fixes=True)
+    _migrate_corpus_and_examples()
     assert asked  # the cleanup hook and the later passes ask for part of a map
     assert checked[0] > 1000
 
@@ -80,10 +86,6 @@ def test_positions_from_the_shared_statement_cache_are_the_walks(monkeypatch):
         return out
 
     monkeypatch.setattr(E, "_positions", both)
-    rules = all_rules()
-    texts = [p.read_text() for p in sorted((ROOT / "corpus" / "legacy").glob("*.py"))]
-    texts += [ex.before for r in rules for ex in r.examples]
-    for text in texts:
-        E.migrate(text, rules, unsafe_fixes=True)
+    _migrate_corpus_and_examples()
     assert checked[0] >= 30  # (40: the passes after the first that find candidates)
     assert reused[0] > 100  # entries made by an earlier pass's line map are read
