@@ -205,6 +205,54 @@ def _literals(fx) -> Optional[frozenset]:
 
 _LITERALS: dict = {}
 
+# Tokens too frequent to prefer as a child literal (any other one is rarer).
+_FREQUENT_TOKENS = frozenset("(),.=:[]")
+
+
+def _child_literals(fx) -> Optional[frozenset]:
+    """Tokens one of which must be a *direct child* of any node ``fx``
+    matches, from its pattern (the same conditions as :func:`_literals`),
+    or None.  A literal leaf in the head node's content -- or in the one
+    alternative of a wildcard there that must occur -- matches exactly one
+    of the node's children, so the nodes to visit are parents of such
+    leaves: no walk over their ancestors, no visit of a node that only
+    contains one deeper down (``trailer< '[' any ']' >`` then visits the
+    subscripts, not every trailer).  Only NAME and operator leaves, whose
+    text is their index key (see :func:`_leaf_key`)."""
+    key = type(fx)
+    if key in _CHILD_LITERALS:
+        return _CHILD_LITERALS[key]
+    found: list = []
+    p = fx.pattern
+    usable = fx.TRIGGERS is None and (type(fx).match is BaseFix.match or fx.MATCH_IMPLIES_PATTERN)
+    if usable and isinstance(p, pytree.NodePattern) and p.type is not None and p.content:
+        parts = list(p.content)
+        while parts:
+            sub = parts.pop()
+            if isinstance(sub, pytree.LeafPattern):
+                if (
+                    isinstance(sub.content, str)
+                    and sub.type is not None
+                    and sub.type not in (token.STRING, token.NUMBER)
+                ):
+                    found.append(sub.content)
+            elif (
+                isinstance(sub, pytree.WildcardPattern)
+                and sub.content is not None
+                and sub.min >= 1
+                and len(sub.content) == 1
+            ):
+                parts.extend(sub.content[0])
+    best = None
+    if found:
+        rare = [v for v in found if v not in _FREQUENT_TOKENS and v not in _COMMON_LITERALS]
+        best = frozenset((sorted(rare) or sorted(found))[:1])
+    _CHILD_LITERALS[key] = best
+    return best
+
+
+_CHILD_LITERALS: dict = {}
+
 # Set TORCHMIGRATE_CHECK_DISPATCH=1 to make the engine visit the nodes a
 # fixer's triggers exclude and fail loudly when one of them reports (tests).
 CHECK_DISPATCH = os.environ.get("TORCHMIGRATE_CHECK_DISPATCH", "") not in ("", "0")
@@ -332,6 +380,24 @@ class _Index:
         self._containing[key] = out
         return out
 
+    def parents(self, lits, types) -> list:
+        """ids of the nodes whose type is in ``types`` and that have a child
+        leaf with one of the tokens ``lits``."""
+        key = (lits, types, "parents")
+        hit = self._containing.get(key)
+        if hit is None:
+            hit = []
+            seen: set = set()
+            by_value = self.by_value
+            for lit in lits:
+                for leaf in by_value.get(lit, ()):
+                    parent = leaf.parent
+                    if parent is not None and parent.type in types and id(parent) not in seen:
+                        seen.add(id(parent))
+                        hit.append(id(parent))
+            self._containing[key] = hit
+        return hit
+
     def of_types(self, types) -> list:
         """The nodes whose type is in ``types``, in pre-order."""
         key = frozenset(types)
@@ -394,15 +460,18 @@ class _Dispatch:
         self.matchers = {id(fx): _matcher(fx) for fx in fixers}
         self.plain_matchers = {id(fx): fx.match for fx in fixers}
         self.needs = {id(fx): _literals(fx) for fx in fixers if fx.pattern is not None}
+        self.children = {id(fx): _child_literals(fx) for fx in fixers if fx.pattern is not None}
         self.types = {}
         for fx in fixers:
             if fx.pattern is not None:
                 t = _head_types(fx.pattern)
                 self.types[id(fx)] = None if t is None else frozenset(t)
 
-    def worklist(self, index: _Index, pass_needs: dict) -> list:
+    def worklist(self, index: _Index, pass_needs: dict, children: bool = True) -> list:
         """[(node, [fixers])] in pre-order: every node some fixer may match,
-        with those fixers in traversal order (by node type, then any type)."""
+        with those fixers in traversal order (by node type, then any type).
+        ``children``: narrow fixers without trigger tokens to the nodes with
+        one of their child literals (:func:`_child_literals`)."""
         cand: dict = {}  # id(node) -> the fixers that visit it, in visiting order
         nodes, order = index.nodes, index.order
         # fixers of given node types first, then those of any type, each in
@@ -413,8 +482,11 @@ class _Dispatch:
             key = id(fx)
             lits = pass_needs[key]
             types = self.types[key]
+            kids = self.children[key] if children else None
             if lits:
                 ids = index.containing(lits, types)
+            elif kids and types is not None:
+                ids = index.parents(kids, types)
             elif types is None:
                 ids = order  # every node
             else:
@@ -432,11 +504,18 @@ class _Dispatch:
         it report nothing (raises :class:`DispatchError` otherwise)."""
         for node in index.nodes:
             for fx in (self.by_type.get(node.type) or []) + self.anywhere:
+                if fx.rule_id in broken:
+                    continue
                 lits = pass_needs[id(fx)]
-                if not lits or fx.rule_id in broken:
-                    continue
-                if any(id(node) in index.inside(lit) for lit in lits):
-                    continue
+                if lits:
+                    if any(id(node) in index.inside(lit) for lit in lits):
+                        continue
+                else:
+                    kids = self.children.get(id(fx))
+                    if not kids or any(
+                        c.type < 256 and _leaf_key(c) in kids for c in node.children
+                    ):
+                        continue
                 _check_skipped(fx, self.matchers[id(fx)], node)
 
 
@@ -1971,7 +2050,7 @@ def _run(
             except Exception as exc:  # noqa: BLE001
                 broken.add(fx.rule_id)
                 errors.append(f"internal error in {fx.rule_id}: {type(exc).__name__}: {exc}")
-        for node, fxs in d.worklist(index, pass_needs):
+        for node, fxs in d.worklist(index, pass_needs, not _REFERENCE):
             for fx in fxs:
                 if fx.rule_id in broken:
                     continue

@@ -133,3 +133,41 @@ def test_compiled_patterns_match_like_fissix():
                 assert _same_results(fx.match(node), fast(node)), (type(fx).__name__, str(node))
                 checked += 1
     assert checked > 100_000
+
+
+def test_child_literals_narrow_to_parents_of_the_literal():
+    """A fixer without trigger tokens is visited only at nodes that have one
+    of its pattern's literal leaves as a direct child: ``trailer< '[' any
+    ']' >`` at subscripts, not at every call or attribute trailer."""
+    from codemods.base import parse_source
+    from codemods.tm003_data_index_scalar import ZeroDimIndexFixer
+    from torchmigrate.engine import _child_literals, _dispatch, _fixer, _Index
+
+    fx = _fixer(ZeroDimIndexFixer)
+    assert _child_literals(fx) == frozenset({"["})
+    tree, _ = parse_source("y = f(a[0], b.c)[1]\nz = g(h)\n")
+    d = _dispatch(all_rules(), set())
+    index = _Index(tree)
+    pass_needs = dict.fromkeys(d.needs)
+    visited = [str(node).strip() for node, fxs in d.worklist(index, pass_needs) if fx in fxs]
+    assert visited == ["[0]", "[1]"]
+    everything = [
+        str(node).strip()
+        for node, fxs in d.worklist(index, pass_needs, children=False)
+        if fx in fxs
+    ]
+    assert len(everything) == 5  # every trailer of the type
+
+
+def test_a_wrong_child_literal_is_caught(monkeypatch):
+    """The dispatch check visits what the child literals excluded: a literal
+    that does not hold (here ``(`` for subscripts) makes it fail."""
+    from codemods.tm003_data_index_scalar import ZeroDimIndexFixer
+
+    monkeypatch.setattr(engine, "CHECK_DISPATCH", True)
+    monkeypatch.setattr(engine, "_DISPATCH", {})
+    monkeypatch.setitem(engine._CHILD_LITERALS, ZeroDimIndexFixer, frozenset({"("}))
+    rule = next(r for r in all_rules() if r.id == "TM003")
+    with pytest.raises(engine.DispatchError):
+        for ex in rule.examples:
+            migrate(ex.before, all_rules(), unsafe_fixes=True)
