@@ -1026,6 +1026,49 @@ def _leaf_starts(node, line: int = 0, col: int = 0) -> list:
     return out
 
 
+def _text_and_starts(node) -> tuple:
+    """(:func:`node_text` of ``node``, :func:`_leaf_starts` of it) in one walk:
+    the engine prints each top-level statement after a pass's fixes, and the
+    next pass's positions and line maps need its leaves' starts."""
+    out: list = []
+    append = out.append
+    starts: list = []
+    start = starts.append
+    line = col = 0
+    stack = [node]
+    pop = stack.pop
+    extend = stack.extend
+    while stack:
+        leaf = pop()
+        kids = leaf.children
+        if kids:
+            extend(kids[::-1])
+            continue
+        if leaf.type >= 256:  # a node a fix emptied
+            continue
+        prefix = leaf._prefix
+        if prefix:
+            append(prefix)
+            n = prefix.count("\n")
+            if n:
+                line += n
+                col = len(prefix) - prefix.rfind("\n") - 1
+            else:
+                col += len(prefix)
+        start((leaf, line, col))
+        value = leaf.value
+        if type(value) is not str:
+            value = str(value)
+        append(value)
+        n = value.count("\n")
+        if n:
+            line += n
+            col = len(value) - value.rfind("\n") - 1
+        else:
+            col += len(value)
+    return "".join(out), starts
+
+
 def _advance(line: int, col: int, text: str) -> tuple:
     """(line, col) just after ``text`` when it starts at (``line``, ``col``)."""
     n = text.count("\n")
@@ -1920,6 +1963,14 @@ def _run(
     fix_failed: list = []  # keys of fixes that raised after other fixes of their pass
     waiting = False  # a site waited in this pass: run another one
     unit_cache: dict = {}  # id(top-level statement) -> see _unit_entry
+    printed: dict = {}  # id(top-level statement) -> its _unit_entry, as last printed
+
+    def print_unit(unit) -> str:
+        """The text of ``unit``; its leaves' starts are kept for the next
+        pass's statement cache (one walk for both)."""
+        text, starts = _text_and_starts(unit)
+        printed[id(unit)] = [unit, text, starts, None]
+        return text
 
     def settle(pending: list, text: Optional[str], texts: Optional[list] = None) -> tuple:
         """Apply (or keep as findings) the located candidates ``pending``
@@ -2136,7 +2187,7 @@ def _run(
                 unit_cache.pop(id(u), None)
                 _clear_changed(u)
             try:
-                texts, done = _cleanup(d, tree, filename, py2, project, broken, settle)
+                texts, done = _cleanup(d, tree, filename, py2, project, broken, settle, print_unit)
             finally:
                 for u in marked:
                     u.was_changed = True
@@ -2144,7 +2195,7 @@ def _run(
                 cleaned = True
                 last_pass = this_pass + done
         if texts is None:
-            texts = [node_text(c) for c in tree.children]
+            texts = [print_unit(c) for c in tree.children]
         current = "".join(texts)
         dirty_units = []
         for unit, txt in zip(tree.children, texts):
@@ -2152,6 +2203,11 @@ def _run(
                 dirty_units.append(unit)
                 _clear_changed(unit)
                 unit_cache.pop(id(unit), None)
+            entry = printed.get(id(unit))
+            if entry is not None and entry[0] is unit and entry[1] == txt:
+                # printed as it now is: the next pass's entry (see _unit_entry)
+                unit_cache[id(unit)] = entry
+        printed.clear()
         tree.was_changed = False
         unit_text = {id(c): t for c, t in zip(tree.children, texts)}
     unconverged = [] if converged else last_pass
@@ -2246,7 +2302,7 @@ def _py2_converts(pending: list, unsafe_fixes: bool, skip: dict) -> bool:
     return False
 
 
-def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
+def _cleanup(d, tree, filename, py2, project, broken, settle, printer=None) -> tuple:
     """The post-pass hook: run the ``CLEANUP`` fixers that are waiting (their
     visit this pass kept an import only because its names were read) on the
     tree as the pass's fixes left it, when no top-level statement but an
@@ -2256,11 +2312,14 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
     change marks must be clear when it starts: the statements its fixes
     change are printed again, the others keep their text.
 
-    A fixer that fails here is left to the next pass, which reports it."""
+    A fixer that fails here is left to the next pass, which reports it.
+    ``printer``: prints a top-level statement (the engine's records what it
+    printed, see ``_run``)."""
     fxs = [fx for fx in d.cleanup if fx.waiting and fx.rule_id not in broken]
     if not fxs:
         return None, []
-    texts = [node_text(c) for c in tree.children]
+    printer = printer or node_text
+    texts = [printer(c) for c in tree.children]
     words = frozenset().union(*(fx.waiting for fx in fxs))
     imports = []
     for unit, txt in zip(tree.children, texts):
@@ -2313,8 +2372,7 @@ def _cleanup(d, tree, filename, py2, project, broken, settle) -> tuple:
         return texts, done
     # a statement the hook changed is marked (the engine cleared the marks)
     return [
-        node_text(u) if u.was_changed or id(u) not in before else before[id(u)]
-        for u in tree.children
+        printer(u) if u.was_changed or id(u) not in before else before[id(u)] for u in tree.children
     ], done
 
 

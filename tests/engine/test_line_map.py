@@ -35,6 +35,10 @@ def test_a_map_up_to_a_line_is_the_full_map_there(monkeypatch):
         if upto is not None:
             asked.append(upto)
         full = real(tree, old_lines, new_text, original, texts, {}, None)
+        # the engine's statement cache (entries of earlier passes, of the
+        # statements as printed after a pass) gives what a fresh one gives
+        assert len(out) == len(full)
+        assert out[: (upto or len(full)) + 1] == full[: (upto or len(full)) + 1]
         n = len(full) - 1
         # every line would be too slow: the lines around the gaps (lines
         # that start with no token of the input) and some others
