@@ -919,8 +919,7 @@ def name_leaves(ctx: FileContext, *names: str) -> list:
         if len(names) == 1:
             return [leaf for leaf in index.leaves(names[0]) if leaf.type == token.NAME]
         out = [leaf for name in names for leaf in index.leaves(name) if leaf.type == token.NAME]
-        order = index.order
-        out.sort(key=lambda leaf: order[id(leaf)])
+        out.sort(key=index.rank)
         return out
     wanted = set(names)
     return [

@@ -16,6 +16,7 @@ import difflib
 import functools
 import gc
 import keyword
+import operator
 import os
 import re
 import warnings
@@ -310,15 +311,26 @@ def _leaf_key(leaf) -> Optional[str]:
     return leaf.value
 
 
+# Pre-order ranks are numbered across indexes, never reused in a process: a
+# node's ``_tm_rank`` attribute tells the index that numbered it last.
+_NEXT_RANK = [0]
+_RANK = operator.attrgetter("_tm_rank")
+
+
 class _Index:
-    """One walk of the tree per pass: pre-order ids, the nodes by type (for
+    """One walk of the tree per pass: pre-order ranks, the nodes by type (for
     fixers without triggers, imports, ``nodes_of_type``), and the leaves by
     trigger token (NAME and operator text, FLOAT for float literals); on
     first use per token, the nodes whose subtree contains such a leaf.
 
+    A node's pre-order position is stored on it (``_tm_rank``, from
+    ``base`` on): cheaper than a table keyed by ``id`` (a fifth of the
+    index's cost instead of half), and a node made or ranked again after
+    this index was built is not this index's (:meth:`rank` is -1).
     The index keeps the nodes alive so that their ids stay unique."""
 
     def __init__(self, tree, roots=None):
+        base = rank = _NEXT_RANK[0]
         nodes: list = []
         append = nodes.append
         buckets: collections.defaultdict = collections.defaultdict(list)
@@ -331,6 +343,8 @@ class _Index:
         while stack:
             node = pop()
             append(node)
+            node._tm_rank = rank
+            rank += 1
             t = node.type
             buckets[t].append(node)
             children = node.children
@@ -343,7 +357,10 @@ class _Index:
             if key is None:
                 continue
             by_value[key].append(node)
-        self.order = dict(zip(map(id, nodes), range(len(nodes))))
+        _NEXT_RANK[0] = rank
+        self.base = base
+        self.end = rank
+        self._leaf_ids: Optional[set] = None
         self.nodes = nodes
         # (plain dicts: a lookup must not add an empty entry)
         self.buckets = dict(buckets)
@@ -356,9 +373,22 @@ class _Index:
         """The leaves whose trigger token is ``key``."""
         return self.by_value.get(key, [])
 
+    def rank(self, node) -> int:
+        """``node``'s position in this index's pre-order walk; -1 for a node
+        it does not hold (made after it, or ranked again by a later index)."""
+        r = getattr(node, "_tm_rank", -1)
+        return r - self.base if self.base <= r < self.end else -1
+
+    def leaf_ids(self) -> set:
+        """ids of the leaves this index holds (on first use): for the pass-0
+        index, the tokens of the input (see :func:`_edit_line_map`)."""
+        if self._leaf_ids is None:
+            self._leaf_ids = {id(n) for n in self.nodes if n.type < 256}
+        return self._leaf_ids
+
     def containing(self, lits, types) -> list:
-        """ids of the nodes whose type is in ``types`` (any type when None)
-        and whose subtree contains a leaf with one of the tokens ``lits``."""
+        """The nodes whose type is in ``types`` (any type when None) and
+        whose subtree contains a leaf with one of the tokens ``lits``."""
         key = (lits, types)
         hit = self._containing.get(key)
         if hit is not None:
@@ -375,14 +405,14 @@ class _Index:
                         break
                     seen.add(i)
                     if types is None or cur.type in types:
-                        out.append(i)
+                        out.append(cur)
                     cur = cur.parent
         self._containing[key] = out
         return out
 
     def parents(self, lits, types) -> list:
-        """ids of the nodes whose type is in ``types`` and that have a child
-        leaf with one of the tokens ``lits``."""
+        """The nodes whose type is in ``types`` and that have a child leaf
+        with one of the tokens ``lits``."""
         key = (lits, types, "parents")
         hit = self._containing.get(key)
         if hit is None:
@@ -394,7 +424,7 @@ class _Index:
                     parent = leaf.parent
                     if parent is not None and parent.type in types and id(parent) not in seen:
                         seen.add(id(parent))
-                        hit.append(id(parent))
+                        hit.append(parent)
             self._containing[key] = hit
         return hit
 
@@ -408,8 +438,7 @@ class _Index:
             if len(lists) == 1:
                 hit = lists[0]
             else:
-                order = self.order
-                hit = sorted((n for b in lists for n in b), key=lambda n: order[id(n)])
+                hit = sorted((n for b in lists for n in b), key=_RANK)
             self._of_types[key] = hit
         return hit
 
@@ -473,7 +502,7 @@ class _Dispatch:
         ``children``: narrow fixers without trigger tokens to the nodes with
         one of their child literals (:func:`_child_literals`)."""
         cand: dict = {}  # id(node) -> the fixers that visit it, in visiting order
-        nodes, order = index.nodes, index.order
+        members: list = []  # the nodes of ``cand``
         # fixers of given node types first, then those of any type, each in
         # rule order: the order ``by_type[node.type] + anywhere`` visits them
         for fx in self.typed + self.anywhere:
@@ -484,20 +513,23 @@ class _Dispatch:
             types = self.types[key]
             kids = self.children[key] if children else None
             if lits:
-                ids = index.containing(lits, types)
+                found = index.containing(lits, types)
             elif kids and types is not None:
-                ids = index.parents(kids, types)
+                found = index.parents(kids, types)
             elif types is None:
-                ids = order  # every node
+                found = index.nodes  # every node
             else:
-                ids = [id(n) for t in types for n in index.buckets.get(t, ())]
-            for i in ids:
+                found = [n for t in types for n in index.buckets.get(t, ())]
+            for n in found:
+                i = id(n)
                 hit = cand.get(i)
                 if hit is None:
                     cand[i] = [fx]
+                    members.append(n)
                 elif hit[-1] is not fx:
                     hit.append(fx)
-        return [(nodes[k], cand[id(nodes[k])]) for k in sorted([order[i] for i in cand])]
+        members.sort(key=_RANK)  # (all ranked by this index: no fix came since)
+        return [(n, cand[id(n)]) for n in members]
 
     def probe(self, index: _Index, pass_needs: dict, broken: set) -> None:
         """Dispatch check: every node a fixer's triggers excluded must make
@@ -1159,7 +1191,7 @@ def _edit_line_map(
     tree,
     old_lines: list,
     new_text: str,
-    original: dict,
+    original: set,
     texts: Optional[list] = None,
     cache: Optional[dict] = None,
     upto: Optional[int] = None,
@@ -1172,8 +1204,8 @@ def _edit_line_map(
     is aligned with the input lines between its neighbours' origins, with
     difflib's rule for a changed block (equal lines exactly, others in order).
     Linear in the size of the file: difflib only sees those small gaps.
-    ``original`` holds the ids of every node of the tree as parsed (the
-    pass-0 index, which keeps those nodes alive): a leaf in it is a token of
+    ``original`` holds the ids of every leaf of the tree as parsed (from the
+    pass-0 index, which keeps those leaves alive): a leaf in it is a token of
     the input and its ``lineno`` is still its input line; clones and new
     leaves made by fixes are not in it.
 
@@ -1264,7 +1296,7 @@ def _unit_entry(unit, text: str, cache: dict) -> list:
     return hit
 
 
-def _unit_origins(unit, original: dict, starts: Optional[list] = None) -> list:
+def _unit_origins(unit, original: set, starts: Optional[list] = None) -> list:
     """[(line within ``unit``'s text (0 = its first), input line)] for the
     lines of ``unit`` that start with a leaf of the input (see
     :func:`_edit_line_map`).  ``starts``: ``_leaf_starts(unit)`` when known."""
@@ -2002,7 +2034,7 @@ def _run(
             if apply and text is not None and pass_map is None:
                 # the text (no fix of this batch applied yet) -> the input
                 pass_map = _edit_line_map(
-                    tree, work_lines, text, original.order, texts, unit_cache, upto
+                    tree, work_lines, text, original.leaf_ids(), texts, unit_cache, upto
                 )
             if apply and defer:
                 key = (finding.rule, _orig_line(start, pass_map), before)
@@ -2143,8 +2175,7 @@ def _run(
         )
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
-        order = index.order
-        cands_all.sort(key=lambda c: order.get(id(c.node), -1))
+        cands_all.sort(key=lambda c: index.rank(c.node))
         pending: list = []
         suppressed = 0
         for cand in cands_all:
@@ -2229,7 +2260,7 @@ def _run(
             tree,
             work_lines,
             current,
-            original.order,
+            original.leaf_ids(),
             [unit_text[id(c)] for c in tree.children],
             unit_cache,
         )
@@ -2357,8 +2388,7 @@ def _cleanup(d, tree, filename, py2, project, broken, settle, printer=None) -> t
     ctx.index = None
     if not cands:
         return texts, []
-    order = index.order
-    cands.sort(key=lambda c: order.get(id(c.node), -1))
+    cands.sort(key=lambda c: index.rank(c.node))
     pos = _positions(tree, _span_leaves(cands), texts)
     sup = suppressions.parse(text)
     pending = []
