@@ -329,7 +329,7 @@ class _Index:
     this index was built is not this index's (:meth:`rank` is -1).
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree, roots=None):
+    def __init__(self, tree, roots=None, original: bool = False):
         base = rank = _NEXT_RANK[0]
         nodes: list = []
         append = nodes.append
@@ -346,12 +346,18 @@ class _Index:
             node._tm_rank = rank
             rank += 1
             t = node.type
-            buckets[t].append(node)
             children = node.children
             if children:
+                buckets[t].append(node)
                 extend(children[::-1])
                 continue
-            if t == string or t >= 256:  # (a node a fix emptied: no token)
+            if t >= 256:  # a node a fix emptied: no token
+                buckets[t].append(node)
+                continue
+            # a leaf: the leaves by type are filled on first use (see bucket)
+            if original:
+                node._tm_src = base
+            if t == string:
                 continue
             key = _leaf_key(node) if t == number else node.value
             if key is None:
@@ -360,7 +366,6 @@ class _Index:
         _NEXT_RANK[0] = rank
         self.base = base
         self.end = rank
-        self._leaf_ids: Optional[set] = None
         self.nodes = nodes
         # (plain dicts: a lookup must not add an empty entry)
         self.buckets = dict(buckets)
@@ -379,12 +384,15 @@ class _Index:
         r = getattr(node, "_tm_rank", -1)
         return r - self.base if self.base <= r < self.end else -1
 
-    def leaf_ids(self) -> set:
-        """ids of the leaves this index holds (on first use): for the pass-0
-        index, the tokens of the input (see :func:`_edit_line_map`)."""
-        if self._leaf_ids is None:
-            self._leaf_ids = {id(n) for n in self.nodes if n.type < 256}
-        return self._leaf_ids
+    def bucket(self, t: int) -> list:
+        """The nodes of type ``t``, in pre-order.  Leaves are not sorted by
+        type during the walk (few fixers ask for a token type, and only in
+        Python 2 files): their lists are made on first use."""
+        hit = self.buckets.get(t)
+        if hit is None:
+            hit = [n for n in self.nodes if n.type == t] if t < 256 else []
+            self.buckets[t] = hit
+        return hit
 
     def containing(self, lits, types) -> list:
         """The nodes whose type is in ``types`` (any type when None) and
@@ -433,8 +441,7 @@ class _Index:
         key = frozenset(types)
         hit = self._of_types.get(key)
         if hit is None:
-            buckets = self.buckets
-            lists = [buckets[t] for t in key if t in buckets]
+            lists = [b for b in map(self.bucket, key) if b]
             if len(lists) == 1:
                 hit = lists[0]
             else:
@@ -519,7 +526,7 @@ class _Dispatch:
             elif types is None:
                 found = index.nodes  # every node
             else:
-                found = [n for t in types for n in index.buckets.get(t, ())]
+                found = [n for t in types for n in index.bucket(t)]
             for n in found:
                 i = id(n)
                 hit = cand.get(i)
@@ -1191,7 +1198,7 @@ def _edit_line_map(
     tree,
     old_lines: list,
     new_text: str,
-    original: set,
+    original: int,
     texts: Optional[list] = None,
     cache: Optional[dict] = None,
     upto: Optional[int] = None,
@@ -1204,10 +1211,11 @@ def _edit_line_map(
     is aligned with the input lines between its neighbours' origins, with
     difflib's rule for a changed block (equal lines exactly, others in order).
     Linear in the size of the file: difflib only sees those small gaps.
-    ``original`` holds the ids of every leaf of the tree as parsed (from the
-    pass-0 index, which keeps those leaves alive): a leaf in it is a token of
+    ``original``: the ``base`` of the pass-0 index, which marked every leaf
+    of the tree as parsed with it (``_tm_src``): such a leaf is a token of
     the input and its ``lineno`` is still its input line; clones and new
-    leaves made by fixes are not in it.
+    leaves made by fixes have no mark (and leaves parsed for another run
+    have another).
 
     ``texts`` (the text of each top-level statement of ``tree``) and
     ``cache`` let the origins of a statement be reused from an earlier call
@@ -1229,7 +1237,7 @@ def _edit_line_map(
                 line += prefix.count("\n")
             if (
                 line not in first
-                and id(leaf) in original
+                and getattr(leaf, "_tm_src", None) == original
                 and leaf.value
                 and leaf.type not in _LAYOUT
             ):
@@ -1296,7 +1304,7 @@ def _unit_entry(unit, text: str, cache: dict) -> list:
     return hit
 
 
-def _unit_origins(unit, original: set, starts: Optional[list] = None) -> list:
+def _unit_origins(unit, original: int, starts: Optional[list] = None) -> list:
     """[(line within ``unit``'s text (0 = its first), input line)] for the
     lines of ``unit`` that start with a leaf of the input (see
     :func:`_edit_line_map`).  ``starts``: ``_leaf_starts(unit)`` when known."""
@@ -1304,7 +1312,12 @@ def _unit_origins(unit, original: set, starts: Optional[list] = None) -> list:
     seen = set()
     layout = _LAYOUT
     for leaf, line, _col in _leaf_starts(unit) if starts is None else starts:
-        if line not in seen and leaf.value and id(leaf) in original and leaf.type not in layout:
+        if (
+            line not in seen
+            and leaf.value
+            and getattr(leaf, "_tm_src", None) == original
+            and leaf.type not in layout
+        ):
             seen.add(line)
             out.append((line, leaf.lineno))
     return out
@@ -2034,7 +2047,7 @@ def _run(
             if apply and text is not None and pass_map is None:
                 # the text (no fix of this batch applied yet) -> the input
                 pass_map = _edit_line_map(
-                    tree, work_lines, text, original.leaf_ids(), texts, unit_cache, upto
+                    tree, work_lines, text, original.base, texts, unit_cache, upto
                 )
             if apply and defer:
                 key = (finding.rule, _orig_line(start, pass_map), before)
@@ -2100,7 +2113,7 @@ def _run(
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
-        index = _Index(tree)
+        index = _Index(tree, original=_pass == 0)
         ctx.imports = collect_imports(tree, index.of_types(_IMPORT_TYPES))
         if project is not None and getattr(project, "origins", None):
             # names bound through star imports / project re-exports (project model)
@@ -2260,7 +2273,7 @@ def _run(
             tree,
             work_lines,
             current,
-            original.leaf_ids(),
+            original.base,
             [unit_text[id(c)] for c in tree.children],
             unit_cache,
         )
