@@ -919,7 +919,8 @@ def name_leaves(ctx: FileContext, *names: str) -> list:
         if len(names) == 1:
             return [leaf for leaf in index.leaves(names[0]) if leaf.type == token.NAME]
         out = [leaf for name in names for leaf in index.leaves(name) if leaf.type == token.NAME]
-        out.sort(key=index.rank)
+        order = index.order
+        out.sort(key=lambda leaf: order[id(leaf)])
         return out
     wanted = set(names)
     return [

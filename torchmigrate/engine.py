@@ -16,7 +16,6 @@ import difflib
 import functools
 import gc
 import keyword
-import operator
 import os
 import re
 import warnings
@@ -311,26 +310,15 @@ def _leaf_key(leaf) -> Optional[str]:
     return leaf.value
 
 
-# Pre-order ranks are numbered across indexes, never reused in a process: a
-# node's ``_tm_rank`` attribute tells the index that numbered it last.
-_NEXT_RANK = [0]
-_RANK = operator.attrgetter("_tm_rank")
-
-
 class _Index:
-    """One walk of the tree per pass: pre-order ranks, the nodes by type (for
+    """One walk of the tree per pass: pre-order ids, the nodes by type (for
     fixers without triggers, imports, ``nodes_of_type``), and the leaves by
     trigger token (NAME and operator text, FLOAT for float literals); on
     first use per token, the nodes whose subtree contains such a leaf.
 
-    A node's pre-order position is stored on it (``_tm_rank``, from
-    ``base`` on): cheaper than a table keyed by ``id`` (a fifth of the
-    index's cost instead of half), and a node made or ranked again after
-    this index was built is not this index's (:meth:`rank` is -1).
     The index keeps the nodes alive so that their ids stay unique."""
 
-    def __init__(self, tree, roots=None, original: bool = False):
-        base = rank = _NEXT_RANK[0]
+    def __init__(self, tree, roots=None):
         nodes: list = []
         append = nodes.append
         buckets: collections.defaultdict = collections.defaultdict(list)
@@ -343,29 +331,19 @@ class _Index:
         while stack:
             node = pop()
             append(node)
-            node._tm_rank = rank
-            rank += 1
             t = node.type
+            buckets[t].append(node)
             children = node.children
             if children:
-                buckets[t].append(node)
                 extend(children[::-1])
                 continue
-            if t >= 256:  # a node a fix emptied: no token
-                buckets[t].append(node)
-                continue
-            # a leaf: the leaves by type are filled on first use (see bucket)
-            if original:
-                node._tm_src = base
-            if t == string:
+            if t == string or t >= 256:  # (a node a fix emptied: no token)
                 continue
             key = _leaf_key(node) if t == number else node.value
             if key is None:
                 continue
             by_value[key].append(node)
-        _NEXT_RANK[0] = rank
-        self.base = base
-        self.end = rank
+        self.order = dict(zip(map(id, nodes), range(len(nodes))))
         self.nodes = nodes
         # (plain dicts: a lookup must not add an empty entry)
         self.buckets = dict(buckets)
@@ -378,25 +356,9 @@ class _Index:
         """The leaves whose trigger token is ``key``."""
         return self.by_value.get(key, [])
 
-    def rank(self, node) -> int:
-        """``node``'s position in this index's pre-order walk; -1 for a node
-        it does not hold (made after it, or ranked again by a later index)."""
-        r = getattr(node, "_tm_rank", -1)
-        return r - self.base if self.base <= r < self.end else -1
-
-    def bucket(self, t: int) -> list:
-        """The nodes of type ``t``, in pre-order.  Leaves are not sorted by
-        type during the walk (few fixers ask for a token type, and only in
-        Python 2 files): their lists are made on first use."""
-        hit = self.buckets.get(t)
-        if hit is None:
-            hit = [n for n in self.nodes if n.type == t] if t < 256 else []
-            self.buckets[t] = hit
-        return hit
-
     def containing(self, lits, types) -> list:
-        """The nodes whose type is in ``types`` (any type when None) and
-        whose subtree contains a leaf with one of the tokens ``lits``."""
+        """ids of the nodes whose type is in ``types`` (any type when None)
+        and whose subtree contains a leaf with one of the tokens ``lits``."""
         key = (lits, types)
         hit = self._containing.get(key)
         if hit is not None:
@@ -413,14 +375,14 @@ class _Index:
                         break
                     seen.add(i)
                     if types is None or cur.type in types:
-                        out.append(cur)
+                        out.append(i)
                     cur = cur.parent
         self._containing[key] = out
         return out
 
     def parents(self, lits, types) -> list:
-        """The nodes whose type is in ``types`` and that have a child leaf
-        with one of the tokens ``lits``."""
+        """ids of the nodes whose type is in ``types`` and that have a child
+        leaf with one of the tokens ``lits``."""
         key = (lits, types, "parents")
         hit = self._containing.get(key)
         if hit is None:
@@ -432,7 +394,7 @@ class _Index:
                     parent = leaf.parent
                     if parent is not None and parent.type in types and id(parent) not in seen:
                         seen.add(id(parent))
-                        hit.append(parent)
+                        hit.append(id(parent))
             self._containing[key] = hit
         return hit
 
@@ -441,11 +403,13 @@ class _Index:
         key = frozenset(types)
         hit = self._of_types.get(key)
         if hit is None:
-            lists = [b for b in map(self.bucket, key) if b]
+            buckets = self.buckets
+            lists = [buckets[t] for t in key if t in buckets]
             if len(lists) == 1:
                 hit = lists[0]
             else:
-                hit = sorted((n for b in lists for n in b), key=_RANK)
+                order = self.order
+                hit = sorted((n for b in lists for n in b), key=lambda n: order[id(n)])
             self._of_types[key] = hit
         return hit
 
@@ -509,7 +473,7 @@ class _Dispatch:
         ``children``: narrow fixers without trigger tokens to the nodes with
         one of their child literals (:func:`_child_literals`)."""
         cand: dict = {}  # id(node) -> the fixers that visit it, in visiting order
-        members: list = []  # the nodes of ``cand``
+        nodes, order = index.nodes, index.order
         # fixers of given node types first, then those of any type, each in
         # rule order: the order ``by_type[node.type] + anywhere`` visits them
         for fx in self.typed + self.anywhere:
@@ -520,23 +484,20 @@ class _Dispatch:
             types = self.types[key]
             kids = self.children[key] if children else None
             if lits:
-                found = index.containing(lits, types)
+                ids = index.containing(lits, types)
             elif kids and types is not None:
-                found = index.parents(kids, types)
+                ids = index.parents(kids, types)
             elif types is None:
-                found = index.nodes  # every node
+                ids = order  # every node
             else:
-                found = [n for t in types for n in index.bucket(t)]
-            for n in found:
-                i = id(n)
+                ids = [id(n) for t in types for n in index.buckets.get(t, ())]
+            for i in ids:
                 hit = cand.get(i)
                 if hit is None:
                     cand[i] = [fx]
-                    members.append(n)
                 elif hit[-1] is not fx:
                     hit.append(fx)
-        members.sort(key=_RANK)  # (all ranked by this index: no fix came since)
-        return [(n, cand[id(n)]) for n in members]
+        return [(nodes[k], cand[id(nodes[k])]) for k in sorted([order[i] for i in cand])]
 
     def probe(self, index: _Index, pass_needs: dict, broken: set) -> None:
         """Dispatch check: every node a fixer's triggers excluded must make
@@ -1198,7 +1159,7 @@ def _edit_line_map(
     tree,
     old_lines: list,
     new_text: str,
-    original: int,
+    original: dict,
     texts: Optional[list] = None,
     cache: Optional[dict] = None,
     upto: Optional[int] = None,
@@ -1211,11 +1172,10 @@ def _edit_line_map(
     is aligned with the input lines between its neighbours' origins, with
     difflib's rule for a changed block (equal lines exactly, others in order).
     Linear in the size of the file: difflib only sees those small gaps.
-    ``original``: the ``base`` of the pass-0 index, which marked every leaf
-    of the tree as parsed with it (``_tm_src``): such a leaf is a token of
+    ``original`` holds the ids of every node of the tree as parsed (the
+    pass-0 index, which keeps those nodes alive): a leaf in it is a token of
     the input and its ``lineno`` is still its input line; clones and new
-    leaves made by fixes have no mark (and leaves parsed for another run
-    have another).
+    leaves made by fixes are not in it.
 
     ``texts`` (the text of each top-level statement of ``tree``) and
     ``cache`` let the origins of a statement be reused from an earlier call
@@ -1237,7 +1197,7 @@ def _edit_line_map(
                 line += prefix.count("\n")
             if (
                 line not in first
-                and getattr(leaf, "_tm_src", None) == original
+                and id(leaf) in original
                 and leaf.value
                 and leaf.type not in _LAYOUT
             ):
@@ -1304,7 +1264,7 @@ def _unit_entry(unit, text: str, cache: dict) -> list:
     return hit
 
 
-def _unit_origins(unit, original: int, starts: Optional[list] = None) -> list:
+def _unit_origins(unit, original: dict, starts: Optional[list] = None) -> list:
     """[(line within ``unit``'s text (0 = its first), input line)] for the
     lines of ``unit`` that start with a leaf of the input (see
     :func:`_edit_line_map`).  ``starts``: ``_leaf_starts(unit)`` when known."""
@@ -1312,12 +1272,7 @@ def _unit_origins(unit, original: int, starts: Optional[list] = None) -> list:
     seen = set()
     layout = _LAYOUT
     for leaf, line, _col in _leaf_starts(unit) if starts is None else starts:
-        if (
-            line not in seen
-            and leaf.value
-            and getattr(leaf, "_tm_src", None) == original
-            and leaf.type not in layout
-        ):
+        if line not in seen and leaf.value and id(leaf) in original and leaf.type not in layout:
             seen.add(line)
             out.append((line, leaf.lineno))
     return out
@@ -2047,7 +2002,7 @@ def _run(
             if apply and text is not None and pass_map is None:
                 # the text (no fix of this batch applied yet) -> the input
                 pass_map = _edit_line_map(
-                    tree, work_lines, text, original.base, texts, unit_cache, upto
+                    tree, work_lines, text, original.order, texts, unit_cache, upto
                 )
             if apply and defer:
                 key = (finding.rule, _orig_line(start, pass_map), before)
@@ -2113,7 +2068,7 @@ def _run(
         ctx = FileContext(
             tree=tree, filename=filename, py2_grammar=py2, text=current, project=project
         )
-        index = _Index(tree, original=_pass == 0)
+        index = _Index(tree)
         ctx.imports = collect_imports(tree, index.of_types(_IMPORT_TYPES))
         if project is not None and getattr(project, "origins", None):
             # names bound through star imports / project re-exports (project model)
@@ -2188,7 +2143,8 @@ def _run(
         )
         sup = suppressions.parse(current)
         # Pre-order position order; apply in reverse so inner/later sites go first.
-        cands_all.sort(key=lambda c: index.rank(c.node))
+        order = index.order
+        cands_all.sort(key=lambda c: order.get(id(c.node), -1))
         pending: list = []
         suppressed = 0
         for cand in cands_all:
@@ -2273,7 +2229,7 @@ def _run(
             tree,
             work_lines,
             current,
-            original.base,
+            original.order,
             [unit_text[id(c)] for c in tree.children],
             unit_cache,
         )
@@ -2401,7 +2357,8 @@ def _cleanup(d, tree, filename, py2, project, broken, settle, printer=None) -> t
     ctx.index = None
     if not cands:
         return texts, []
-    cands.sort(key=lambda c: index.rank(c.node))
+    order = index.order
+    cands.sort(key=lambda c: order.get(id(c.node), -1))
     pos = _positions(tree, _span_leaves(cands), texts)
     sup = suppressions.parse(text)
     pending = []
