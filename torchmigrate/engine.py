@@ -382,7 +382,8 @@ class _Index:
 
     def parents(self, lits, types) -> list:
         """ids of the nodes whose type is in ``types`` and that have a child
-        leaf with one of the tokens ``lits``."""
+        leaf with one of the tokens ``lits`` (like :meth:`containing`, which
+        also takes every ancestor)."""
         key = (lits, types, "parents")
         hit = self._containing.get(key)
         if hit is None:
@@ -499,7 +500,7 @@ class _Dispatch:
                     hit.append(fx)
         return [(nodes[k], cand[id(nodes[k])]) for k in sorted([order[i] for i in cand])]
 
-    def probe(self, index: _Index, pass_needs: dict, broken: set) -> None:
+    def probe(self, index: _Index, pass_needs: dict, broken: set, children: bool = True) -> None:
         """Dispatch check: every node a fixer's triggers excluded must make
         it report nothing (raises :class:`DispatchError` otherwise)."""
         for node in index.nodes:
@@ -511,7 +512,7 @@ class _Dispatch:
                     if any(id(node) in index.inside(lit) for lit in lits):
                         continue
                 else:
-                    kids = self.children.get(id(fx))
+                    kids = self.children.get(id(fx)) if children else None
                     if not kids or any(
                         c.type < 256 and _leaf_key(c) in kids for c in node.children
                     ):
@@ -2117,7 +2118,7 @@ def _run(
                         f"line {line}: internal error in {fx.rule_id}: {type(exc).__name__}: {exc}"
                     )
         if CHECK_DISPATCH:
-            d.probe(index, pass_needs, broken)
+            d.probe(index, pass_needs, broken, not _REFERENCE)
         ctx.index = None  # the fixes below change the tree
         cands_all: list = []
         for fx in fixers:
@@ -2313,8 +2314,8 @@ def _cleanup(d, tree, filename, py2, project, broken, settle, printer=None) -> t
     change are printed again, the others keep their text.
 
     A fixer that fails here is left to the next pass, which reports it.
-    ``printer``: prints a top-level statement (the engine's records what it
-    printed, see ``_run``)."""
+    ``printer``: prints a top-level statement (the engine passes one that
+    also keeps the statement's leaf starts, see ``_run``)."""
     fxs = [fx for fx in d.cleanup if fx.waiting and fx.rule_id not in broken]
     if not fxs:
         return None, []
