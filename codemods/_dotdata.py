@@ -237,7 +237,15 @@ def inplace_uses(scope: Node, name: str) -> Optional[Node]:
         up = target.parent
         if up is None or up.type != syms.expr_stmt or up.children[0] is not target:
             continue
-        op = up.children[1].value
+        second = up.children[1]
+        if second.type == syms.annassign:
+            # ``name[i]: T = v`` assigns like ``name[i] = v``; ``name[i]: T``
+            # alone assigns nothing
+            if not any(c.type == token.EQUAL for c in second.children):
+                continue
+            op = "="
+        else:
+            op = second.value
         if op in _AUG or (op == "=" and target is not leaf):
             return statement_of(leaf)  # ``name += d``, ``name[i] = v``
     return None

@@ -185,3 +185,39 @@ def test_sgd_step_numerically_equal():
             p.add_(p.grad, alpha=-0.1)
     for pa, pb in zip(a.parameters(), b.parameters()):
         assert torch.equal(pa, pb)
+
+
+def test_annotated_updates_of_an_alias():
+    """``g[0]: T = v`` updates the alias in place like ``g[0] = v`` (so the
+    rewrite to ``.detach()`` is unsafe); ``g[0]: T`` alone and ``g: T = v``
+    update nothing.  (An annotated assignment is an ``annassign`` node, not
+    an ``=`` leaf: the fuzz campaign found TM004 crashing on one.)"""
+    head = "import torch\ndef f(x):\n    p = torch.zeros(3, requires_grad=True)\n    g = p.data\n"
+    for body, unsafe in [
+        ("    g[0] = 1.0\n", True),
+        ("    g[0]: float = 1.0\n", True),
+        ("    g[0]: float\n", False),
+        ("    g: float = 1.0\n", False),
+        ("    y = 1\n", False),
+    ]:
+        res = run(head + body + "    return g\n")
+        if unsafe:
+            assert left(res) == ["unsafe"], body
+            assert "g = p.data\n" in res.new
+        else:
+            assert left(res) == [], body
+            assert "g = p.detach()\n" in res.new
+
+
+def test_annotated_assignment_in_a_fuzz_mutant_is_no_internal_error():
+    src = (
+        "from torch.autograd import Variable\n"
+        "def unwrap(x):\n"
+        "    with torch.no_grad():\n"
+        "        x: int = torch.data[0]\n"
+        "    if isinstance(x, Variable):\n"
+        "        x = x.data\n"
+    )
+    for unsafe in (False, True):
+        res = migrate(src, codemods.all_rules(), unsafe_fixes=unsafe)
+        assert not res.errors, res.errors
