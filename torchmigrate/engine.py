@@ -990,13 +990,16 @@ def _leaf_positions(node, line: int, col: int, wanted: Optional[dict], pos: dict
             pos[id(leaf)] = (at_line, at_col)
 
 
-def _leaf_starts(node, line: int = 0, col: int = 0) -> list:
+def _leaf_starts(node, line: int = 0, col: int = 0, text: Optional[list] = None) -> list:
     """[(leaf, line, col)] for the leaves of ``node`` in order: where each
     one's token starts (after its prefix) when ``node``'s text starts at
     (``line``, ``col``).  One inline walk (no generator, no call per leaf):
-    positions and line origins run it per statement per pass."""
+    positions and line origins run it per statement per pass.  ``text``: a
+    list the walk also appends the leaves' prefixes and values to (see
+    :func:`_text_and_starts`)."""
     out: list = []
-    append = out.append
+    start = out.append
+    append = None if text is None else text.append
     stack = [node]
     pop = stack.pop
     extend = stack.extend
@@ -1010,14 +1013,20 @@ def _leaf_starts(node, line: int = 0, col: int = 0) -> list:
             continue
         prefix = leaf._prefix
         if prefix:
+            if append is not None:
+                append(prefix)
             n = prefix.count("\n")
             if n:
                 line += n
                 col = len(prefix) - prefix.rfind("\n") - 1
             else:
                 col += len(prefix)
-        append((leaf, line, col))
+        start((leaf, line, col))
         value = leaf.value
+        if type(value) is not str:
+            value = str(value)
+        if append is not None:
+            append(value)
         n = value.count("\n")
         if n:
             line += n
@@ -1031,43 +1040,9 @@ def _text_and_starts(node) -> tuple:
     """(:func:`node_text` of ``node``, :func:`_leaf_starts` of it) in one walk:
     the engine prints each top-level statement after a pass's fixes, and the
     next pass's positions and line maps need its leaves' starts."""
-    out: list = []
-    append = out.append
-    starts: list = []
-    start = starts.append
-    line = col = 0
-    stack = [node]
-    pop = stack.pop
-    extend = stack.extend
-    while stack:
-        leaf = pop()
-        kids = leaf.children
-        if kids:
-            extend(kids[::-1])
-            continue
-        if leaf.type >= 256:  # a node a fix emptied
-            continue
-        prefix = leaf._prefix
-        if prefix:
-            append(prefix)
-            n = prefix.count("\n")
-            if n:
-                line += n
-                col = len(prefix) - prefix.rfind("\n") - 1
-            else:
-                col += len(prefix)
-        start((leaf, line, col))
-        value = leaf.value
-        if type(value) is not str:
-            value = str(value)
-        append(value)
-        n = value.count("\n")
-        if n:
-            line += n
-            col = len(value) - value.rfind("\n") - 1
-        else:
-            col += len(value)
-    return "".join(out), starts
+    parts: list = []
+    starts = _leaf_starts(node, text=parts)
+    return "".join(parts), starts
 
 
 def _advance(line: int, col: int, text: str) -> tuple:
