@@ -316,7 +316,7 @@ def is_init_context(ctx, unit: Unit) -> bool:
     if A.is_attr(last) and A.attr_of(last) in ("weight", "bias"):
         from codemods.tm002_volatile import trains
 
-        return func is None or not trains(func)
+        return func is None or not trains(func, ctx)
     return False
 
 

@@ -912,6 +912,18 @@ def nodes_of_type(ctx: FileContext, types) -> list:
     return [n for n in walk(ctx.tree) if n.type in types]
 
 
+def subtree_of_type(ctx: Optional[FileContext], node: NodeOrLeaf, t: int) -> list:
+    """The nodes (or leaves) of type ``t`` in ``node``'s subtree, ``node``
+    included, in pre-order: a slice of the engine's index while fixers visit
+    (no walk), else a walk of the subtree."""
+    index = ctx.index if ctx is not None else None
+    if index is not None:
+        hit = index.within(node, t)
+        if hit is not None:
+            return hit
+    return [n for n in walk(node) if n.type == t]
+
+
 def name_leaves(ctx: FileContext, *names: str) -> list:
     """The NAME leaves of the file spelled like one of ``names``, in pre-order."""
     index = ctx.index

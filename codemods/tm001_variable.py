@@ -38,7 +38,7 @@ from codemods.base import (
     nodes_of_type,
     parse_expr,
     remove_arg,
-    walk,
+    subtree_of_type,
 )
 
 _ATOMIC = (token.NAME, token.NUMBER, token.STRING, syms.power, syms.atom)
@@ -346,9 +346,7 @@ def _mutated_heads(ctx, scope) -> set:
     if hit is not None and hit[0] is scope:
         return hit[1]
     out: set = set()
-    for node in walk(scope):
-        if node.type != syms.power:
-            continue
+    for node in subtree_of_type(ctx, scope, syms.power):
         chain = A.chain_of(node)
         for k in range(1, len(chain)):
             if not A.is_attr(chain[k]):

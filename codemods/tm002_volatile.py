@@ -29,6 +29,7 @@ from codemods.base import (
     kwarg,
     remove_arg,
     statement_of,
+    subtree_of_type,
 )
 from codemods.tm001_variable import variable_call_index
 
@@ -74,12 +75,10 @@ def in_no_grad_with(ctx, node) -> bool:
     return False
 
 
-def trains(func: Node) -> bool:
+def trains(func: Node, ctx=None) -> bool:
     """The function calls ``.backward(``, ``.step(`` or ``autograd.grad``/
     ``autograd.backward``."""
-    for leaf in func.leaves():
-        if leaf.type != token.NAME:
-            continue
+    for leaf in subtree_of_type(ctx, func, token.NAME):
         if leaf.value in ("backward", "step", "grad") and leaf.parent.type == syms.trailer:
             power = leaf.parent.parent
             idx = power.children.index(leaf.parent)
@@ -327,7 +326,7 @@ class VolatileFixer(RuleFixer):
         if func is None or (lam is not None and lam.type == syms.lambdef):
             self._region(node, trailer, warn, drop_flag, "module-level code")
             return
-        if trains(func):
+        if trains(func, self.ctx):
             self._region(
                 node,
                 trailer,

@@ -25,6 +25,7 @@ from codemods.base import (
     enclosing,
     nodes_of_type,
     select_method_pattern,
+    subtree_of_type,
 )
 
 _KEEP_SELF = {
@@ -93,8 +94,8 @@ def _local_classes(ctx) -> dict:
     for node in nodes_of_type(ctx, (syms.classdef,)):
         if node.type == syms.classdef:
             own = False
-            for sub in node.pre_order():
-                if sub.type == syms.funcdef and sub.children[1].value == "zero_grad":
+            for sub in subtree_of_type(ctx, node, syms.funcdef):
+                if sub.children[1].value == "zero_grad":
                     own = "set_to_none" not in str(sub.children[2])
             out[node.children[1].value] = own
     ctx.cache["tm207.local"] = out

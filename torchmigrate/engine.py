@@ -11,6 +11,7 @@ reported as a failure of that rule on that file and its fixes are dropped.
 from __future__ import annotations
 
 import ast
+import bisect
 import collections
 import difflib
 import functools
@@ -351,6 +352,7 @@ class _Index:
         self._inside: dict = {}
         self._of_types: dict = {}
         self._containing: dict = {}
+        self._keys: dict = {}  # type -> the pre-order ids of its bucket
 
     def leaves(self, key: str) -> list:
         """The leaves whose trigger token is ``key``."""
@@ -413,6 +415,31 @@ class _Index:
                 hit = sorted((n for b in lists for n in b), key=lambda n: order[id(n)])
             self._of_types[key] = hit
         return hit
+
+    def within(self, node, t) -> Optional[list]:
+        """The nodes (or leaves) of type ``t`` in ``node``'s subtree, ``node``
+        included, in pre-order -- a slice of the type's bucket, found by
+        bisection on the pre-order ids (a subtree is a contiguous range of
+        them).  None when ``node`` is not in this index (a node a fix or a
+        rule built), and always for the reference engine: the caller walks
+        the subtree instead."""
+        if _REFERENCE:
+            return None
+        order = self.order
+        start = order.get(id(node))
+        if start is None:
+            return None
+        bucket = self.buckets.get(t)
+        if not bucket:
+            return []
+        last = node
+        while last.children:
+            last = last.children[-1]
+        end = order[id(last)]
+        keys = self._keys.get(t)
+        if keys is None:
+            keys = self._keys[t] = [order[id(n)] for n in bucket]
+        return bucket[bisect.bisect_left(keys, start) : bisect.bisect_right(keys, end)]
 
     def inside(self, key: str) -> set:
         """ids of the nodes that contain a leaf with trigger token ``key``."""

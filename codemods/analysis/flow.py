@@ -40,7 +40,15 @@ from fissix.pytree import Leaf, Node
 
 from codemods.analysis.scopes import _SCOPE_TYPES, analysis, scope_node
 from codemods.analysis.syntax import chain_qualname
-from codemods.base import FileContext, NodeOrLeaf, attr_name, is_attr, is_call, is_subscript
+from codemods.base import (
+    FileContext,
+    NodeOrLeaf,
+    attr_name,
+    is_attr,
+    is_call,
+    is_subscript,
+    subtree_of_type,
+)
 
 GRAD = "grad"
 NUMBER = "number"
@@ -133,27 +141,26 @@ def _body(scope: Node) -> Node:
     return scope if scope.type == syms.file_input else scope.children[-1]
 
 
-def _name_leaves(scope: Node) -> dict:
+def _name_leaves(scope: Node, ctx: Optional[FileContext] = None) -> dict:
     """The NAME leaves of the scope's body (nested scopes included: reads of
     a followed name there are reported by ``_Follow._read`` as free
     variables), by name, in pre-order."""
     out: dict = {}
-    for leaf in _body(scope).leaves():
-        if leaf.type == token.NAME:
-            hit = out.get(leaf.value)
-            if hit is None:
-                out[leaf.value] = [leaf]
-            else:
-                hit.append(leaf)
+    for leaf in subtree_of_type(ctx, _body(scope), token.NAME):
+        hit = out.get(leaf.value)
+        if hit is None:
+            out[leaf.value] = [leaf]
+        else:
+            hit.append(leaf)
     return out
 
 
-def _fstring_leaves(scope: Node) -> list:
+def _fstring_leaves(scope: Node, ctx: Optional[FileContext] = None) -> list:
     """The f-string literals of the scope's body, in pre-order."""
     return [
         leaf
-        for leaf in _body(scope).leaves()
-        if leaf.type == token.STRING and re.match(r"[rRbB]?[fF]", leaf.value)
+        for leaf in subtree_of_type(ctx, _body(scope), token.STRING)
+        if re.match(r"[rRbB]?[fF]", leaf.value)
     ]
 
 
@@ -170,7 +177,7 @@ class _Follow:
     def run(self, name: str) -> Flow:
         self._add(name, False)
         an = analysis(self.ctx)
-        by_name = an.scope_table("flow_names", self.scope, _name_leaves)
+        by_name = an.scope_table("flow_names", self.scope, lambda s: _name_leaves(s, self.ctx))
         while self.queue:
             cur, is_list = self.queue.pop()
             for leaf in by_name.get(cur, ()):
@@ -201,7 +208,9 @@ class _Follow:
         """f-strings hide their names from the tree: a placeholder that uses
         an attribute/method/index of ``name`` is reported (the leaf), plain
         placeholders are number reads (nothing reported)."""
-        fstrings = analysis(self.ctx).scope_table("flow_fstrings", self.scope, _fstring_leaves)
+        fstrings = analysis(self.ctx).scope_table(
+            "flow_fstrings", self.scope, lambda s: _fstring_leaves(s, self.ctx)
+        )
         if not fstrings:
             return
         pat = re.compile(r"\{[^{}]*\b" + re.escape(name) + r"\b\s*[.\[(]")

@@ -58,6 +58,8 @@ def analysis(ctx: FileContext):
 _SCOPE_TYPES = (syms.funcdef, syms.classdef, syms.lambdef, syms.file_input)
 _COMP = (syms.comp_for,)
 _COMP_ALL = _COMP + (syms.comp_if,)
+# the nodes the walk of collect_bindings does not enter (their own scopes)
+_NOT_ENTERED = frozenset({syms.funcdef, syms.classdef, syms.lambdef, *_COMP})
 
 
 def scope_node(node: NodeOrLeaf) -> Node:
@@ -102,8 +104,10 @@ class Bindings:
         self.names.setdefault(name, []).append(binding)
 
 
-def collect_bindings(scope: Node) -> Bindings:
-    """The binding table of one Python scope (see :class:`Bindings`)."""
+def collect_bindings(scope: Node, ctx: Optional[FileContext] = None) -> Bindings:
+    """The binding table of one Python scope (see :class:`Bindings`).  With
+    ``ctx`` while the engine's index describes the tree, only the nodes that
+    can bind are looked at (from the index); otherwise the scope is walked."""
     b = Bindings()
     if scope.type == syms.funcdef:
         params = scope.children[2]
@@ -118,60 +122,127 @@ def collect_bindings(scope: Node) -> Bindings:
                 b.add(leaf.value, ("unknown",))
     else:
         body = scope
+    index = ctx.index if ctx is not None else None
+    sites = _binding_sites(index, body) if index is not None else None
+    if sites is not None:
+        for node in sites:
+            _binding_step(node, b)
+        return b
     stack = [body]
     while stack:
         node = stack.pop()
-        t = node.type
-        if t < 256:  # a leaf
-            if t != token.NAME:
-                continue
-            if node.value == "yield":
-                b.yields = True
-                continue
-            p = node.parent
-            if p is None:
-                continue
-            # except E as NAME, except E, NAME (Python 2), walrus
-            if p.type == syms.except_clause:
-                prev = node.prev_sibling
-                if isinstance(prev, Leaf) and prev.value in ("as", ","):
-                    b.add(node.value, ("unknown",))
-            elif p.type == syms.namedexpr_test and p.children[0] is node:
-                b.add(node.value, ("unknown",))
-            continue
-        if t in _DEFS:
-            b.add(node.children[1].value, ("def" if t == syms.funcdef else "class", node))
-            continue
-        if t == syms.lambdef or t in _COMP:
-            continue
-        if t == syms.expr_stmt:
-            _collect_expr_stmt(node, b)
-        elif t == syms.for_stmt:
-            pairs: list = []
-            _target_paths(node.children[1], (), pairs)
-            for tgt, path in pairs:
-                if tgt.type == token.NAME:
-                    b.add(tgt.value, ("for", node.children[3], path))
-        elif t == syms.with_item:
-            pairs = []
-            _target_paths(node.children[2], (), pairs)
-            for tgt, _path in pairs:
-                if tgt.type == token.NAME:
-                    b.add(tgt.value, ("unknown",))
-        elif t in _IMPORT_STMTS:
-            for leaf in leaves_of(node):
-                if leaf.type == token.NAME:
-                    b.add(leaf.value, ("import",))
-        elif t == syms.global_stmt:
-            for leaf in node.children[1:]:
-                if leaf.type == token.NAME:
-                    b.global_names.add(leaf.value)
-        elif t == syms.return_stmt:
-            b.returns.append(node.children[1] if len(node.children) > 1 else None)
-        elif t == syms.yield_expr:
-            b.yields = True
-        stack.extend(reversed(node.children))
+        if _binding_step(node, b):
+            stack.extend(reversed(node.children))
     return b
+
+
+# the node types at which _binding_step records something (leaves aside)
+_BINDING_NODES = (
+    syms.funcdef,
+    syms.classdef,
+    syms.expr_stmt,
+    syms.for_stmt,
+    syms.with_item,
+    syms.import_name,
+    syms.import_from,
+    syms.global_stmt,
+    syms.return_stmt,
+    syms.yield_expr,
+)
+
+
+def _binding_sites(index, body: Node) -> Optional[list]:
+    """The nodes and leaves at which the walk of :func:`collect_bindings`
+    from ``body`` records something, in its (pre-)order, from the engine's
+    index (None when ``body`` is not in it): the binding node types and the
+    leaves that may bind (``yield``, an ``except`` target, a walrus target),
+    without those inside a nested def, class, lambda or comprehension, which
+    the walk does not enter."""
+    found: list = []
+    for t in _BINDING_NODES:
+        hit = index.within(body, t)
+        if hit is None:
+            return None
+        found.extend(hit)
+    for holder in index.within(body, syms.except_clause):
+        found.extend(c for c in holder.children if c.type == token.NAME)
+    for holder in index.within(body, syms.namedexpr_test):
+        if holder.children[0].type == token.NAME:
+            found.append(holder.children[0])
+    order = index.order
+    yields = index.leaves("yield")
+    if yields:
+        start = order[id(body)]
+        last = body
+        while last.children:
+            last = last.children[-1]
+        end = order[id(last)]
+        found.extend(y for y in yields if y.type == token.NAME and start <= order[id(y)] <= end)
+    out = []
+    for node in sorted(found, key=lambda n: order[id(n)]):
+        if node is not body:
+            cur = node.parent
+            while cur is not body and cur.type not in _NOT_ENTERED:
+                cur = cur.parent
+            if cur is not body or body.type in _NOT_ENTERED:
+                continue  # (inside a nested scope or comprehension)
+        out.append(node)
+    return out
+
+
+def _binding_step(node: NodeOrLeaf, b: Bindings) -> bool:
+    """What the walk of :func:`collect_bindings` does at ``node``: record
+    its bindings in ``b``; True when the walk goes on into its children."""
+    t = node.type
+    if t < 256:  # a leaf
+        if t != token.NAME:
+            return False
+        if node.value == "yield":
+            b.yields = True
+            return False
+        p = node.parent
+        if p is None:
+            return False
+        # except E as NAME, except E, NAME (Python 2), walrus
+        if p.type == syms.except_clause:
+            prev = node.prev_sibling
+            if isinstance(prev, Leaf) and prev.value in ("as", ","):
+                b.add(node.value, ("unknown",))
+        elif p.type == syms.namedexpr_test and p.children[0] is node:
+            b.add(node.value, ("unknown",))
+        return False
+    if t in _DEFS:
+        b.add(node.children[1].value, ("def" if t == syms.funcdef else "class", node))
+        return False
+    if t == syms.lambdef or t in _COMP:
+        return False
+    if t == syms.expr_stmt:
+        _collect_expr_stmt(node, b)
+    elif t == syms.for_stmt:
+        pairs: list = []
+        _target_paths(node.children[1], (), pairs)
+        for tgt, path in pairs:
+            if tgt.type == token.NAME:
+                b.add(tgt.value, ("for", node.children[3], path))
+    elif t == syms.with_item:
+        pairs = []
+        _target_paths(node.children[2], (), pairs)
+        for tgt, _path in pairs:
+            if tgt.type == token.NAME:
+                b.add(tgt.value, ("unknown",))
+    elif t in _IMPORT_STMTS:
+        for leaf in leaves_of(node):
+            if leaf.type == token.NAME:
+                b.add(leaf.value, ("import",))
+    elif t == syms.global_stmt:
+        for leaf in node.children[1:]:
+            if leaf.type == token.NAME:
+                b.global_names.add(leaf.value)
+    elif t == syms.return_stmt:
+        b.returns.append(node.children[1] if len(node.children) > 1 else None)
+    elif t == syms.yield_expr:
+        b.yields = True
+    return True
 
 
 def _collect_params(funcdef: Node, params: Node, b: Bindings) -> None:

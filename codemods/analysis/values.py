@@ -68,6 +68,7 @@ from codemods.base import (
     is_call,
     kwarg,
     name_leaves,
+    subtree_of_type,
     walk,
 )
 from codemods.base import attr_name as attr_of
@@ -401,7 +402,7 @@ class ValueInference:
     # -- scopes ------------------------------------------------------------
     def bindings(self, scope: Node) -> Bindings:
         """The full binding table of ``scope`` (see ``scopes.collect_bindings``)."""
-        return self.scope_table("bindings", scope, collect_bindings)
+        return self.scope_table("bindings", scope, lambda s: collect_bindings(s, self.ctx))
 
     def resolve(self, leaf: Leaf) -> Optional[Val]:
         """The value of the name ``leaf`` at its use site."""
@@ -684,8 +685,8 @@ class ValueInference:
     def _taint_table(self, scope: Node) -> dict:
         out: dict = {}
         body = scope if scope.type == syms.file_input else scope.children[-1]
-        for node in walk(body):
-            if node.type != syms.power or node.children[0].type != token.NAME:
+        for node in subtree_of_type(self.ctx, body, syms.power):
+            if node.children[0].type != token.NAME:
                 continue
             chain = chain_of(node)
             name = chain[0].value
