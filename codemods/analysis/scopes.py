@@ -289,10 +289,15 @@ def _collect_expr_stmt(node: Node, b: Bindings) -> None:
                     b.add(tgt.value, ("assign", value, path))
                 elif tgt.type == syms.power:
                     b.attrs.append((tgt, value, path))
-    elif len(kids) == 3 and kids[1].type == syms.annassign:
-        ann = kids[1]
-        if kids[0].type == token.NAME and len(ann.children) >= 4:
-            b.add(kids[0].value, ("assign", ann.children[3], ()))
+    elif len(kids) == 2 and kids[1].type == syms.annassign:
+        # ``x: T = value`` binds like ``x = value``; ``x: T`` binds nothing
+        ann = kids[1].children  # ':' T ['=' value]
+        if len(ann) >= 4:
+            tgt = kids[0]
+            if tgt.type == token.NAME:
+                b.add(tgt.value, ("assign", ann[3], ()))
+            elif tgt.type == syms.power:
+                b.attrs.append((tgt, ann[3], ()))
     elif len(kids) == 3 and kids[1].type != token.EQUAL and kids[1].value.endswith("="):
         if kids[0].type == token.NAME:
             b.add(kids[0].value, ("aug", kids[2], kids[1].value))
@@ -542,7 +547,7 @@ def _collect_assignments(ctx: FileContext) -> dict:
                     _bind_target(scope(node), attrs, tgt, "=", rhs)
             elif len(kids) == 3 and kids[1].type in _AUG:
                 _bind_target(scope(node), attrs, kids[0], kids[1].value, kids[2])
-            elif len(kids) >= 3 and kids[1].type == syms.annassign:
+            elif len(kids) == 2 and kids[1].type == syms.annassign:
                 ann = kids[1].children
                 if len(ann) >= 4:
                     _bind_target(scope(node), attrs, kids[0], "=", ann[3])

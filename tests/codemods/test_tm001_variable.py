@@ -300,3 +300,28 @@ def test_continuation_lines_stay_aligned_with_their_bracket():
     assert "    c = torch.zeros(\n        3, 4)\n" in out  # a hanging indent stays
     line = "    return a, b, c, data.detach().view(3,"
     assert line + "\n" + " " * len(line.rstrip("3,")) + "4)\n" in out
+
+
+def test_an_annotated_assignment_binds_the_name_in_its_function():
+    """``data: T = model(x)`` makes ``data`` the function's own name: the
+    module's plain ``data`` says nothing about it, so unwrapping
+    ``Variable(data)`` is not safe (it was applied as safe when the
+    annotated form was not read as a binding)."""
+    src = (
+        "import torch\n"
+        "from torch.autograd import Variable\n"
+        "\n"
+        "data = torch.zeros(3)\n"
+        "\n"
+        "\n"
+        "def f(model, x):\n"
+        "    data: torch.Tensor = model(x)\n"
+        "    return Variable(data)\n"
+    )
+    res = run(src)
+    assert "return Variable(data)" in res.new
+    assert left(res) == ["unsafe"]
+    # bound to plain data with the annotation, the unwrap is safe as without it
+    plain = src.replace("model(x)\n", "torch.ones(3)\n")
+    res = run(plain)
+    assert "return data" in res.new and left(res) == []

@@ -298,3 +298,29 @@ def test_kept_binding_values_equal_a_fresh_evaluation_on_the_corpus(monkeypatch)
     for text in texts:
         migrate(text, rules, unsafe_fixes=True)
     assert seen[0] > 50 and seen[1] > 50, seen
+
+
+def test_annotated_assignments_are_assignments():
+    """``x: T = v`` is an assignment for every view of the bindings: the
+    value lattice and the assignment table (``x: T`` alone binds nothing)."""
+    from codemods.analysis import scopes
+
+    text = (
+        "import torch\n"
+        "def f(m):\n"
+        "    w: torch.Tensor = torch.zeros(3)\n"
+        "    self_ish: int\n"
+        "    m.h: torch.Tensor = w\n"
+        "    return w\n"
+    )
+    ctx = _ctx(text)
+    use = _name(ctx, "w", 2)
+    ops = scopes.assignments_of(ctx, "w", use)
+    assert [(op, str(rhs).strip()) for op, rhs in ops] == [("=", "torch.zeros(3)")]
+    assert scopes.assignments_of(ctx, "self_ish", use) is None
+    assert [str(r).strip() for _op, r in scopes.assignment_table(ctx)["attrs"]["m.h"]] == ["w"]
+    func = next(n for n in ctx.tree.pre_order() if n.type == syms.funcdef)
+    b = scopes.collect_bindings(func)
+    assert [k for k, *_ in b.names["w"]] == ["assign"] and "self_ish" not in b.names
+    assert [str(t).strip() for t, _v, _p in b.attrs] == ["m.h"]
+    assert A.is_plain(A.analysis(ctx).value(use))

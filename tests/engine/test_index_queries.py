@@ -162,11 +162,11 @@ def test_the_corner_file_binds_what_python_binds():
     ctx.index = index
     funcs = {n.children[1].value: n for n in walk(ctx.tree) if n.type == syms.funcdef}
     gen = scopes.collect_bindings(funcs["gen"], ctx)
-    for name in "a b rest c kw x y z p q r s i j k fh g1 g2 json osp err err2 e2 n lam comp gen2 dd inner Local v".split():
+    for name in "a b rest c kw x y z p q r s t i j k fh g1 g2 json osp err err2 e2 n lam comp gen2 dd inner Local v".split():
         assert name in gen.names, name
     # not in gen's own scope: comprehension, lambda and nested-def names (a
     # walrus in the element of a comprehension binds in gen, as in Python)
-    for name in ("e", "yy", "kk", "m2", "ii", "nn", "attr", "method", "q2"):
+    for name in ("u", "e", "yy", "kk", "m2", "ii", "nn", "attr", "method", "q2"):
         assert name not in gen.names, name
     assert gen.yields and gen.global_names == {"global_total"}
     assert [str(r).strip() for r in gen.returns] == ["n", "inner"]
