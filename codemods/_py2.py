@@ -442,7 +442,7 @@ def mark(node, tag: str) -> None:
     survives an enclosing fix that rebuilds the statement from clones."""
     tag = "tm3:" + tag
     applied = node.fixers_applied
-    if applied is None:
+    if not applied:  # (None, or the parser's shared empty tuple)
         node.fixers_applied = [tag]
     elif tag not in applied:
         applied.append(tag)

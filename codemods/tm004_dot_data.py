@@ -215,9 +215,7 @@ class InplaceFixer(RuleFixer):
 
     def visit(self, node: Node, results: dict) -> None:
         ctx = self.ctx
-        if "data" not in str(node):
-            return
-        unit = self._unit(node)
+        unit = self._unit(node)  # (None unless the statement has a `.data`)
         if unit is None:
             return
         prev = node.prev_sibling

@@ -353,6 +353,7 @@ class _Index:
         self._of_types: dict = {}
         self._containing: dict = {}
         self._keys: dict = {}  # type -> the pre-order ids of its bucket
+        self._ancestors: dict = {}  # token -> see ancestors()
 
     def leaves(self, key: str) -> list:
         """The leaves whose trigger token is ``key``."""
@@ -365,22 +366,43 @@ class _Index:
         hit = self._containing.get(key)
         if hit is not None:
             return hit
-        seen: set = set()
-        out: list = []
-        by_value = self.by_value
-        for lit in lits:
-            for leaf in by_value.get(lit, ()):
+        if len(lits) == 1:
+            (lit,) = lits
+            if types is None:
+                out = [id(n) for n in self.ancestors(lit)]
+            else:
+                out = [id(n) for n in self.ancestors(lit) if n.type in types]
+        else:
+            seen: set = set()
+            out = []
+            for lit in lits:
+                for n in self.ancestors(lit):
+                    i = id(n)
+                    if i not in seen:
+                        seen.add(i)
+                        if types is None or n.type in types:
+                            out.append(i)
+        self._containing[key] = out
+        return out
+
+    def ancestors(self, lit: str) -> list:
+        """The nodes whose subtree contains a leaf with trigger token ``lit``
+        (the leaves included), each once; computed once per token and shared
+        by every fixer that token triggers."""
+        hit = self._ancestors.get(lit)
+        if hit is None:
+            hit = self._ancestors[lit] = []
+            seen: set = set()
+            for leaf in self.by_value.get(lit, ()):
                 cur = leaf
                 while cur is not None:
                     i = id(cur)
                     if i in seen:
                         break
                     seen.add(i)
-                    if types is None or cur.type in types:
-                        out.append(i)
+                    hit.append(cur)
                     cur = cur.parent
-        self._containing[key] = out
-        return out
+        return hit
 
     def parents(self, lits, types) -> list:
         """ids of the nodes whose type is in ``types`` and that have a child

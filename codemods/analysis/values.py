@@ -608,9 +608,7 @@ class ValueInference:
     def _appended_list(self, scope: Node, name: str, binds: list) -> Optional[Val]:
         """``res = []`` and ``res.append(v)`` in the scope: a list whose
         elements are the join of the appended values (None otherwise)."""
-        if not binds or any(
-            b[0] != "assign" or b[2] != () or str(b[1]).strip() != "[]" for b in binds
-        ):
+        if not binds or any(b[0] != "assign" or b[2] != () or not _empty_list(b[1]) for b in binds):
             return None
         table = self.scope_table("appends", scope, _collect_appends)
         values = table.get(name)
@@ -1427,6 +1425,20 @@ def _add_ref(leaf: Leaf, refs: dict) -> None:
         and is_call(call)
     )
     refs.setdefault(("name", leaf.value), []).append((call, ok))
+
+
+def _empty_list(node: NodeOrLeaf) -> bool:
+    """``str(node).strip() == "[]"`` without printing ``node``: the display
+    ``[]`` with nothing but blanks before it and nothing between."""
+    kids = node.children
+    return (
+        len(kids) == 2
+        and node.type == syms.atom
+        and kids[0].value == "["
+        and kids[1].value == "]"
+        and not kids[1].prefix
+        and not kids[0].prefix.strip()
+    )
 
 
 def _collect_appends(scope: Node) -> dict:

@@ -324,3 +324,21 @@ def test_annotated_assignments_are_assignments():
     assert [k for k, *_ in b.names["w"]] == ["assign"] and "self_ish" not in b.names
     assert [str(t).strip() for t, _v, _p in b.attrs] == ["m.h"]
     assert A.is_plain(A.analysis(ctx).value(use))
+
+
+def test_empty_list_test_agrees_with_the_printed_text():
+    """``values._empty_list`` answers ``str(node).strip() == "[]"`` without
+    printing: on every node of the corpus and on odd spellings."""
+    from pathlib import Path
+
+    from codemods.analysis.values import _empty_list
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [p.read_text() for p in sorted((root / "corpus" / "legacy").rglob("*.py"))]
+    texts.append("a = []\nb = [ ]\nc = [  # why\n]\nd = \\\n    []\ne = [[]]\nf = ()\ng = [1]\n")
+    seen = 0
+    for text in texts:
+        for node in parse_source(text)[0].pre_order():
+            assert _empty_list(node) == (str(node).strip() == "[]"), repr(str(node))
+            seen += _empty_list(node)
+    assert seen >= 3

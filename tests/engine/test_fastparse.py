@@ -33,12 +33,26 @@ DRIVERS = {
 _LINKS = ("parent", "children", "used_names")
 
 
+def _attrs(node) -> list:
+    """A node's attributes, the links aside.  The one intended difference:
+    the fast parser's leaves share one empty ``fixers_applied`` tuple where
+    fissix gives each leaf its own empty list (see fastparse)."""
+    out = []
+    for k, v in vars(node).items():
+        if k in _LINKS:
+            continue
+        if k == "fixers_applied" and v == ():
+            v = []
+        out.append((k, v))
+    return out
+
+
 def _signature(node, out: list) -> list:
     """Every attribute fissix set on every node, in pre-order."""
     stack = [node]
     while stack:
         node = stack.pop()
-        out.append((type(node), [kv for kv in vars(node).items() if kv[0] not in _LINKS]))
+        out.append((type(node), _attrs(node)))
         for child in node.children:
             assert child.parent is node
         stack.extend(reversed(node.children))
@@ -254,3 +268,18 @@ def test_parse_source_matches_fissix_on_every_grammar_path():
         assert got == want, f"parse_source differs on {text[:120]!r}"
         kinds.add(want[0] if want[0] == "error" else ("py2" if want[1] else "py3"))
     assert kinds == {"py3", "py2", "error"}
+
+
+def test_leaves_share_an_empty_fixers_applied_that_marks_replace():
+    """The parser's leaves share one empty ``fixers_applied``; a TM3xx mark
+    gives the marked leaf a list of its own (no other leaf is marked), and
+    clones keep working."""
+    from codemods import _py2
+
+    tree = FastDriver(GRAMMARS["py2"]).try_parse("print x, y\n")
+    x, y = [leaf for leaf in tree.leaves() if leaf.value in ("x", "y")]
+    assert x.fixers_applied == () and x.fixers_applied is y.fixers_applied
+    _py2.mark(x, "t")
+    assert _py2.marked(x, "t") and not _py2.marked(y, "t")
+    assert y.fixers_applied == () and _py2.marked(x.clone(), "t")
+    assert not _py2.marked(y.clone(), "t")
