@@ -183,10 +183,12 @@ def _collect(paths: list, s: Settings, resume_done: set, skip: list = ()):
     return items, errors, skipped
 
 
-def _progress_run(items, s: Settings, quiet: bool, executor=None) -> list:
+def _progress_run(items, s: Settings, quiet: bool, executor=None, on_each=None) -> list:
     """Run ``items`` with the project model (one model per repo, whatever
     rule set each file gets through per-file-ignores) on the executor (the
-    local pool by default), outcomes in the order of ``items``."""
+    local pool by default), outcomes in the order of ``items``.
+    ``on_each(outcome)`` is called as each outcome arrives (while the
+    workers go on with the others)."""
     from torchmigrate.project import run_project
 
     per_item = [_rule_ids_for(Path(item[0]), s) for item in items]
@@ -199,7 +201,7 @@ def _progress_run(items, s: Settings, quiet: bool, executor=None) -> list:
         results[:] = got
 
     if quiet or not err.is_terminal or len(items) < 2:
-        run_all()
+        run_all(on_each)
         return results
     from rich.progress import (
         BarColumn,
@@ -221,7 +223,13 @@ def _progress_run(items, s: Settings, quiet: bool, executor=None) -> list:
         transient=True,
     ) as prog:
         task = prog.add_task("files", total=len(items))
-        run_all(on_done=lambda _o: prog.advance(task))
+
+        def done(o) -> None:
+            prog.advance(task)
+            if on_each is not None:
+                on_each(o)
+
+        run_all(on_done=done)
     return results
 
 
@@ -243,12 +251,31 @@ def _diff_lines(o: FileOutcome) -> list:
     return out
 
 
-def _print_diff(o: FileOutcome) -> None:
+class _Diffs:
+    """The unified diffs of the changed files, computed as each outcome
+    arrives: with ``--jobs N`` the driver does it while the workers migrate
+    the other files, instead of for every file after the last one."""
+
+    def __init__(self) -> None:
+        self.texts: dict = {}  # id(outcome) -> (old, new, diff text)
+
+    def add(self, o: FileOutcome) -> None:
+        if o.status == "changed" and o.old is not None and o.new is not None:
+            self.texts[id(o)] = (o.old, o.new, "".join(_diff_lines(o)))
+
+    def text(self, o: FileOutcome) -> str:
+        hit = self.texts.get(id(o))
+        if hit is not None and hit[0] is o.old and hit[1] is o.new:
+            return hit[2]
+        return "".join(_diff_lines(o))  # (not seen arriving, or changed since)
+
+
+def _print_diff(o: FileOutcome, diffs: Optional[_Diffs] = None) -> None:
     """The unified diff of one file on stdout: coloured by rich's diff lexer on
     a terminal, plain text otherwise (pipes, files, ``git apply``)."""
     if o.old is None or o.new is None:
         return
-    text = "".join(_diff_lines(o))
+    text = diffs.text(o) if diffs is not None else "".join(_diff_lines(o))
     if out.is_terminal and not out.is_dumb_terminal:
         from rich.syntax import Syntax
 
@@ -579,11 +606,12 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
     from torchmigrate.executors import ExecutorError, ResultCache, make_executor
 
     cache = ResultCache(Path(CACHE_DIR_NAME)) if resume else None
+    diffs = _Diffs() if diff else None
     try:
         with make_executor(
             cli.get("executor") or "local", s.jobs, cli.get("scheduler"), cache
         ) as ex:
-            outcomes = _progress_run(items, s, quiet, ex)
+            outcomes = _progress_run(items, s, quiet, ex, diffs.add if diffs is not None else None)
     except ExecutorError as exc:
         raise UsageError(str(exc)) from None
     for e in errors:
@@ -613,7 +641,7 @@ def _run_upgrade(command: str, paths: List[Path], cli: dict) -> int:
         report.wrote = any(p.commit or p.patch for p in published)
     if diff:
         for o in changed:
-            _print_diff(o)
+            _print_diff(o, diffs)
     elif writing:
         from torchmigrate.state import Progress as ResumeProgress
 

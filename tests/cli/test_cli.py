@@ -232,6 +232,41 @@ def test_jobs_give_the_same_result(tmp_path):
     assert all((tmp_path / f"m{i}.py").read_text() == MODERN for i in range(6))
 
 
+def test_diffs_are_the_same_with_jobs_and_computed_as_outcomes_arrive(tmp_path, monkeypatch):
+    """``--diff`` prints the same bytes with one or two jobs (the diffs are
+    computed as each file's outcome arrives); a diff computed before an
+    outcome's texts changed is not used."""
+    import difflib
+
+    from torchmigrate import cli
+    from torchmigrate.report import FileOutcome
+
+    for i in range(6):
+        sub = tmp_path / f"pkg{i % 2}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"m{i}.py").write_text(LEGACY.replace("3", str(i + 3)))
+    (tmp_path / "clean.py").write_text(CLEAN)
+    one = tm("upgrade", "--diff", "--jobs", "1", tmp_path)
+    two = tm("upgrade", "--diff", "--jobs", "2", tmp_path)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and one.stdout.count("+++ ") == 6
+    for i in range(6):  # nothing was written
+        text = (tmp_path / f"pkg{i % 2}" / f"m{i}.py").read_text()
+        assert text == LEGACY.replace("3", str(i + 3))
+
+    diffs = cli._Diffs()
+    o = FileOutcome(path="/x.py", repo="/", status="changed", old="a\n", new="b\n")
+    diffs.add(o)
+    assert diffs.text(o) == "".join(difflib.unified_diff(["a\n"], ["b\n"], "/x.py", "/x.py"))
+    o.new = "c\n"  # changed after it arrived: computed again
+    assert "+c" in diffs.text(o) and "+b" not in diffs.text(o)
+    calls = []
+    monkeypatch.setattr(cli, "_diff_lines", lambda o: calls.append(o) or ["cached?"])
+    p = FileOutcome(path="/y.py", repo="/", status="changed", old="a\n", new="b\n")
+    diffs.add(p)
+    assert diffs.text(p) == "cached?" and len(calls) == 1  # computed once, on arrival
+
+
 def test_version_and_usage_errors(tmp_path):
     r = tm("--version")
     assert r.returncode == 0 and "torchmigrate" in r.stdout
