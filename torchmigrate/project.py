@@ -431,10 +431,13 @@ def _child_fields(t: type) -> tuple:
 class _AstScanner:
     def __init__(self, info: ModuleInfo):
         self.info = info
+        # method names called as ``self.X.name(...)`` anywhere in the file
+        # (from the walk below): a method whose name is not one of them
+        # forwards to no attribute, and _class need not walk it for that
+        self._self_attr_calls: set = set()
 
     def run(self, tree: ast.Module) -> None:
         info = self.info
-        self._module_body(tree.body)
         attr_bases: set = set()
         names: list = []
         reads = info.reads
@@ -475,6 +478,9 @@ class _AstScanner:
                     stack.extend([x for x in v if isinstance(x, AST)])
                 elif isinstance(v, AST):
                     stack.append(v)
+        self._self_attr_calls = self._forward_names()
+        # (after the walk: the classes' scan reads what it found)
+        self._module_body(tree.body)
         # names used other than as an attribute base: only module aliases matter
         aliases = {n for n, imp in info.import_bound.items() if not imp.is_from}
         if aliases:
@@ -555,6 +561,16 @@ class _AstScanner:
             if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
                 info.bound.add(node.target.id)
 
+    def _forward_names(self):
+        """The attribute names read as ``self.X.name`` in the file (from the
+        walk's attribute reads): the only method names _class can find a
+        forward for."""
+        return {
+            attr
+            for base, attr in self.info.attr_reads
+            if base.startswith("self.") and base.count(".") == 1
+        }
+
     def _class(self, node: ast.ClassDef) -> ClassInfo:
         ci = ClassInfo(name=node.name)
         for b in node.bases:
@@ -565,6 +581,8 @@ class _AstScanner:
             if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             ci.methods[item.name] = _sig(item)
+            if item.name != "__init__" and item.name not in self._self_attr_calls:
+                continue  # (no `self.X.<its name>(...)` in the file: nothing to find)
             params = {a.arg for a in item.args.args[1:]}
             for sub in _walk(item):
                 if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):

@@ -230,3 +230,51 @@ def test_light_scan_reads_names_after_a_comment_in_a_parenthesised_import():
 
     info = scan_light("from a import (\n    x,  # why, not z\n    y as w,\n)\n")
     assert {"x", "w"} <= info.bound
+
+
+def test_the_class_scan_skips_only_methods_that_forward_nothing(monkeypatch):
+    """_class walks a method for its forwards only when ``self.X.<its name>``
+    occurs in the file; on the corpus, the rule examples and odd spellings
+    the facts are those of walking every method."""
+    from codemods import all_rules
+    from torchmigrate import project
+
+    odd = (
+        "class W(object):\n"
+        "    def __init__(self, opt):\n"
+        "        self.opt = opt\n"
+        "        if opt:\n"
+        "            self.inner = make(opt)\n"
+        "    def step(self):\n"
+        "        go = lambda: self.opt.step()\n"
+        "        return [go() for _ in range(2)]\n"
+        "    def zero_grad(self):\n"
+        "        def inner():\n"
+        "            self.inner.zero_grad()\n"
+        "        inner()\n"
+        "    def other(self):\n"
+        "        self.opt.state_dict()\n"
+        "    def state(self):\n"
+        "        return self.opt.stat()\n"
+    )
+    texts = [odd] + [p.read_text() for p in sorted((ROOT / "corpus").rglob("*.py"))]
+    texts += [ex.before for r in all_rules() for ex in r.examples]
+
+    class Every:
+        def __contains__(self, name):
+            return True
+
+    def classes(text):
+        info = scan(text, full=True)
+        return {
+            n: (c.bases, c.methods, c.forwards, c.init_attr_params, c.init_attr_calls)
+            for n, c in info.classes.items()
+        }
+
+    fast = [classes(t) for t in texts]
+    monkeypatch.setattr(project._AstScanner, "_forward_names", lambda self: Every())
+    assert [classes(t) for t in texts] == fast
+    w = fast[0]["W"]
+    assert w[2] == {"step": {"opt"}, "zero_grad": {"inner"}}
+    assert w[3] == {"opt": "opt"} and w[4] == {"inner": "make"}
+    assert sum(1 for f in fast for c in f.values() if c[2]) >= 2
