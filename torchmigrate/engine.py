@@ -746,6 +746,8 @@ def _compile_pattern(p):
     if isinstance(p, pytree.WildcardPattern):
         alts = _single_alternatives(p)
         if alts is None:
+            alts = _partly_compiled_alternatives(p)
+        if alts is None:
             return None
         name = p.name
 
@@ -762,6 +764,28 @@ def _compile_pattern(p):
 
         return match_alternatives
     return None
+
+
+def _partly_compiled_alternatives(p) -> Optional[list]:
+    """The alternatives of a one-node wildcard (Bowler's ``select_method``:
+    a definition, a call or an import), each compiled where it can be and
+    fissix's own matcher for the others (the same answer: fissix tries a
+    one-node alternative by calling its ``match``); None when the wildcard
+    is not of that form or no alternative compiles."""
+    if p.content is None or p.min != 1 or p.max != 1:
+        return None
+    out = []
+    compiled = 0
+    for alt in p.content:
+        if len(alt) != 1 or not isinstance(alt[0], (pytree.LeafPattern, pytree.NodePattern)):
+            return None
+        sub = _compile_pattern(alt[0])
+        if sub is None:
+            sub = alt[0].match
+        else:
+            compiled += 1
+        out.append(sub)
+    return out if compiled else None
 
 
 def _single_alternatives(p, compile_one=None) -> Optional[list]:
@@ -827,17 +851,16 @@ def _compile_node(p):
     after: list = []
     wild = None
     each = None  # the wildcard's test of each node it takes (None: any node)
+    elems: list = []  # ("one", test) | ("rep", min, max, test or None, name)
     for sub in content:
-        if isinstance(sub, pytree.WildcardPattern) and _any_repeat(sub):
+        rep = _repeat_test(sub) if isinstance(sub, pytree.WildcardPattern) else False
+        if rep is not False:
+            elems.append(("rep", sub.min, sub.max, rep, sub.name))
             if wild is not None:
-                return None
+                wild = "several"
+                continue
             wild = sub
-            continue
-        if isinstance(sub, pytree.WildcardPattern) and _typed_repeat(sub) is not None:
-            if wild is not None:
-                return None
-            wild = sub
-            each = _typed_repeat(sub)
+            each = rep
             continue
         if isinstance(sub, pytree.WildcardPattern):
             alts = _single_alternatives(sub)
@@ -848,7 +871,10 @@ def _compile_node(p):
             f = _compile_pattern(sub)
             if f is None:
                 return None
+        elems.append(("one", f))
         (after if wild is not None else before).append(f)
+    if wild == "several":
+        return _compile_sequence(ptype, name, elems)
     n_fixed = len(before) + len(after)
     if wild is None:
 
@@ -900,6 +926,101 @@ def _compile_node(p):
         return True
 
     return match_wild
+
+
+def _repeat_test(p):
+    """For a variable-length wildcard that repeats one node: the test of
+    each node it takes (None: any node); False for any other wildcard.
+    Repeats of a pattern with names inside are not compiled (fissix keeps
+    the last repetition's bindings)."""
+    if p.min == p.max == 1 and p.content is not None:
+        return False  # (one node: an alternative, not a repeat)
+    if _any_repeat(p):
+        return None
+    typed = _typed_repeat(p)
+    if typed is not None:
+        return typed
+    if p.content is None or len(p.content) != 1 or len(p.content[0]) != 1:
+        return False
+    sub = p.content[0][0]
+    if _has_names(sub):
+        return False
+    f = _compile_pattern(sub)
+    if f is None:
+        return False
+    return lambda node: f(node, None)
+
+
+def _has_names(p) -> bool:
+    if getattr(p, "name", None):
+        return True
+    content = getattr(p, "content", None)
+    if isinstance(p, pytree.LeafPattern) or content is None:
+        return False
+    if isinstance(p, pytree.WildcardPattern):
+        return any(_has_names(x) for alt in content for x in alt)
+    return any(_has_names(x) for x in content)
+
+
+def _compile_sequence(ptype, name, elems: list):
+    """A node whose children are a sequence with several variable-length
+    wildcards (``power< any* trailer< '.' 'f' > trailer< '(' any* ')' >
+    any* >``): backtracking in fissix's order -- each wildcard tries its
+    counts from the smallest up, the leftmost first -- so the first full
+    match is the one fissix's generators find, with the same bindings."""
+    n_elems = len(elems)
+
+    def search(kids, n, k, j, counts) -> bool:
+        if k == n_elems:
+            return j == n
+        e = elems[k]
+        if e[0] == "one":
+            if j < n and e[1](kids[j], None):
+                counts.append(1)
+                if search(kids, n, k + 1, j + 1, counts):
+                    return True
+                counts.pop()
+            return False
+        _kind, lo, hi, test, _name = e
+        hi = min(hi, n - j)
+        if lo > hi:
+            return False
+        if test is not None:
+            for kid in kids[j : j + lo]:
+                if not test(kid):
+                    return False
+        c = lo
+        while True:
+            counts.append(c)
+            if search(kids, n, k + 1, j + c, counts):
+                return True
+            counts.pop()
+            if c >= hi or (test is not None and not test(kids[j + c])):
+                return False
+            c += 1
+
+    def match_sequence(node, results):
+        if ptype is not None and node.type != ptype:
+            return False
+        kids = node.children
+        counts: list = []
+        if not search(kids, len(kids), 0, 0, counts):
+            return False
+        if results is not None:
+            r: dict = {}
+            j = 0
+            for e, c in zip(elems, counts):
+                if e[0] == "one":
+                    e[1](kids[j], r)
+                elif e[4]:
+                    r[e[4]] = kids[j : j + c]
+                j += c
+            results.update(r)
+            if name:
+                results[name] = node
+        return True
+
+    return match_sequence
 
 
 def _any_repeat(p) -> bool:

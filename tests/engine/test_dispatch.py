@@ -102,6 +102,24 @@ def _same_results(a, b) -> bool:
     return True
 
 
+# Sequences with several variable-length wildcards (``power< any* trailer<
+# '.' 'f' > trailer< '(' any* ')' > any* >``, optional parentheses) and
+# alternations of definitions, calls and imports: where fissix's search
+# order decides which site binds.
+WILDCARD_SNIPPETS = [
+    "a.zero_grad().zero_grad()\nb.x.zero_grad(set_to_none=True).y\nc.zero_grad\n",
+    "f(x).zero_grad()()\nself.opt.zero_grad(); zero_grad()\nx ** y.zero_grad()\n",
+    "a.b[0].zero_grad(1, 2)[3].zero_grad()\nit.next().next()\nd.iteritems().x.itervalues()\n",
+    "from m import zero_grad\nfrom m import (a, zero_grad)\nfrom m import (zero_grad,)\n",
+    "from functorch import vmap\nfrom functorch import (grad, vmap)\nfrom . import zero_grad\n",
+    "class A(object):\n    @property\n    def zero_grad(self, set_to_none=False):\n"
+    "        pass\n\n    def zero_grad(cls):\n        pass\n\n    def backward(self, *a):\n"
+    "        return self.backward(*a).backward()\n\n    def register_backward_hook(self):\n"
+    "        pass\n",
+    "def zero_grad():\n    pass\n\n\ndef zero_grad(x, self):\n    pass\n",
+]
+
+
 def test_compiled_patterns_match_like_fissix():
     """The engine compiles the rules' fissix patterns to plain functions (or
     guards fissix's matcher with a cheap necessary test); on every node of the
@@ -121,7 +139,7 @@ def test_compiled_patterns_match_like_fissix():
                 if fast is not None:
                     compiled.append((fx, fast))
     assert len(compiled) > 40
-    texts = [p.read_text() for p in CORPUS] + SNIPPETS
+    texts = [p.read_text() for p in CORPUS] + SNIPPETS + WILDCARD_SNIPPETS
     checked = 0
     for text in texts:
         try:
@@ -133,6 +151,44 @@ def test_compiled_patterns_match_like_fissix():
                 assert _same_results(fx.match(node), fast(node)), (type(fx).__name__, str(node))
                 checked += 1
     assert checked > 100_000
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "power< any trailer< '.' any >* trailer< '(' any* ')' > any* >",
+        "power< any* trailer< '(' any* ')' >+ trailer< '.' name=any > any* >",
+        "power< first=any rest=trailer< '.' any >* call=trailer< '(' args=any* ')' > more=any* >",
+        "arglist< any* argument< any '=' any > any* argument< any '=' any >* >",
+        "import_from< 'from' mod=any 'import' ['('] names=any* [')'] >",
+        "trailer< '(' [arglist< any* >] ')' >",
+        "atom< '[' any* ']' > | power< any* trailer< '[' any ']' > any* > | NAME",
+    ],
+)
+def test_sequences_of_several_wildcards_compile_like_fissix(pattern):
+    """Patterns beyond the rules' own: several variable-length wildcards in
+    one node's children, optional parts, named repeats, an alternation --
+    the compiled matcher finds the match fissix's search finds first."""
+    from fissix.patcomp import PatternCompiler
+
+    from codemods.base import parse_source, walk
+    from torchmigrate.engine import _compile_pattern
+
+    p = PatternCompiler().compile_pattern(pattern)
+    compiled = _compile_pattern(p)
+    assert compiled is not None
+    texts = [p.read_text() for p in CORPUS] + WILDCARD_SNIPPETS
+    texts.append("a[0](c)\na.b(c).d\na(b)(c)[0].e\nf(x=1, y, z=2, w=3)\nf(x=1)\nf(*a, k=1)\n")
+    hits = 0
+    for text in texts:
+        for node in walk(parse_source(text)[0]):
+            want, got = {}, {}
+            ok = p.match(node, want)
+            assert compiled(node, got) == ok, (pattern, str(node))
+            if ok:
+                assert _same_results(want, got), (pattern, str(node))
+                hits += 1
+    assert hits > 0
 
 
 def test_child_literals_narrow_to_parents_of_the_literal():
