@@ -236,7 +236,8 @@ def _progress_run(items, s: Settings, quiet: bool, executor=None, on_each=None) 
 # --------------------------------------------------------------------------
 # rendering
 # --------------------------------------------------------------------------
-def _diff_lines(o: FileOutcome) -> list:
+def _diff_text(o: FileOutcome) -> str:
+    """The unified diff of one outcome's texts."""
     from torchmigrate.sources import splitlines_lf
 
     a, b = splitlines_lf(o.old), splitlines_lf(o.new)
@@ -248,7 +249,7 @@ def _diff_lines(o: FileOutcome) -> list:
         if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
         out.append(line)
-    return out
+    return "".join(out)
 
 
 class _Diffs:
@@ -261,13 +262,13 @@ class _Diffs:
 
     def add(self, o: FileOutcome) -> None:
         if o.status == "changed" and o.old is not None and o.new is not None:
-            self.texts[id(o)] = (o.old, o.new, "".join(_diff_lines(o)))
+            self.texts[id(o)] = (o.old, o.new, _diff_text(o))
 
     def text(self, o: FileOutcome) -> str:
         hit = self.texts.get(id(o))
         if hit is not None and hit[0] is o.old and hit[1] is o.new:
             return hit[2]
-        return "".join(_diff_lines(o))  # (not seen arriving, or changed since)
+        return _diff_text(o)  # (not seen arriving, or changed since)
 
 
 def _print_diff(o: FileOutcome, diffs: Optional[_Diffs] = None) -> None:
@@ -275,7 +276,7 @@ def _print_diff(o: FileOutcome, diffs: Optional[_Diffs] = None) -> None:
     a terminal, plain text otherwise (pipes, files, ``git apply``)."""
     if o.old is None or o.new is None:
         return
-    text = diffs.text(o) if diffs is not None else "".join(_diff_lines(o))
+    text = diffs.text(o) if diffs is not None else _diff_text(o)
     if out.is_terminal and not out.is_dumb_terminal:
         from rich.syntax import Syntax
 

@@ -447,32 +447,35 @@ class _Index:
         the subtree instead."""
         if _REFERENCE:
             return None
-        order = self.order
-        start = order.get(id(node))
-        if start is None:
+        span = self.span(node)
+        if span is None:
             return None
         bucket = self.buckets.get(t)
         if not bucket:
             return []
+        keys = self._keys.get(t)
+        if keys is None:
+            order = self.order
+            keys = self._keys[t] = [order[id(n)] for n in bucket]
+        return bucket[bisect.bisect_left(keys, span[0]) : bisect.bisect_right(keys, span[1])]
+
+    def span(self, node) -> Optional[tuple]:
+        """(first, last) pre-order ids of ``node``'s subtree, or None when
+        ``node`` is not in this index."""
+        order = self.order
+        start = order.get(id(node))
+        if start is None:
+            return None
         last = node
         while last.children:
             last = last.children[-1]
-        end = order[id(last)]
-        keys = self._keys.get(t)
-        if keys is None:
-            keys = self._keys[t] = [order[id(n)] for n in bucket]
-        return bucket[bisect.bisect_left(keys, start) : bisect.bisect_right(keys, end)]
+        return start, order[id(last)]
 
     def inside(self, key: str) -> set:
         """ids of the nodes that contain a leaf with trigger token ``key``."""
         marks = self._inside.get(key)
         if marks is None:
-            marks = self._inside[key] = set()
-            for leaf in self.by_value.get(key, ()):
-                cur = leaf
-                while cur is not None and id(cur) not in marks:
-                    marks.add(id(cur))
-                    cur = cur.parent
+            marks = self._inside[key] = {id(n) for n in self.ancestors(key)}
         return marks
 
 
@@ -744,9 +747,7 @@ def _compile_pattern(p):
     if isinstance(p, pytree.NodePattern):
         return _compile_node(p)
     if isinstance(p, pytree.WildcardPattern):
-        alts = _single_alternatives(p)
-        if alts is None:
-            alts = _partly_compiled_alternatives(p)
+        alts = _single_alternatives(p, fissix_for_the_rest=True)
         if alts is None:
             return None
         name = p.name
@@ -766,44 +767,32 @@ def _compile_pattern(p):
     return None
 
 
-def _partly_compiled_alternatives(p) -> Optional[list]:
-    """The alternatives of a one-node wildcard (Bowler's ``select_method``:
-    a definition, a call or an import), each compiled where it can be and
-    fissix's own matcher for the others (the same answer: fissix tries a
-    one-node alternative by calling its ``match``); None when the wildcard
-    is not of that form or no alternative compiles."""
-    if p.content is None or p.min != 1 or p.max != 1:
-        return None
-    out = []
-    compiled = 0
-    for alt in p.content:
-        if len(alt) != 1 or not isinstance(alt[0], (pytree.LeafPattern, pytree.NodePattern)):
-            return None
-        sub = _compile_pattern(alt[0])
-        if sub is None:
-            sub = alt[0].match
-        else:
-            compiled += 1
-        out.append(sub)
-    return out if compiled else None
-
-
-def _single_alternatives(p, compile_one=None) -> Optional[list]:
+def _single_alternatives(p, compile_one=None, fissix_for_the_rest=False) -> Optional[list]:
     """The alternatives of a wildcard that matches exactly one node, each
     compiled by ``compile_one`` (default :func:`_compile_pattern`); None when
-    the wildcard is not of that form or an alternative does not compile."""
+    the wildcard is not of that form or an alternative does not compile.
+
+    ``fissix_for_the_rest``: an alternative that does not compile keeps
+    fissix's own matcher instead (the same answer: fissix tries a one-node
+    alternative by calling its ``match``), as long as one of them compiles
+    -- Bowler's ``select_method``: a definition, a call or an import."""
     if p.content is None or p.min != 1 or p.max != 1:
         return None
     compile_one = compile_one or _compile_pattern
     out = []
+    compiled = 0
     for alt in p.content:
         if len(alt) != 1:
             return None
         sub = compile_one(alt[0])
-        if sub is None:
+        if sub is not None:
+            compiled += 1
+        elif fissix_for_the_rest and isinstance(alt[0], (pytree.LeafPattern, pytree.NodePattern)):
+            sub = alt[0].match
+        else:
             return None
         out.append(sub)
-    return out
+    return out if compiled else None
 
 
 def _compile_leaf(p):

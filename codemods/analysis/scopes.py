@@ -172,11 +172,7 @@ def _binding_sites(index, body: Node) -> Optional[list]:
     order = index.order
     yields = index.leaves("yield")
     if yields:
-        start = order[id(body)]
-        last = body
-        while last.children:
-            last = last.children[-1]
-        end = order[id(last)]
+        start, end = index.span(body)
         found.extend(y for y in yields if y.type == token.NAME and start <= order[id(y)] <= end)
     out = []
     for node in sorted(found, key=lambda n: order[id(n)]):

@@ -261,7 +261,7 @@ def test_diffs_are_the_same_with_jobs_and_computed_as_outcomes_arrive(tmp_path, 
     o.new = "c\n"  # changed after it arrived: computed again
     assert "+c" in diffs.text(o) and "+b" not in diffs.text(o)
     calls = []
-    monkeypatch.setattr(cli, "_diff_lines", lambda o: calls.append(o) or ["cached?"])
+    monkeypatch.setattr(cli, "_diff_text", lambda o: calls.append(o) or "cached?")
     p = FileOutcome(path="/y.py", repo="/", status="changed", old="a\n", new="b\n")
     diffs.add(p)
     assert diffs.text(p) == "cached?" and len(calls) == 1  # computed once, on arrival
