@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -316,6 +317,33 @@ def _render(report: RunReport, fmt: str, rules) -> str:
     return render(report, fmt, rules, Locator(report, _read_text), root)
 
 
+# What rich's rendering of a Text changes (soft wrap, no colour): the control
+# codes Text strips and the tabs it expands.
+_RICH_REWRITES = re.compile(r"[\t\x07\x08\x0b\x0c\r]")
+
+
+def _write_plain(console: Console, entries: list) -> bool:
+    """Write ``entries`` (one per line group) as ``console.print`` would on a
+    console that renders no colour, without rich's per-segment work (about
+    0.04 s for 3,000 findings, all of it serial at the end of a run).  False
+    (nothing written) where rich would render something else: colours, or
+    text that rich rewrites."""
+    if (
+        console.color_system is not None
+        or not console.soft_wrap
+        or console.record
+        or console.is_jupyter
+        or not entries
+    ):
+        return False
+    text = "\n".join(entries)
+    if _RICH_REWRITES.search(text):
+        return False
+    console.file.write(text + "\n")
+    console.file.flush()
+    return True
+
+
 def _emit_findings(console: Console, report: RunReport, rules, fmt: str, opts: dict) -> None:
     """The findings in a text format, styled by safety."""
     include_fixes = report.command == "check"
@@ -324,11 +352,14 @@ def _emit_findings(console: Console, report: RunReport, rules, fmt: str, opts: d
         for line in statistics(report, rules, include_fixes=True):
             console.print(Text(line))
         return
+    entries = finding_lines(report, include_fixes, fmt, loc, opts.get("show_source", False))
+    if _write_plain(console, entries):
+        return
     # one print per batch of entries: rich's per-call cost (about 0.1 ms)
     # was a tenth of a fleet run's wall time with --jobs 2
     batch = Text()
     size = 0
-    for entry in finding_lines(report, include_fixes, fmt, loc, opts.get("show_source", False)):
+    for entry in entries:
         style = None
         head = entry.split("\n", 1)[0]
         if "[manual]" in head:

@@ -297,3 +297,65 @@ def test_many_findings_print_one_line_each_in_order(tmp_path):
             out = tm(*args).stdout
         rows = [row for row in out.splitlines() if "TM208" in row]
         assert [int(row.split(":")[1]) for row in rows] == list(range(2, n + 2))
+
+
+def _rich_text_output(entries: list, console_kwargs: dict) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = Console(file=buf, highlight=False, soft_wrap=True, **console_kwargs)
+    batch = Text()
+    for k, entry in enumerate(entries):
+        if k:
+            batch.append("\n")
+        batch.append(entry, style="magenta" if k % 2 else None)
+    console.print(batch)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("width", [20, 80])
+def test_plain_findings_writer_matches_rich_byte_for_byte(width):
+    # the findings are written without rich where rich would render the same
+    # bytes (no colour); whatever rich would change (control codes, tabs,
+    # whitespace at a line's end) goes through rich
+    import io
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from rich.console import Console
+
+    from torchmigrate.cli import _write_plain
+
+    alphabet = st.sampled_from(
+        list("ab :[]/`=.")
+        + ["\n", "\t", "\r", "\x07", "\x0b", "\x1b", "\u00a0", "\u200b"]
+        + ["\u3000", "界", "e\u0301", "\U0001f600", "[bold]", ":smile:", "  "]
+    )
+    entries = st.lists(st.lists(alphabet, max_size=40).map("".join), min_size=1, max_size=6)
+
+    @settings(max_examples=400, deadline=None)
+    @given(entries)
+    def check(items):
+        buf = io.StringIO()
+        console = Console(file=buf, highlight=False, soft_wrap=True, width=width)
+        wrote = _write_plain(console, items)
+        expected = _rich_text_output(items, {"width": width})
+        if wrote:
+            assert buf.getvalue() == expected
+        else:
+            assert buf.getvalue() == ""
+
+    check()
+    # plain text of the usual shape does take the fast path
+    buf = io.StringIO()
+    usual = ["a.py:3:1: TM208 [unsafe] `torch.load` ... (suggested: `x`)"] * 3
+    assert _write_plain(Console(file=buf, highlight=False, soft_wrap=True, width=width), usual)
+    assert buf.getvalue() == _rich_text_output(usual, {"width": width})
+    # colour goes through rich
+    coloured = Console(
+        file=io.StringIO(), soft_wrap=True, force_terminal=True, color_system="standard"
+    )
+    assert not _write_plain(coloured, usual)
