@@ -15,7 +15,6 @@ import bisect
 import collections
 import difflib
 import functools
-import gc
 import keyword
 import os
 import re
@@ -49,6 +48,7 @@ from codemods.base import (
     wanted_rules,
 )
 from torchmigrate import modern_syntax, names, suppressions
+from torchmigrate.gcpolicy import automatic_gc_paused
 
 MAX_PASSES = 8
 
@@ -1432,48 +1432,6 @@ class _Applied:
     pass_no: int
 
 
-@contextmanager
-def _no_automatic_gc():
-    """Pause Python's automatic cycle collection while one text is migrated.
-
-    A migration allocates millions of short-lived objects (tree nodes,
-    index tables, analysis answers) and the collector would re-traverse the
-    whole live tree again and again (10-20% of the time).  fissix trees are
-    cyclic (parent links), so they are collected when the next collection
-    runs after the migration -- memory stays bounded by one file's work.
-    Nothing long-lived may keep a reference to them (``_run`` clears the
-    fixers' contexts): the young-generation collection that follows then
-    frees them, instead of a full collection much later."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@contextmanager
-def frozen_heap():
-    """Keep the objects alive now out of the cycle collector's way while a
-    batch of files is migrated in this process (``gc.freeze``; undone at
-    the end).  The project model, the rules and their tables are alive for
-    the whole run: without this every full collection re-traverses them
-    (about a tenth of a run's CPU time on real code).  Objects frozen here
-    that become garbage meanwhile are collected after the batch.  Does
-    nothing inside another ``frozen_heap`` or when the heap is already
-    frozen by someone else."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def _migrate(
     text: str,
     rules: Iterable[Rule],
@@ -1674,7 +1632,7 @@ def migrate(
     See :func:`_migrate` (the engine's steps and invariants).  Raises
     :class:`MigrationError` when the text does not parse.
     """
-    with _no_automatic_gc():
+    with automatic_gc_paused():
         return _migrate(text, rules, unsafe_fixes=unsafe_fixes, filename=filename, project=project)
 
 
@@ -2349,7 +2307,7 @@ def _run(
     for fx in fixers:
         # The fixers outlive the file (one instance per class): a context
         # left on them would keep this file's trees and analysis reachable
-        # from old objects until a full collection (see _no_automatic_gc).
+        # from old objects until a full collection (see gcpolicy.automatic_gc_paused).
         fx.ctx = None
         fx.candidates = []
 

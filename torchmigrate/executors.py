@@ -419,9 +419,12 @@ def scan_items(executor, todo: list) -> dict:
 # --------------------------------------------------------------------------
 # Executors
 # --------------------------------------------------------------------------
-def _ignore_sigint() -> None:
+def _init_worker() -> None:
     # Ctrl-C is the driver's to handle: it stops submitting and shuts down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from torchmigrate.gcpolicy import freeze_inherited_heap
+
+    freeze_inherited_heap()
 
 
 def _done(value) -> Future:
@@ -450,7 +453,7 @@ class LocalExecutor:
         self.close(cancel=exc_type is not None)
 
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, initializer=_ignore_sigint)
+        return ProcessPoolExecutor(max_workers=n, initializer=_init_worker)
 
     def submit(self, batch: Batch) -> Future:
         if self.jobs <= 1:

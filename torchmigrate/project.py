@@ -47,6 +47,7 @@ from codemods.base import (
     KNOWN_STAR_EXPORTS,  # noqa: E402 - a plain table
     ast_parse_quietly,
 )
+from torchmigrate.gcpolicy import automatic_gc_paused
 
 # Methods whose project-wide definitions every module's facts carry (rules
 # ask "could this unknown receiver be a project class with its own X?").
@@ -252,7 +253,8 @@ def scan(text: str, path: str = "", full: Optional[bool] = None) -> ModuleInfo:
 
     ``full=None`` chooses: the precise scan for :func:`relevant` files, the
     light (regular-expression) scan for the others."""
-    info = _scan(text, path, relevant(text) if full is None else full)
+    with automatic_gc_paused():
+        info = _scan(text, path, relevant(text) if full is None else full)
     info.default_device = "set_default_" in text and DEFAULT_DEVICE_CALL.search(text) is not None
     info.autocast_defaults = (
         "set_autocast_" in text and AUTOCAST_DEFAULTS_CALL.search(text) is not None
@@ -1968,7 +1970,7 @@ def run_project(
 
         with LocalExecutor(jobs) as local:
             return run_project(items, rule_ids, unsafe_fixes, jobs, on_done, max_rounds, local)
-    from torchmigrate.engine import frozen_heap
+    from torchmigrate.gcpolicy import frozen_heap
 
     per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
     facts, models = build_models(items, executor=executor)

@@ -14,7 +14,7 @@ import weakref
 from pathlib import Path
 
 from codemods import all_rules
-from torchmigrate import engine
+from torchmigrate import engine, gcpolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,10 +44,48 @@ def test_a_migrated_file_is_freed_by_a_young_collection():
 
 def test_frozen_heap_freezes_once_and_undoes_it():
     assert gc.get_freeze_count() == 0
-    with engine.frozen_heap():
+    with gcpolicy.frozen_heap():
         frozen = gc.get_freeze_count()
         assert frozen > 0
-        with engine.frozen_heap():  # nested: nothing more
+        with gcpolicy.frozen_heap():  # nested: nothing more
             assert gc.get_freeze_count() == frozen
         assert gc.get_freeze_count() == frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_the_project_scan_pauses_the_collector_for_one_file_only(monkeypatch):
+    from torchmigrate import project
+
+    seen = []
+    real = project._scan
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(project, "_scan", spy)
+    text = (ROOT / "corpus" / "legacy" / "dcgan.py").read_text()
+    info = project.scan(text, "dcgan.py")
+    assert seen == [False] and gc.isenabled()
+    assert info.parsed
+    # a scan that raises gives the collector back
+    monkeypatch.setattr(project, "_scan", lambda *a, **k: 1 / 0)
+    try:
+        project.scan(text, "dcgan.py")
+    except ZeroDivisionError:
+        pass
+    assert gc.isenabled()
+
+
+def test_a_pool_worker_starts_with_what_it_inherited_frozen():
+    # with fork, the worker's collector would otherwise traverse (and copy
+    # the pages of) the driver's whole heap
+    from torchmigrate.executors import LocalExecutor
+
+    ex = LocalExecutor(2)
+    pool = ex._new_pool(1)
+    try:
+        assert pool.submit(gc.get_freeze_count).result(timeout=120) > 0
+    finally:
+        pool.shutdown()
+    assert gc.get_freeze_count() == 0  # the driver's heap is not frozen
