@@ -1188,11 +1188,15 @@ class ProjectModel:
         self._needed: dict = {}
         self._classes: Optional[dict] = None
         self._files: set = set()
+        # path -> os.path.isfile, asked once per path (shared by rebuilds)
+        self._on_disk: dict = {}
         self._edges: Optional[list] = None
         self._member_paths: Optional[set] = None
         # memos of the lookups below, dropped whenever a module is added
         self._lookups: dict = {}
+        self._tails: Optional[set] = None  # see _dotted_tails
         self._all_roots: Optional[list] = None
+        self._roots_memo: dict = {}  # mod path -> _roots(mod), with _all_roots
         self._by_modname: Optional[dict] = None
         self._method_rows_memo: Optional[list] = None
 
@@ -1226,13 +1230,23 @@ class ProjectModel:
         return model
 
     def _isfile(self, path: str) -> bool:
-        return path in self._files or os.path.isfile(path)
+        """Whether ``path`` is one of the model's files or a file on disk.
+        The disk is asked once per path for a model and its rebuilds (the
+        file system as the run found it): resolving a repo's imports asked
+        for the same few ``__init__.py`` files thousands of times."""
+        if path in self._files:
+            return True
+        hit = self._on_disk.get(path)
+        if hit is None:
+            hit = self._on_disk[path] = os.path.isfile(path)
+        return hit
 
     def rebuilt(self, texts: dict, infos: Optional[dict] = None) -> ProjectModel:
         """A new model in which the files in ``texts`` have that text
         (``infos`` may give the scan of some of them)."""
         model = ProjectModel(self.root)
         model._files = self._files
+        model._on_disk = self._on_disk
         infos = infos or {}
         for path, m in self.mods.items():
             info = m.info
@@ -1261,21 +1275,24 @@ class ProjectModel:
             root = parent
         self.mods[path] = _Mod(path, display, ".".join(parts), root, is_pkg, notebook, info)
         self._lookups.clear()
+        self._tails = None
         self._all_roots = None
         self._by_modname = None
         self._method_rows_memo = None
 
     # -- resolution ------------------------------------------------------
     def _roots(self, mod: _Mod) -> list:
+        if self._all_roots is None:
+            self._all_roots = sorted({m.root for m in self.mods.values()})
+            self._roots_memo = {}
+        seen = self._roots_memo.get(mod.path)
+        if seen is not None:
+            return seen
         out = [mod.root, os.path.dirname(mod.path)]
         if self.root:
             out.append(self.root)
-        if self._all_roots is None:
-            self._all_roots = sorted({m.root for m in self.mods.values()})
-        seen = []
-        for r in out + self._all_roots:
-            if r not in seen:
-                seen.append(r)
+        seen = list(dict.fromkeys(out + self._all_roots))
+        self._roots_memo[mod.path] = seen
         return seen
 
     def _lookup(self, base: str, dotted: str) -> Optional[_Mod]:
@@ -1284,6 +1301,9 @@ class ProjectModel:
             return self._lookups[key]
         except KeyError:
             pass
+        if dotted and dotted not in self._dotted_tails():
+            self._lookups[key] = None  # no module of the project has that name
+            return None
         rel = dotted.replace(".", os.sep) if dotted else ""
         cands = (
             [os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")]
@@ -1298,6 +1318,26 @@ class ProjectModel:
                 break
         self._lookups[key] = found
         return found
+
+    def _dotted_tails(self) -> set:
+        """Every dotted name some module of the project could be imported as
+        from some directory above it (``a/b/c.py``: ``c``, ``b.c``,
+        ``a.b.c``; a package's ``__init__.py`` names its directory).  An
+        import of any other name is outside the project whatever the root:
+        :meth:`_lookup` answers it without a path per root (a repo of 35
+        packages has dozens of roots, and most imports are external)."""
+        tails = self._tails
+        if tails is None:
+            tails = self._tails = set()
+            for path in self.mods:
+                parts = path.split(os.sep)
+                if not parts[-1].endswith(".py"):
+                    continue
+                stem = parts[-1][:-3]
+                parts = parts[:-1] if stem == "__init__" else parts[:-1] + [stem]
+                for i in range(len(parts)):
+                    tails.add(".".join(parts[i:]))
+        return tails
 
     def package_dir(self, mod: _Mod) -> Optional[str]:
         d = os.path.dirname(mod.path)

@@ -278,3 +278,46 @@ def test_the_class_scan_skips_only_methods_that_forward_nothing(monkeypatch):
     assert w[2] == {"step": {"opt"}, "zero_grad": {"inner"}}
     assert w[3] == {"opt": "opt"} and w[4] == {"inner": "make"}
     assert sum(1 for f in fast for c in f.values() if c[2]) >= 2
+
+
+def test_module_lookup_by_dotted_name_matches_the_paths_it_stands_for(tmp_path):
+    # _lookup answers an import with no module of that name anywhere in the
+    # project without building a path per root; every answer must be the
+    # one the paths give
+    import os
+
+    files = {
+        "r1/pkg/__init__.py": "",
+        "r1/pkg/sub/__init__.py": "",
+        "r1/pkg/sub/mod.py": "import torch\n",
+        "r1/pkg/plain.py": "from .sub import mod\n",
+        "r2/my.dir/x.py": "import y\n",
+        "r2/y.py": "",
+        "r3/a.py": "import pkg.sub.mod\n",
+        "r3/deep/er/b.py": "",
+        "r3/nb.ipynb": '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
+    }
+    m = model_of(tmp_path, files)
+    dirs = {os.path.dirname(p) for p in m.mods} | {str(tmp_path), str(tmp_path / "r1")}
+    dirs |= {os.path.dirname(d) for d in dirs}
+    names = {""} | set(m._dotted_tails())
+    names |= {n.rsplit(".", 1)[0] for n in names} | {n.split(".", 1)[-1] for n in names}
+    names |= {"torch", "torch.nn", "numpy", "my", "dir.x", "my.dir", "nb", "deep.er", "x.y"}
+
+    def by_paths(base, dotted):
+        rel = dotted.replace(".", os.sep) if dotted else ""
+        cands = (
+            [os.path.join(base, rel + ".py"), os.path.join(base, rel, "__init__.py")]
+            if rel
+            else [os.path.join(base, "__init__.py")]
+        )
+        return next((m.mods[c] for c in cands if c in m.mods), None)
+
+    found = 0
+    for base in sorted(dirs):
+        for dotted in sorted(names):
+            want = by_paths(base, dotted)
+            assert m._lookup(base, dotted) is want, (base, dotted)
+            found += want is not None
+    assert found >= 10
+    assert "numpy" not in m._dotted_tails() and "sub.mod" in m._dotted_tails()
