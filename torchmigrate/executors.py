@@ -274,7 +274,7 @@ def run_items(
     from torchmigrate.processing import failed_outcome, read_input
     from torchmigrate.sources import SourceError
 
-    facts = facts or {}
+    facts = {} if facts is None else facts  # (maybe a FactsOnDemand: not emptied)
     spec = make_spec(rule_ids, unsafe_fixes)
     cache = getattr(executor, "cache", None)
     results: list = [None] * len(items)

@@ -36,7 +36,7 @@ import keyword
 import os
 import re
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -1926,11 +1926,51 @@ def _spelled(ref: str, info: ModuleInfo, origins: dict) -> Optional[str]:
 PARALLEL_SCAN_MIN_FILES = 16
 
 
+class FactsOnDemand(Mapping):
+    """{str(path): ModuleFacts} of the models' files, each computed the
+    first time it is asked for (and kept).  A run asks for a file's facts
+    when it puts the file in a batch, so the driver computes them while
+    the workers migrate the batches before, instead of for every file
+    before the first batch (0.6 s on 2,500 files of real code, with both
+    workers idle).  A file without facts (unreadable) is not a key."""
+
+    def __init__(self, model_of: dict):
+        self._model_of = model_of  # str(path) -> its repo's model
+        self._got: dict = {}
+
+    def get(self, path, default=None):
+        try:
+            got = self._got[path]
+        except KeyError:
+            model = self._model_of.get(path)
+            got = self._got[path] = model.facts_for(path) if model is not None else None
+        return default if got is None else got
+
+    def __getitem__(self, path):
+        got = self.get(path)
+        if got is None:
+            raise KeyError(path)
+        return got
+
+    def __setitem__(self, path, facts) -> None:
+        self._got[path] = facts
+
+    def __contains__(self, path) -> bool:
+        return self.get(path) is not None
+
+    def __iter__(self):
+        return (p for p in self._model_of if self.get(p) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _p in self)
+
+
 def build_models(
     items: list,
     texts: Optional[dict] = None,
     previous: Optional[dict] = None,
     executor=None,
+    on_demand: bool = False,
 ) -> tuple:
     """``items`` = [(path, repo, display)] -> ({str(path): ModuleFacts}, {repo: model}).
 
@@ -1939,13 +1979,15 @@ def build_models(
     an earlier build) lets unchanged files keep their scan.  With an
     ``executor`` of more than one worker, the files are scanned on its
     workers (the scan is most of the model's cost; resolving the imports
-    stays here, it needs every module)."""
+    stays here, it needs every module).  ``on_demand``: the facts are a
+    :class:`FactsOnDemand`, each file's computed when first asked for."""
     by_repo: dict = {}
     for path, repo, _display in items:
         by_repo.setdefault(repo, []).append(str(path))
     infos = _parallel_scan(by_repo, texts or {}, previous or {}, executor)
     facts: dict = {}
     models: dict = {}
+    model_of: dict = {}
     for repo, files in by_repo.items():
         root = repo if os.path.isdir(repo) else os.path.dirname(os.path.abspath(repo))
         old = (previous or {}).get(repo)
@@ -1954,11 +1996,14 @@ def build_models(
         else:
             model = ProjectModel.build(files, root=root, texts=texts, infos=infos)
         models[repo] = model
+        if on_demand:
+            model_of.update(dict.fromkeys(files, model))
+            continue
         for path in files:
             f = model.facts_for(path)
             if f is not None:
                 facts[path] = f
-    return facts, models
+    return (FactsOnDemand(model_of) if on_demand else facts), models
 
 
 def _parallel_scan(by_repo: dict, texts: dict, previous: dict, executor) -> dict:
@@ -2013,7 +2058,7 @@ def run_project(
     from torchmigrate.gcpolicy import frozen_heap
 
     per_item = list(rule_ids) if isinstance(rule_ids, list) else [tuple(rule_ids)] * len(items)
-    facts, models = build_models(items, executor=executor)
+    facts, models = build_models(items, executor=executor, on_demand=True)
     with frozen_heap():
         return _run_rounds(
             items, per_item, unsafe_fixes, jobs, on_done, max_rounds, executor, facts, models

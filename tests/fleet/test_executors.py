@@ -448,3 +448,33 @@ def test_a_parallel_run_scans_and_migrates_on_one_pool(tmp_path, monkeypatch):
     assert len(made) == 1
     assert "scan" in kinds and "migrate" in kinds
     assert kinds.index("scan") < kinds.index("migrate")
+
+
+def test_facts_on_demand_are_the_facts_computed_when_first_asked(tmp_path, monkeypatch):
+    # a run asks for a file's facts as it batches the file (the driver
+    # computes them while the workers migrate), never before
+    from torchmigrate import project
+
+    items = _scan_project(tmp_path)
+    want, _ = project.build_models(items)
+    asked: list = []
+    real = project.ProjectModel.facts_for
+
+    def spy(self, path):
+        asked.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(project.ProjectModel, "facts_for", spy)
+    lazy, _ = project.build_models(items, on_demand=True)
+    assert asked == []  # nothing yet
+    first = str(items[0][0])
+    assert lazy.get(first) == want.get(first) and asked == [first]
+    assert lazy.get(first) is lazy.get(first) and asked == [first]  # once
+    assert lazy.get("/no/such/file.py") is None and "/no/such/file.py" not in lazy
+    with pytest.raises(KeyError):
+        lazy["/no/such/file.py"]
+    assert dict(lazy) == want and len(lazy) == len(want) and lazy  # (not emptied by `or`)
+    assert all(str(p) in lazy or str(p) not in want for p, _r, _d in items)
+    replaced = next(iter(want))
+    lazy[replaced] = "x"
+    assert lazy[replaced] == "x"
