@@ -157,9 +157,15 @@ def short_message(f: dict, rule) -> str:
 def fill_short(report: RunReport, rules) -> None:
     """Give every finding dict its ``short`` one-line message."""
     by_id = {r.id: r for r in rules}
+    # a run's findings repeat a few messages: each is shortened once
+    memo: dict = {}
     for o in report.outcomes:
         for f in o.fixes + o.findings:
-            f["short"] = short_message(f, by_id.get(f["rule"]))
+            key = (f["rule"], f["message"], f.get("short"))
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = short_message(f, by_id.get(f["rule"]))
+            f["short"] = text
 
 
 def _first_line(text: str) -> str:

@@ -359,3 +359,32 @@ def test_plain_findings_writer_matches_rich_byte_for_byte(width):
         file=io.StringIO(), soft_wrap=True, force_terminal=True, color_system="standard"
     )
     assert not _write_plain(coloured, usual)
+
+
+def test_fill_short_gives_each_finding_its_own_short_message():
+    # (shortened once per distinct message: the memo must not mix findings)
+    import copy
+
+    from codemods import all_rules
+    from torchmigrate.report import FileOutcome, RunReport, fill_short, short_message
+
+    long = "`x.data[0]` indexes a 0-dim tensor " * 5
+    dicts = [
+        {"rule": "TM003", "message": long},
+        {"rule": "TM003", "message": long + "[backed out: it broke the file]"},
+        {"rule": "TM004", "message": long},
+        {"rule": "TM003", "message": "short one"},
+        {"rule": "TM003", "message": long, "short": "given by the rule"},
+        {"rule": "TM999", "message": long},
+    ]
+    outcomes = [
+        FileOutcome(path=f"f{i}.py", repo=".", status="changed", fixes=copy.deepcopy(dicts))
+        for i in range(2)
+    ] + [FileOutcome(path="g.py", repo=".", status="unchanged", findings=copy.deepcopy(dicts))]
+    rules = all_rules()
+    fill_short(RunReport("upgrade", outcomes, wrote=False), rules)
+    by_id = {r.id: r for r in rules}
+    want = [short_message(f, by_id.get(f["rule"])) for f in dicts]
+    assert len(set(want)) == len(want)
+    for o in outcomes:
+        assert [f["short"] for f in o.fixes + o.findings] == want
