@@ -23,8 +23,9 @@ across machines):
   findings only / no change), and the passes-per-file distribution;
 * the project model's share of upgrade's CPU time (model / (model +
   engine)): scanning every file, resolving imports, each file's facts;
-* the CLI's wall time with ``--jobs 1`` / ``--jobs 2`` (the parallel
-  speed-up; the fastest of ``--repeat`` interleaved rounds each, with a
+* the CLI's wall time with ``--jobs 1`` / ``--jobs 2`` on the legacy and
+  real-shaped trees and every ``--tree`` (the parallel speed-up; the fastest
+  of ``--repeat`` interleaved rounds each, with a
   bytecode cache as an installed copy has: see ``cli_env``) and the peak RSS
   of a worker of a 2-process pool.
 
@@ -383,8 +384,11 @@ def main() -> None:
             print()
             env = cli_env(base / "pycache")
             cli_wall(base / "legacy", 1, env)  # fills the bytecode cache
-            for name in ("legacy", "real-shaped"):
-                tree = base / name
+            # the --tree directories too: real code is where the serial part
+            # (import resolution over many roots) weighs most
+            cli_trees = [(n, base / n) for n in ("legacy", "real-shaped")]
+            cli_trees += [(t.name, t) for t in args.tree]
+            for name, tree in cli_trees:
                 # interleaved, the fastest of --repeat rounds each (one
                 # wall-clock run of a few seconds is noisy)
                 j1 = j2 = float("inf")
