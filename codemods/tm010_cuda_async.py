@@ -31,35 +31,96 @@ class AsyncKeywordFixer(RuleFixer):
         trailer = node.parent
         if trailer is not None and trailer.type != syms.trailer:
             trailer = trailer.parent  # arglist
-        callee = None
-        if trailer is not None and A.is_call(trailer):
-            power = trailer.parent
-            kids = power.children
-            idx = kids.index(trailer)
-            if idx >= 1 and A.is_attr(kids[idx - 1]):
-                callee = A.attr_name(kids[idx - 1])
-        if callee is None:
-            return
-        if callee in _TORCH_METHODS:
+        if trailer is None or not A.is_call(trailer):
+            return  # (a keyword argument is always inside a call's trailer)
+        kids = trailer.parent.children
+        idx = kids.index(trailer)
+        head = kids[idx - 1]
+        if A.is_attr(head):
+            callee = A.attr_name(head)
+            known = callee in _TORCH_METHODS
+            what = f"`{callee}` is not a known PyTorch method"
+        elif idx == 1 and head.type == token.NAME:
+            callee = head.value
+            known = _forwards_to_torch(self.ctx, head)
+            what = (
+                f"`{callee}` is not a function of this file that only passes its `**kwargs` "
+                "on to PyTorch's `.cuda()`/`.type()`/`.copy_()`/`.to()`"
+            )
+        else:
+            callee = "call"  # f()(async=...), fns[0](async=...): callee unknown
+            known = False
+            what = "the callee is not known"
+        if known:
             safety = SAFE
             message = (
                 f"`{callee}(async=...)`: `async` is a reserved word since Python 3.7 (the file "
                 "does not even parse); PyTorch renamed the keyword `non_blocking=` in 0.4"
             )
+            if not A.is_attr(head):
+                message += f" (`{callee}` passes it on to PyTorch unchanged)"
         else:
             safety = UNSAFE
             message = (
                 f"`{callee}(async=...)`: `async` is a reserved word since Python 3.7 (the file "
-                "does not parse); PyTorch's spelling is `non_blocking=`, but `{callee}` is not a "
-                "known PyTorch method: if it belongs to another library use that library's new "
-                "spelling (often `async_=`)"
-            ).replace("{callee}", callee)
+                f"does not parse); PyTorch's spelling is `non_blocking=`, but {what}: if it "
+                "belongs to another library use that library's new spelling (often `async_=`)"
+            )
 
         def fix() -> None:
             new = Leaf(token.NAME, "non_blocking", prefix=kw.prefix)
             kw.replace(new)
 
-        self.report(node, message, safety, fix=fix, suggestion=f"{callee}(non_blocking=...)")
+        suggestion = "non_blocking=..." if callee == "call" else f"{callee}(non_blocking=...)"
+        self.report(node, message, safety, fix=fix, suggestion=suggestion)
+
+
+def _forwards_to_torch(ctx, name) -> bool:
+    """Is the plain-name callee ``name`` this module's one top-level function
+    (undecorated, bound nowhere else), whose ``**kwargs`` is used only as
+    ``**kwargs`` of calls of PyTorch methods that took ``async=`` (fastai's
+    ``def to_gpu(x, *args, **kwargs): return x.cuda(*args, **kwargs)``)?  Then
+    ``f(x, async=True)`` meant ``x.cuda(async=True)``: ``non_blocking=``."""
+    root = ctx.tree
+    binds = A.bindings_of(ctx, name)
+    if binds is None or len(binds) != 1 or binds is not A.scope_bindings(ctx, root).get(name.value):
+        return False  # bound in an enclosing function, or more than once
+    defs = [
+        c for c in root.children if c.type == syms.funcdef and c.children[1].value == name.value
+    ]
+    if len(defs) != 1:
+        return False  # decorated, conditional, or a class
+    params = defs[0].children[2]
+    star = None
+    for leaf in params.leaves():
+        if leaf.type == token.NAME and leaf.value == "async":
+            return False  # a parameter of that name: it is not forwarded
+        prev = leaf.prev_sibling
+        if leaf.type == token.NAME and prev is not None and prev.type == token.DOUBLESTAR:
+            star = leaf.value
+    if star is None:
+        return False
+    body = defs[0].children[-1]
+    uses = [leaf for leaf in body.leaves() if leaf.type == token.NAME and leaf.value == star]
+    for leaf in uses:
+        arg = leaf.parent
+        if (
+            arg is None
+            or arg.type != syms.argument
+            or arg.children[0].type != token.DOUBLESTAR
+            or arg.children[1] is not leaf
+        ):
+            return False  # read, rebound or passed some other way
+        trailer = arg.parent
+        if trailer is not None and trailer.type == syms.arglist:
+            trailer = trailer.parent
+        if trailer is None or not A.is_call(trailer):
+            return False
+        kids = trailer.parent.children
+        idx = kids.index(trailer)
+        if not (A.is_attr(kids[idx - 1]) and A.attr_name(kids[idx - 1]) in _TORCH_METHODS):
+            return False
+    return bool(uses)
 
 
 class AsyncNameFixer(RuleFixer):
@@ -74,8 +135,15 @@ class AsyncNameFixer(RuleFixer):
         parent = node.parent
         if parent is not None and parent.type == syms.argument and parent.children[0] is node:
             return  # a call keyword: AsyncKeywordFixer
-        if parent is not None and parent.type in (syms.trailer,):
-            return  # obj.async attribute: legal in no Python 3 either, but leave to review
+        if parent is not None and parent.type == syms.trailer:
+            self.report(
+                node,
+                "`.async` attribute: `async` is a reserved word since Python 3.7 and the file "
+                "does not parse; use the new name the object's library gave it",
+                MANUAL,
+                short="`.async` attribute: a SyntaxError since Python 3.7; rename it",
+            )
+            return
         self.report(
             node,
             "`async` is used as a name (parameter or variable); it is a reserved word since "
@@ -110,10 +178,19 @@ files with print statements).
 ## Fix safety
 **Safe** for the PyTorch methods `cuda`, `type`, `copy_`, `to`, `cpu` and
 `pin_memory`: `non_blocking` is the same parameter under its new name.
-**Unsafe** for any other callee: the call is certainly pre-3.7 code, but if
-it belongs to another library its own renamed keyword (often `async_`)
-applies.  `async` used as a parameter or variable name is reported
-(**manual**): renaming it means renaming every use.  `**{'async': True}`
+**Safe** too for a plain call of a function of the same file that only
+passes its `**kwargs` on to those methods (fastai's
+`def to_gpu(x, *args, **kwargs): return x.cuda(*args, **kwargs)`, called as
+`to_gpu(x, async=True)`): the keyword reaches `.cuda()` unchanged.  The
+function must be defined once, at the top level, undecorated, and its
+`**kwargs` used for nothing else.
+**Unsafe** for any other callee (an unknown method, a function whose body
+does something else with the keyword, `fns[0](async=...)`): the call is
+certainly pre-3.7 code, but if it belongs to another library its own
+renamed keyword (often `async_`) applies.  Every `async=` keyword is
+reported, so a file that cannot compile never passes silently.  `async`
+used as a parameter or variable name, or as an attribute (`obj.async`), is
+reported (**manual**): renaming it means renaming every use.  `**{'async': True}`
 is not touched (it parses; PyTorch 2.13 accepts it for `Tensor.cuda` with a
 deprecation warning).
 
@@ -137,6 +214,41 @@ TorchFix works on LibCST, which cannot parse these files at all.
             "job = pool.submit(work, non_blocking=True)\n",
             unsafe_fixes=True,
             title="unknown callee (unsafe)",
+        ),
+        Example(
+            "def to_gpu(x, *args, **kwargs):\n"
+            "    return x.cuda(*args, **kwargs) if USE_GPU else x\n"
+            "\n"
+            "def T(a):\n"
+            "    return to_gpu(torch.as_tensor(a), async=True)\n",
+            "def to_gpu(x, *args, **kwargs):\n"
+            "    return x.cuda(*args, **kwargs) if USE_GPU else x\n"
+            "\n"
+            "def T(a):\n"
+            "    return to_gpu(torch.as_tensor(a), non_blocking=True)\n",
+            title="a wrapper of this file that passes **kwargs on to .cuda() (fastai's to_gpu)",
+        ),
+        Example(
+            "def to_gpu(x, **kwargs):\n"
+            "    log(kwargs)\n"
+            "    return x.cuda(**kwargs)\n"
+            "\n"
+            "y = to_gpu(x, async=True)\n",
+            None,
+            findings=("unsafe",),
+            title="a wrapper that also reads its **kwargs: unsafe",
+        ),
+        Example(
+            "from utils import to_gpu\ny = to_gpu(x, async=True)\nz = fns[0](x, async=True)\n",
+            None,
+            findings=("unsafe", "unsafe"),
+            title="a function this file does not define, an unknown callee: unsafe",
+        ),
+        Example(
+            "import torch\nok = job.async\n",
+            None,
+            findings=("manual",),
+            title="async as an attribute",
         ),
         Example(
             "def cuda(self, device=None, async=False):\n    return self\n",
