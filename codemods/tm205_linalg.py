@@ -29,7 +29,7 @@ from codemods._tm2common import (
     operand,
     text,
 )
-from codemods.analysis import tensor_kind
+from codemods.analysis import rank_of, tensor_kind
 from codemods.base import (
     MANUAL,
     SAFE,
@@ -461,6 +461,15 @@ class LinalgFixer(RuleFixer):
             if lower:
                 out.safety = _lower(out.safety)
                 out.msg += " (the receiver is not provably a tensor)"
+            if fn == "potrs" and out.safety == SAFE:
+                rank = rank_of(self.ctx, b["input"].value, node)
+                if rank is None or rank < 2:
+                    out.safety = UNSAFE
+                    out.msg += (
+                        "; a 1-D b was read as one column by potrs (the result had shape "
+                        "(n, 1)), but torch.cholesky_solve raises on it: pass b.unsqueeze(-1) "
+                        "when b may be a vector (b is not provably 2-D or more here)"
+                    )
             self._apply(node, site, fn, out)
 
     # ------------------------------------------------------------------
@@ -626,7 +635,8 @@ values:
 | `gesv(B, A)[0]`, `solve(B, A)[0]`, `X, _ = solve(B, A)` | `linalg.solve(A, B)` | unsafe |
 | `potrf(A)` (upper=True), `cholesky(A, upper=True)` | `linalg.cholesky(A).mH` | unsafe |
 | `potrf(A, upper=False)`, `cholesky(A)` | `linalg.cholesky(A)` | safe |
-| `potrs(b, u)` / `potri(u)` | `cholesky_solve(b, u, upper=True)` / `cholesky_inverse(u, upper=True)` | safe |
+| `potrs(b, u)` with `b` provably 2-D or more / `potri(u)` | `cholesky_solve(b, u, upper=True)` / `cholesky_inverse(u, upper=True)` | safe |
+| `potrs(b, u)` with a `b` of unknown rank | `cholesky_solve(b, u, upper=True)` (a 1-D `b` raises now; `potrs` read it as one column) | unsafe |
 | `trtrs(b, A)[0]`, `triangular_solve(b, A)[0]` | `linalg.solve_triangular(A, b, upper=True)` (transpose → `A.mT`, flipped upper) | unsafe |
 | `gels(B, A)[0]`, `lstsq(B, A)[0]` | `linalg.lstsq(A, B).solution` | unsafe |
 | `symeig(A)[0]` / `symeig(A, eigenvectors=True)` | `linalg.eigvalsh(A, UPLO='U')` / `linalg.eigh(A, UPLO='U')` | unsafe |

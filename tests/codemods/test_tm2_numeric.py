@@ -607,3 +607,24 @@ def test_tm208_loads_that_need_full_unpickling_get_it_the_rest_stay_secure(tmp_p
     ]
     with pytest.raises(Exception, match="Weights only load failed"):
         run(CHECKPOINTS, **paths)  # what 2.13 does with the unmigrated loads
+
+
+def test_tm205_potrs_is_safe_only_for_a_provably_2d_b():
+    rule = [codemods.get_rule("TM205")]
+    # b's rank is known (a 2-D factory): the old and new calls agree -> safe
+    two_d = "import torch\ndef f(U, c):\n    b = c.view(4, 2)\n    return torch.potrs(b, U)\n"
+    res = migrate(two_d, rule)
+    assert "return torch.cholesky_solve(b, U, upper=True)" in res.new
+    # a 1-D b: potrs read it as one column ((n, 1) result), cholesky_solve
+    # raises on it; b of unknown rank (a parameter) may be that vector
+    for src in (
+        "import torch\ndef f(U):\n    b = torch.randn(4)\n    return torch.potrs(b, U)\n",
+        "import torch\ndef inv_matmul(rhs, U):\n    return torch.potrs(rhs, U, upper=False)\n",
+    ):
+        res = migrate(src, rule)
+        assert res.new == src
+        assert [(f.rule, f.safety) for f in res.findings] == [("TM205", "unsafe")]
+        assert "1-D b" in res.findings[0].message
+    U = torch.linalg.cholesky(spd()).mH
+    with pytest.raises(RuntimeError):
+        run(migrated("x = torch.potrs(b, U)\n", "TM205"), b=rnd(4), U=U)
