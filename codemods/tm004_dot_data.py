@@ -306,8 +306,11 @@ def _in_init_function(node) -> bool:
 def _updated_alias(ctx, site) -> tuple:
     """``g = p.grad.data`` followed, in the same function, by an in-place
     update of ``g`` (``g.clamp_(..)``, ``g[i] = 0``): (``g``, that
-    statement); else (None, None)."""
-    if site.after:
+    statement); else (None, None).  ``g = p.data.view(d, -1)`` (or any other
+    view, or a method that may return the tensor itself: see
+    :data:`_dotdata.VIEW_OR_SELF`) is such an alias too: SRU's
+    ``w = self.weight.data.view(...)`` then ``w[:, :, 1].mul_(0.5)``."""
+    if not _view_trailers(site.after):
         return None, None
     power = site.power
     parent = power.parent
@@ -322,6 +325,22 @@ def _updated_alias(ctx, site) -> tuple:
         return None, None
     name = parent.children[0].value
     return name, D.inplace_uses(enclosing_function(power) or ctx.tree, name)
+
+
+def _view_trailers(after: list) -> bool:
+    """Do the trailers ``after`` (what follows ``.data``) leave a tensor that
+    may share ``.data``'s storage: nothing, indexing, or calls or attributes
+    of :data:`_dotdata.VIEW_OR_SELF` only?"""
+    j = 0
+    while j < len(after):
+        tr = after[j]
+        if A.is_index(tr):
+            j += 1
+            continue
+        if not A.is_attr(tr) or A.attr_of(tr) not in D.VIEW_OR_SELF:
+            return False
+        j += 2 if j + 1 < len(after) and A.is_call(after[j + 1]) else 1
+    return True
 
 
 # a project's own initialiser (allennlp's ``block_orthogonal(w.data, ...)``)

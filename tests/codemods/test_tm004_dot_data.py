@@ -221,3 +221,71 @@ def test_annotated_assignment_in_a_fuzz_mutant_is_no_internal_error():
     for unsafe in (False, True):
         res = migrate(src, codemods.all_rules(), unsafe_fixes=unsafe)
         assert not res.errors, res.errors
+
+
+SRU_CELL = """import torch
+import torch.nn as nn
+
+
+class Cell(nn.Module):
+    def __init__(self):
+        super(Cell, self).__init__()
+        self.weight = nn.Parameter(torch.ones(4, 6))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        w = self.weight.data.VIEW
+        w[:, :, 0].mul_(0.5)
+
+    def forward(self, x):
+        return (x.mm(self.weight) ** 2).sum()
+"""
+
+
+def test_inplace_update_through_a_view_alias_is_not_safe():
+    # SRU's reset_parameters: ``w = self.weight.data.view(...)`` and then
+    # in-place updates of slices of ``w``: through ``.detach()`` they bump the
+    # parameter's version counter, so a re-init between forward and backward
+    # raises where ``.data`` used stale values
+    for view in ("view(4, -1, 3)", "view(4, 2, 3).contiguous()", "reshape(4, 2, 3)"):
+        src = SRU_CELL.replace("VIEW", view)
+        res = run(src)
+        assert res.new == src, view
+        assert left(res) == ["unsafe"], view
+        assert "updated in place" in res.findings[0].message
+    for view in ("t()", "transpose(0, 1)", "narrow(0, 0, 2)", "squeeze()", "T"):
+        src = SRU_CELL.replace("VIEW", view).replace("w[:, :, 0]", "w[0]")
+        res = run(src)
+        assert res.new == src and left(res) == ["unsafe"], view
+
+
+def test_the_view_alias_case_really_differs_on_213():
+    # the reason for the above, on the real torch
+    src = SRU_CELL.replace("VIEW", "view(4, -1, 3)")
+    new = src.replace("self.weight.data.view", "self.weight.detach().view")
+    script = (
+        "m = Cell()\nx = torch.ones(2, 4, requires_grad=True)\n"
+        "loss = m(x)\nm.reset_parameters()\nloss.backward()\n"
+    )
+    exec(compile(src + script, "<old>", "exec"), {})
+    try:
+        exec(compile(new + script, "<new>", "exec"), {})
+    except RuntimeError as exc:
+        assert "inplace operation" in str(exc)
+    else:  # pragma: no cover - the hazard the test is about disappeared
+        raise AssertionError("the .detach() form no longer raises")
+
+
+def test_a_view_alias_that_is_only_read_stays_safe():
+    src = (
+        "import torch.nn as nn\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super(M, self).__init__()\n"
+        "        self.weight = nn.Parameter(torch.ones(4, 6))\n"
+        "    def norm(self):\n"
+        "        r = self.weight.data.view(-1)\n"
+        "        return r.abs().sum()\n"
+    )
+    res = run(src)
+    assert "r = self.weight.detach().view(-1)" in res.new and left(res) == []
