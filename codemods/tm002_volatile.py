@@ -109,18 +109,12 @@ def _escapes(call_power: Node, func: Node) -> bool:
     """The volatile Variable itself leaves the function (returned, yielded,
     stored on an attribute): the no_grad region would not cover its uses."""
     cur = call_power
-    while cur.parent is not None and cur.parent.type in (
-        syms.atom,
-        syms.testlist_gexp,
-        syms.testlist_star_expr,
-        syms.exprlist,
-        syms.testlist,
-    ):
+    while cur.parent is not None and cur.parent.type in _PASS_THROUGH:
         cur = cur.parent
     parent = cur.parent
     if parent is None:
         return False
-    if parent.type in (syms.return_stmt, syms.yield_expr, syms.yield_arg):
+    if parent.type in (syms.return_stmt, syms.yield_expr, syms.yield_arg, syms.lambdef):
         return True
     if parent.type == syms.expr_stmt and parent.children[-1] is cur and len(parent.children) == 3:
         target = parent.children[0]
@@ -132,18 +126,45 @@ def _escapes(call_power: Node, func: Node) -> bool:
                 value = stmt.children[1] if len(stmt.children) > 1 else None
                 if value is None:
                     continue
-                if value.type == token.NAME:
-                    items = [value]
-                elif value.type in (syms.testlist, syms.testlist_star_expr, syms.exprlist):
-                    items = [c for c in value.children if c.type == token.NAME]
-                elif value.type == syms.atom and value.children[0].value in "([":
-                    inner = value.children[1]
-                    items = [c for c in getattr(inner, "children", [inner]) if c.type == token.NAME]
-                else:
-                    items = []
-                if any(i.value in names for i in items):
+                if any(i.value in names for i in _value_names(value)):
                     return True
     return False
+
+
+# What a value passes through unchanged on its way out of an expression: a
+# parenthesis, a tuple or list display, and either branch of ``a if c else b``
+# / ``a or b`` / ``a and b`` (fastai's ``return x if isinstance(x, Variable)
+# else Variable(x, volatile=True)``).
+_PASS_THROUGH = frozenset(
+    {
+        syms.atom,
+        syms.testlist_gexp,
+        syms.testlist_star_expr,
+        syms.exprlist,
+        syms.testlist,
+        syms.listmaker,
+        syms.test,
+        syms.or_test,
+        syms.and_test,
+    }
+)
+
+
+def _value_names(value) -> list:
+    """The bare names a returned or yielded ``value`` may give back as they
+    are: ``v``, ``(v, w)``, ``[v]``, ``v if c else w``, ``v or w``."""
+    if value.type == token.NAME:
+        return [value]
+    if value.type == syms.test:  # a if c else b: the condition is not given back
+        kids = value.children
+        return _value_names(kids[0]) + (_value_names(kids[4]) if len(kids) > 4 else [])
+    if value.type in _PASS_THROUGH:
+        out: list = []
+        for c in value.children:
+            if c.type != token.NAME or c.value not in ("or", "and"):
+                out.extend(_value_names(c))
+        return out
+    return []
 
 
 # Calls that only prepare data: the value they give is still the input, not a

@@ -196,3 +196,26 @@ def test_a_backed_out_flag_keeps_the_wrapper_and_blames_only_tm002():
     assert res.new == src
     assert [(f.rule, f.safety) for f in res.findings] == [("TM002", "manual")]
     assert "backed out: `torch` would be undefined" in res.findings[0].message
+
+
+def test_a_volatile_value_returned_through_a_branch_is_manual():
+    # fastai 0.6's VV_: the value leaves the function through a conditional
+    # expression; a @torch.no_grad() decorator would end before its forward
+    # pass, which then builds a graph that the volatile input never did
+    for body in (
+        "return x if isinstance(x, Variable) else Variable(x, volatile=True)",
+        "return Variable(x, volatile=True) if x is not None else None",
+        "return x or Variable(x, volatile=True)",
+        "return [Variable(x, volatile=True)]",
+        "return lambda: Variable(x, volatile=True)",
+    ):
+        src = f"import torch\nfrom torch.autograd import Variable\ndef VV_(x):\n    {body}\n"
+        res = run(src, unsafe=True)
+        assert res.new == src, body
+        assert left(res) == ["manual"], body
+    src = (
+        "import torch\nfrom torch.autograd import Variable\ndef VV_(x):\n"
+        "    v = Variable(x, volatile=True)\n    return v if v is not None else x\n"
+    )
+    res = run(src, unsafe=True)
+    assert res.new == src and left(res) == ["manual"]
