@@ -216,6 +216,9 @@ def test_potrf_potrs_potri_upper_default(legacy):
     torch.testing.assert_close(L @ L.T, A)
     b = torch.randn(4, 1, dtype=torch.float64)
     torch.testing.assert_close(A @ torch.potrs(b, U), b)
+    v = b[:, 0]  # a vector was solved as one column: an (n, 1) result
+    assert torch.potrs(v, U).shape == (4, 1)
+    torch.testing.assert_close(torch.potrs(v, U), torch.potrs(b, U))
     torch.testing.assert_close(torch.potri(U), torch.linalg.inv(A))
 
 

@@ -445,7 +445,10 @@ def legacy_potrf(A, upper=True, out=None):
 
 
 def legacy_potrs(b, u, upper=True, out=None):
-    """``torch.potrs(b, u, upper=True)``: solve with a Cholesky factor (upper default)."""
+    """``torch.potrs(b, u, upper=True)``: solve with a Cholesky factor (upper
+    default).  A 1-D ``b`` was one column: the result had shape (n, 1)."""
+    if b.dim() == 1:
+        b = b.unsqueeze(-1)
     return torch.cholesky_solve(b, u, upper=upper)
 
 
