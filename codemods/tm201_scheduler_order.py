@@ -362,6 +362,12 @@ class SchedulerOrderFixer(RuleFixer):
                 break
         if any(len(stmts[i].children) != 2 for i, _g in group):
             reasons.append("the call shares its line with other statements")
+        if (
+            tail_return is None
+            and body.children[-1].type != token.DEDENT
+            and any(d.prefix for d in _trailing_dedents(stmts[-1]))
+        ):
+            reasons.append("the body's last block has no end the step can be placed before")
         where = f"after line {last_end}" if tail_return is None else "before the final return"
         if reasons:
             self.report(
@@ -429,8 +435,21 @@ class SchedulerOrderFixer(RuleFixer):
                     suite.insert_child(at + k, new)
                 return None
             at = len(suite.children)
-            if suite.children[-1].type == token.DEDENT:
+            close = suite.children[-1] if suite.children[-1].type == token.DEDENT else None
+            if close is not None:
                 at -= 1
+            # When the body ends with a nested block, the DEDENTs that close
+            # it hold the text after the whole body: the lines and the
+            # indentation of the statement that follows the loop.  That text
+            # goes after the moved steps, on the DEDENT that closes this body
+            # (left where it was, it would indent the steps one block too
+            # deep and the next statement one block too shallow).
+            dedents = _trailing_dedents(suite.children[at - 1]) if at > 0 else []
+            held = "".join(d.prefix for d in dedents)
+            if held:
+                for d in dedents:
+                    d.prefix = ""
+                close.prefix = held + close.prefix
             for k, new in enumerate(news):
                 suite.insert_child(at + k, new)
             return None

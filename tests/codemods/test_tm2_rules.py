@@ -38,6 +38,37 @@ def test_tm201_keeps_comments_and_moves_after_nested_loop():
     assert "    # adjust the learning rate\n    for x, y in loader:" in out
 
 
+# The epoch loop's body ends with a nested block, and a statement follows the
+# loop one or more levels out: the closing DEDENTs hold that statement's
+# indentation (and any lines before it), which must stay with it.
+_INNER_BLOCKS = [
+    "{b}for x in loader:\n{b}    opt.step()\n",
+    "{b}for x in loader:\n{b}    if x:\n{b}        opt.step()\n",
+    "{b}with ctx:\n{b}    opt.step()\n",
+    "{b}try:\n{b}    opt.step()\n{b}except ValueError:\n{b}    pass\n",
+    "{b}while more():\n{b}    opt.step()\n",
+]
+_AFTER = ["", "{o}# done\n", "\n{o}# done\n\n"]
+
+
+@pytest.mark.parametrize("inner", _INNER_BLOCKS)
+@pytest.mark.parametrize("after", _AFTER)
+@pytest.mark.parametrize("depth", [1, 2])
+def test_tm201_move_keeps_the_statement_after_the_loop_where_it_was(inner, after, depth):
+    o = "    " * (depth - 1)  # the epoch loop's level
+    b = o + "    "  # its body's level
+    head = "import torch.optim as optim\nsched = optim.lr_scheduler.StepLR(opt, 1)\n"
+    wrap = "def train():\n" if depth == 2 else ""
+    loop = f"{o}for epoch in range(3):\n"
+    block = inner.format(b=b)
+    tail = after.format(o=o) + f"{o}print(opt.param_groups[0]['lr'])\n"
+    src = head + wrap + loop + f"{b}sched.step()\n" + block + tail
+    compile(src, "<src>", "exec")
+    res = run(src, "TM201")
+    assert [f.rule for f in res.fixes] == ["TM201"], res.findings
+    assert res.new == head + wrap + loop + block + f"{b}sched.step()\n" + tail
+
+
 def test_tm201_not_first_statement_moves_its_comment():
     src = (
         "from torch.optim import lr_scheduler\n"
