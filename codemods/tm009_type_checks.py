@@ -363,6 +363,28 @@ class TypeBucketFixer(RuleFixer):
             suggestion=f"{target.value} = {new}",
         )
 
+    def _class_operand(self, comparison, leaf) -> Optional[str]:
+        """The text of an operand ``leaf`` is compared with by ``==``/``!=``/
+        ``is`` that may be a class rather than another type key or a string
+        (``tp == torch.FloatTensor`` on another line than ``tp = type(x)``),
+        else None.  Membership tests (``tp in buckets``) are key uses."""
+        kids = comparison.children
+        for k in range(0, len(kids), 2):
+            other = kids[k]
+            if other is leaf:
+                continue
+            ops = [kids[j] for j in (k - 1, k + 1) if 0 < j < len(kids)]
+            if all(str(op).split() in (["in"], ["not", "in"]) for op in ops):
+                continue
+            if other.type == token.STRING:
+                continue
+            if other.type == token.NAME:
+                q = self.ctx.qualname(other)
+                if not (q and q.split(".")[0] == "torch") and not other.value.endswith("Tensor"):
+                    continue
+            return str(other).strip()
+        return None
+
     def _bad_use(self, target) -> Optional[str]:
         """How ``target`` is used other than as a key/comparison operand."""
         scope = A.scope_of(target)
@@ -375,7 +397,10 @@ class TypeBucketFixer(RuleFixer):
             if p.type == syms.trailer and p.children[0].value == "[":
                 continue  # ``buckets[tp]``
             if p.type == syms.comparison:
-                continue
+                other = self._class_operand(p, leaf)
+                if other is None:
+                    continue
+                return f"compared with `{other}` (a class, never equal to the type string)"
             if p.type == syms.trailer and p.children[0].value == "(":
                 callee = p.prev_sibling
                 if callee is not None and A.is_attr(callee) and A.attr_of(callee) in _KEY_METHODS:

@@ -184,3 +184,27 @@ def test_type_names_through_data_group_like_0_3():
     assert set(got) == {"torch.FloatTensor", "torch.DoubleTensor"}
     assert len(ns_new["doubles"]) == 2 and ns_new["on_gpu"] == [] and ns_new["kind"] == "double"
     assert all(isinstance(p, torch.Tensor) for p in ns_new["doubles"])
+
+
+def test_type_key_compared_with_a_class_on_another_line_is_manual():
+    # skorch 0.1's test: ``type_cpu = type(w.data)`` ... ``type_cpu ==
+    # torch.FloatTensor``; the key becoming ``w.data.type()`` (a string) would
+    # leave that comparison always False, with no finding left
+    from codemods import get_rule
+    from torchmigrate.engine import migrate
+
+    rule = [get_rule("TM009")]
+    for cmp in ("t == torch.FloatTensor", "t is torch.cuda.FloatTensor", "FloatTensor != t"):
+        src = (
+            "import torch\nfrom torch import FloatTensor\n"
+            f"def f(w):\n    t = type(w.data)\n    return {cmp}\n"
+        )
+        res = migrate(src, rule, unsafe_fixes=True)
+        assert res.new == src, cmp
+        assert [f.safety for f in res.findings] == ["manual"], cmp
+        assert "compared with" in res.findings[0].message
+    # compared with a type string or another key, or a membership test: a key
+    for use in ("t == 'torch.FloatTensor'", "t in buckets", "t in self.buckets", "t == prev"):
+        src = f"import torch\ndef f(w, prev, buckets):\n    t = type(w.data)\n    return {use}\n"
+        res = migrate(src, rule, unsafe_fixes=True)
+        assert "t = w.data.type()" in res.new, use
