@@ -1641,7 +1641,7 @@ def migrate(
 # --------------------------------------------------------------------------
 @dataclass
 class _Violation:
-    kind: str  # compile | parse | call-target | undefined | removed-binding
+    kind: str  # compile | parse | structure | call-target | undefined | removed-binding
     reason: str  # one line, for the report
     line: int = 0  # in the output text (0 = unknown)
     name: Optional[str] = None
@@ -1666,6 +1666,123 @@ def _compiles(text: str) -> Optional[SyntaxError]:
     except (ValueError, RecursionError, MemoryError) as exc:
         return SyntaxError(str(exc))
     return None
+
+
+# --------------------------------------------------------------------------
+# Structure: the text says what the tree says
+# --------------------------------------------------------------------------
+# A fix edits the tree; the output is the tree printed.  In fissix the text
+# between statements (newlines, comments, the indentation of the next
+# statement) lives in the prefixes of leaves, DEDENTs included, so a fix that
+# inserts or moves a statement can print text whose indentation nests the
+# statements differently from the tree it built: the names the engine checked
+# on the tree are then not the program Python reads (a step moved into the
+# inner loop, a call dedented out of its function -- TM201 did both).  The
+# check: every statement's nesting depth, in source order, from the tree and
+# from CPython's parse of the text, must agree.
+_BLOCKS = frozenset(
+    {
+        syms.funcdef,
+        syms.classdef,
+        syms.if_stmt,
+        syms.while_stmt,
+        syms.for_stmt,
+        syms.try_stmt,
+        syms.with_stmt,
+    }
+)
+_STMT_WRAPPERS = frozenset({syms.decorated, syms.async_stmt, syms.async_funcdef, syms.suite})
+
+
+def _tree_depths(node, depth: int = 0, out: Optional[list] = None) -> list:
+    """The nesting depth of every statement of the fissix tree ``node``, in
+    source order (a small statement of ``a; b`` each)."""
+    if out is None:
+        out = []
+    for child in node.children:
+        t = child.type
+        if t == syms.simple_stmt:
+            for small in child.children:
+                if small.type not in (token.SEMI, token.NEWLINE):
+                    out.append(depth)
+        elif t in _BLOCKS:
+            out.append(depth)
+            _tree_depths(child, depth + 1, out)
+        elif t in _STMT_WRAPPERS:
+            _tree_depths(child, depth, out)
+    return out
+
+
+_AST_FIELDS = {ast.Try: ("body", "handlers", "orelse", "finalbody")}
+if hasattr(ast, "TryStar"):
+    _AST_FIELDS[ast.TryStar] = _AST_FIELDS[ast.Try]
+
+
+def _ast_depths(module: ast.Module, lines: list) -> list:
+    """:func:`_tree_depths` of CPython's AST (``elif`` is one statement with
+    its ``if``, as in fissix; ``lines``: the text's lines)."""
+    out: list = []
+
+    def block(stmts: list, depth: int) -> None:
+        for s in stmts:
+            out.append(depth)
+            inner(s, depth + 1)
+
+    def inner(s, depth: int) -> None:
+        for name in _AST_FIELDS.get(type(s), ("body", "orelse", "finalbody")):
+            part = getattr(s, name, None)
+            if not part or not isinstance(part, list):
+                continue
+            if name == "handlers":
+                for h in part:
+                    block(h.body, depth)
+            elif name == "orelse" and isinstance(s, ast.If) and _is_elif(part, lines):
+                block(part[0].body, depth)  # the elif's own test is not a statement
+                inner_else(part[0], depth)
+            else:
+                block(part, depth)
+
+    def inner_else(s, depth: int) -> None:
+        part = s.orelse
+        if not part:
+            return
+        if _is_elif(part, lines):
+            block(part[0].body, depth)
+            inner_else(part[0], depth)
+        else:
+            block(part, depth)
+
+    block(module.body, 0)
+    return out
+
+
+def _is_elif(orelse: list, lines: list) -> bool:
+    s = orelse[0]
+    if len(orelse) != 1 or not isinstance(s, ast.If) or s.lineno > len(lines):
+        return False
+    return lines[s.lineno - 1][s.col_offset :].startswith("elif")
+
+
+def _structure_mismatch(tree, text: str) -> Optional[int]:
+    """The output line of the first statement the text nests differently
+    from the tree (0 when the counts differ and no line is known), or None
+    when they agree or the text does not parse (other checks report that)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    mine = _tree_depths(tree)
+    theirs = _ast_depths(module, text.split("\n"))
+    if mine == theirs:
+        return None
+    stmts = [n for n in ast.walk(module) if isinstance(n, ast.stmt)]
+    stmts.sort(key=lambda n: (n.lineno, n.col_offset))
+    for k, (a, b) in enumerate(zip(mine, theirs)):
+        if a != b:
+            return stmts[k].lineno if k < len(stmts) else 0
+    return 0
 
 
 class _Invariants:
@@ -1730,6 +1847,17 @@ class _Invariants:
                     )
                 )
         tree = outcome["tree"]
+        if err is None:
+            line = _structure_mismatch(tree, text)
+            if line is not None:
+                out.append(
+                    _Violation(
+                        "structure",
+                        "the output's indentation would nest a statement in another block "
+                        f"than the fix put it in (line {line})",
+                        line,
+                    )
+                )
         index = outcome.get("index")  # of the final tree, when the run has one
         calls = []
         if (

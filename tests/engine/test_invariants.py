@@ -510,3 +510,92 @@ def test_an_emptied_node_left_by_a_fix_is_harmless_to_every_later_pass():
     assert "    y = empty_me()\n" in res.new
     assert "xavier_uniform_(w)" in res.new and "reduction='sum'" in res.new
     assert _compiles(res.new)
+
+
+# --------------------------------------------------------------------------
+# the text nests the statements as the tree does
+# --------------------------------------------------------------------------
+class _NaiveMove(RuleFixer):
+    """Test rule: moves a loop body's first statement ``step()`` to the end of
+    the body by inserting it before the body's closing DEDENT with the body's
+    indentation -- what TM201 did.  When the body ends with a nested block,
+    that block's DEDENTs hold the text after the loop, so the printed step
+    lands inside the nested block and the next statement loses a level."""
+
+    PATTERN = "for_stmt< any* >"
+
+    def visit(self, node, results):
+        suite = node.children[-1]
+        if suite.type != syms.suite:
+            return
+        hits = [c for c in suite.children[3:] if str(c).strip() == "step()"]
+        if not hits:
+            return
+        first = hits[0]
+
+        def fix():
+            new = first.clone()
+            first.remove()
+            suite.insert_child(len(suite.children) - 1, new)
+            new.prefix = suite.children[1].value  # the body's indentation
+
+        self.report(first, "move the step to the end", SAFE, fix=fix)
+
+
+def test_a_fix_whose_text_nests_statements_elsewhere_is_backed_out():
+    move = _rule("TM989", _NaiveMove)
+    fine = "for e in range(3):\n    load()\n    step()\n    train()\nprint('done')\n"
+    res = migrate(fine, [move])
+    assert res.new == "for e in range(3):\n    load()\n    train()\n    step()\nprint('done')\n"
+    bad = (
+        "def run():\n"
+        "    for e in range(3):\n"
+        "        load()\n"
+        "        step()\n"
+        "        for b in batches:\n"
+        "            train(b)\n"
+        "    report()\n"
+    )
+    res = migrate(bad, [move])
+    # the tree had step() in the epoch loop and report() in run(); the text
+    # would have put step() in the batch loop and report() at module level
+    assert res.new == bad
+    (f,) = _backed_out(res, "TM989")
+    assert "indentation would nest a statement in another block" in f.message
+
+
+# The check itself never fires on text printed from an untouched tree.
+NESTING = [
+    "if a:\n    x = 1\nelif b:\n    y = 2\nelif c: z = 3\nelse:\n    w = 4\n",
+    "if a:\n    pass\nelse:\n    if b:\n        pass\n    else:\n        q = 1\n",
+    "try:\n    a()\nexcept E as e:\n    b()\nexcept:\n    c()\nelse:\n    d()\nfinally:\n    f()\n",
+    "@dec\n@dec2(1)\nclass A(B):\n    '''doc'''\n    x = 1; y = 2;\n    def f(self): return 1\n",
+    "async def f():\n    async with a as b, c:\n        await b\n    async for x in y:\n        pass\n",
+    "while x:\n    if y: break\nelse:\n    z = 1\nfor i in r:\n    continue\nelse: pass\n",
+    "def f():\n    def g():\n        def h():\n            return 1\n        return h\n# c\n\n    return g\n",
+    "with a, \\\n     b:\n    pass\nx = [i\n     for i in y]\nlambda: 0\n",
+    "if x:\n        deep = 1\n        # odd comment\n  # another\nelse:\n  shallow = 2\n",
+    "x = 1;\nglobal_thing = 2 ; del x\nassert y, 'm'\nimport a.b as c\nfrom . import d\n",
+]
+
+
+def test_structure_check_agrees_with_cpython_on_untouched_trees():
+    from torchmigrate.engine import _ast_depths, _structure_mismatch, _tree_depths
+
+    corpus = sorted((Path(__file__).resolve().parents[2] / "corpus").rglob("*.py"))
+    texts = NESTING + [p.read_text("utf-8") for p in corpus]
+    checked = 0
+    for text in texts:
+        tree, _ = parse_source(text)
+        try:
+            module = ast.parse(text)
+        except SyntaxError:
+            continue  # Python 2 files of the corpus: CPython cannot read them
+        assert _tree_depths(tree) == _ast_depths(module, text.split("\n")), text[:60]
+        assert _structure_mismatch(tree, text) is None
+        checked += 1
+    assert checked >= len(NESTING) + 20
+    # and it does see a difference: the same statements, one moved a level out
+    tree, _ = parse_source(NESTING[6])
+    moved = NESTING[6].replace("        return h\n", "    return h\n")
+    assert _structure_mismatch(tree, moved) == 5
