@@ -306,6 +306,21 @@ def _compiles(text: str) -> bool:
             return False
 
 
+def _undefined_as_written(text: str) -> Optional[set]:
+    """The (scope, name) reads nothing binds in ``text``, from a fresh parse
+    of the text (not the tree the engine edited: a fix whose printed
+    indentation nests statements elsewhere is only seen this way), or None
+    when it does not parse."""
+    from codemods.base import parse_source
+    from torchmigrate import names
+
+    try:
+        tree = parse_source(text if text.endswith("\n") else text + "\n")[0]
+    except Exception:  # noqa: BLE001 - any parse failure
+        return None
+    return names.analyse(tree).undefined_keys()
+
+
 @dataclass
 class Verdict:
     status: str = ""
@@ -388,6 +403,12 @@ def _check(raw: bytes, path: Path, rule_ids: tuple, unsafe: bool) -> Verdict:
         v.violations.append(f"the output's encoding {new_enc} differs from the input's {old_enc}")
     if old_text is not None and _compiles(old_text) and not _compiles(new_text):
         v.violations.append("the input compiled but the output does not")
+    if old_text is not None:
+        before, after = _undefined_as_written(old_text), _undefined_as_written(new_text)
+        if before is not None and after is not None and after - before:
+            v.violations.append(
+                f"the output as written reads names nothing binds: {sorted(after - before)[:3]}"
+            )
     bad = _endings_changed(raw.decode(old_enc), out.new_bytes.decode(new_enc))
     if bad:
         v.violations.append(f"line {bad}: an unchanged line lost its own line ending")
