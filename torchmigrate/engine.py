@@ -1445,9 +1445,11 @@ def _migrate(
     ``project`` holds the project model's facts about this module (see
     ``torchmigrate.project``); rules read it as ``ctx.project``.
 
-    The output keeps three invariants, checked on every output (see
-    :func:`_violations`): it compiles with CPython when the input did (and
-    always parses with one of fissix's grammars), no fix leaves a name
+    The output keeps four invariants, checked on every output (see
+    :class:`_Invariants`): it compiles with CPython when the input did (and
+    always parses with one of fissix's grammars), its text nests every
+    statement in the block the fixes put it in (:func:`_structure_mismatch`),
+    no fix leaves a name
     undefined that was defined (project-wide, through ``project``), and no
     assignment/deletion target becomes a call.  Fixes that break one are
     backed out -- only those: the rest of the file is still migrated, and
