@@ -68,6 +68,7 @@ _MODULES = [
     "tm210_deprecations",
     "tm211_torchvision",
     "tm212_pack_lengths",
+    "tm213_torch_six",
     # TM3xx Python 2 -> 3
     "tm300_py3_compile",
     "tm3xx_py2",
