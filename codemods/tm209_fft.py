@@ -13,15 +13,19 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Node
 
+from codemods import analysis as A
 from codemods._tm2common import (
     CALL_PATTERN,
+    Arg,
     bind,
     chain_with_head,
+    detached_view,
     iter_calls,
     literal,
     operand,
     text,
 )
+from codemods.analysis import tensor_kind
 from codemods.base import MANUAL, UNSAFE, Example, Rule, RuleFixer, add_kwarg, ensure_import
 
 SIGS = {
@@ -126,6 +130,27 @@ class FftFixer(RuleFixer):
             if q.startswith("torch.") and q[6:] in SIGS:
                 fn = q[6:]
                 args = site.args
+            elif (
+                site.method in SIGS
+                and site.receiver
+                and not (site.callee and site.callee.split(".")[0] in self.ctx.imports)
+            ):
+                # the method form, ``x.fft(1)`` (gpytorch 0.1's utils/fft.py)
+                fn = site.method
+                recv = site.receiver
+                recv_node = recv[0] if len(recv) == 1 else detached_view(recv, node)
+                if tensor_kind(self.ctx, recv_node) is None and not A.is_tensor(
+                    self.ctx, recv_node
+                ):
+                    self.report(
+                        node,
+                        f"`.{fn}(...)`: if the receiver is a tensor, Tensor.{fn} was removed in "
+                        f"1.8 (AttributeError on 2.13): use the torch.fft module as for torch.{fn} "
+                        "(the receiver is not provably a tensor here)",
+                        MANUAL,
+                    )
+                    continue
+                args = [Arg(None, recv_node, recv_node)] + list(site.args)
             else:
                 continue
             b = bind(args, SIGS[fn])
@@ -222,6 +247,9 @@ RULE = Rule(
   (`irfft2/irfftn(..., s=s)`).
 * `torch.fft(x, n)` / `torch.ifft(x, n)` -> `torch.view_as_real(torch.fft.fft(torch.view_as_complex(x)))`.
 * `torch.stft(...)` without `return_complex` -> `torch.view_as_real(torch.stft(..., return_complex=True))`.
+* The method forms `x.fft(n)`, `x.ifft(n)`, `x.rfft(n)`, `x.irfft(n)` (removed
+  with the functions) are mapped the same way when `x` is provably a tensor,
+  and reported (`manual`) otherwise.
 
 Each mapping was compared numerically on torch 2.13 with the old definitions
 written out with numpy (old normalisation: none forward, 1/n backward, and
@@ -242,6 +270,19 @@ TorchFix has no rewrite for the removed FFT functions.
             after="import torch\nX = torch.view_as_real(torch.fft.rfft(x, norm='ortho'))\n",
             unsafe_fixes=True,
             title="rfft",
+        ),
+        Example(
+            before=(
+                "import torch\ndef fft1(x):\n"
+                "    c = torch.stack((x, torch.zeros_like(x)), -1)\n    return c.fft(1)\n"
+            ),
+            after=(
+                "import torch\ndef fft1(x):\n"
+                "    c = torch.stack((x, torch.zeros_like(x)), -1)\n"
+                "    return torch.view_as_real(torch.fft.fft(torch.view_as_complex(c)))\n"
+            ),
+            unsafe_fixes=True,
+            title="the method form on a provable tensor (gpytorch 0.1's utils/fft.py)",
         ),
         Example(
             before="import torch\ny = torch.irfft(X, 2, signal_sizes=(H, W))\n",

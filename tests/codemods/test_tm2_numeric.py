@@ -386,6 +386,38 @@ def test_tm209_irfft_and_fft_round_trip():
     close(ns["W"], X2, 1e-10)
 
 
+def test_tm209_method_forms_on_provable_tensors():
+    # gpytorch 0.1's utils/fft.py: ``complex_input.fft(1)``; Tensor.fft and
+    # friends were removed with the functions (AttributeError on 2.13)
+    src = (
+        "import torch\n"
+        "def fft1(inp):\n"
+        "    c = torch.stack((inp, torch.zeros_like(inp)), -1)\n"
+        "    return c.fft(1), c.ifft(1)\n"
+        "def rfft1(inp):\n"
+        "    r = torch.cat((inp,), 0)\n"
+        "    return r.rfft(1)\n"
+        "F, I = fft1(x)\nR = rfft1(x)\n"
+    )
+    x = rnd(3, 8)
+    out = migrated(src, "TM209")
+    assert ".fft(1)" not in out and ".ifft(1)" not in out and ".rfft(1)" not in out
+    ns = run(out, x=x)
+    ref = np.fft.fft(x.numpy())
+    close(ns["F"], np.stack([ref.real, ref.imag], -1), 1e-10)
+    iref = np.fft.ifft(x.numpy())
+    close(ns["I"], np.stack([iref.real, iref.imag], -1), 1e-10)
+    close(ns["R"], _old_rfft(x, 1), 1e-10)
+    # a receiver that is not provably a tensor is only reported
+    res = migrate(
+        "import torch\ndef f(obj):\n    return obj.fft(1)\n", [codemods.get_rule("TM209")]
+    )
+    assert "obj.fft(1)" in res.new and [f.safety for f in res.findings] == ["manual"]
+    # numpy's module function is not a tensor method
+    res = migrate("import numpy as np\nimport torch\ny = np.fft(x)\n", [codemods.get_rule("TM209")])
+    assert res.new.endswith("y = np.fft(x)\n") and not res.findings
+
+
 def test_tm209_stft_layout():
     x = rnd(64)
     ns = run(
