@@ -25,6 +25,7 @@ from fissix.pytree import Leaf, Node
 
 from codemods.analysis.scopes import analysis, bindings_of, scope_bindings, scope_of
 from codemods.analysis.syntax import chain_of, chain_qualname, unparen
+from codemods.analysis.values import LINALG_TENSOR_FUNCS
 from codemods.base import (
     FileContext,
     NodeOrLeaf,
@@ -431,6 +432,8 @@ def _torch_tensor_func(q: Optional[str]) -> bool:
         return last[0].islower() and not last.startswith("_")
     if q.count(".") == 1:
         return last in TORCH_TENSOR_FUNCS
+    if q.startswith("torch.linalg.") and q.count(".") == 2:
+        return last in LINALG_TENSOR_FUNCS
     return False
 
 

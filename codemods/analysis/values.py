@@ -219,6 +219,12 @@ _TORCH_TENSOR_FUNCS = {
     "ceil", "round", "sign", "sin", "cos", "lerp", "bernoulli", "einsum", "outer", "ger",
     "cross", "diag", "tril", "triu", "flatten", "reshape", "chunk_cat", "clone", "erf",
 }  # fmt: skip
+# torch.linalg functions that return one tensor (not a tuple)
+LINALG_TENSOR_FUNCS = frozenset(
+    """eigvalsh eigvals norm vector_norm matrix_norm det inv pinv solve cholesky svdvals
+    matrix_rank matrix_power multi_dot cross solve_triangular cond matrix_exp
+    householder_product tensorinv tensorsolve vander vecdot diagonal""".split()
+)
 _TORCH_FULL_REDUCE = {
     "sum",
     "mean",
@@ -1113,7 +1119,11 @@ class ValueInference:
                 if all(is_tensor_val(x) for x in vals):
                     return tensor(plain=all(x.plain for x in vals), scalar=True)
                 return None
-            if rest in _TORCH_TENSOR_FUNCS or rest in _TORCH_FULL_REDUCE:
+            if (
+                rest in _TORCH_TENSOR_FUNCS
+                or rest in _TORCH_FULL_REDUCE
+                or (rest.startswith("linalg.") and rest[7:] in LINALG_TENSOR_FUNCS)
+            ):
                 vals = [self.value(a.value) for a in args]
                 return tensor(
                     plain=all(is_plain(x) for x in vals),

@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.autograd import Variable
+from torch._six import string_classes
 
 try:
     import torchvision.models as models
@@ -68,6 +69,17 @@ offsets = torch.arange(0, 3).float().view(3, 1)
 shift_grid = offsets * gains                      # (3,1) * (10,) -> (3, 10)
 print('smoothing matrix column sums %s, grid %s' % (
     [round(v, 4) for v in A_norm.sum(0)[:3].tolist()], list(shift_grid.size())))
+
+
+
+def describe(obj):
+    """What the log prints for a setting: strings as they are, tensors by shape."""
+    if isinstance(obj, string_classes):
+        return obj
+    return 'x'.join(str(s) for s in obj.size())
+
+
+print('features %s, labels %s, optimizer %s' % (describe(feats), describe(labels), describe('sgd')))
 
 model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, N_CLASSES))
 optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)

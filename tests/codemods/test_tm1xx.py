@@ -573,3 +573,16 @@ def test_tm001_a_mutated_wrapper_stays_a_distinct_object():
     assert ns["u"].requires_grad is False and ns["base"].requires_grad is False
     assert ns["x"].tolist() == [1.0, 1.0]
     assert ns["v"].grad is not None
+
+
+def test_tm109_mask_of_a_linalg_result():
+    # gpytorch 0.1's eig.py once TM205 made torch.symeig torch.linalg.eigvalsh
+    from codemods import get_rule
+    from torchmigrate.engine import migrate
+
+    src = (
+        "import torch\ndef f(x):\n    evals = torch.linalg.eigvalsh(x)\n"
+        "    mask = evals.ge(0)\n    evals.masked_fill_(1 - mask, 1)\n    return evals\n"
+    )
+    res = migrate(src, [get_rule("TM109")], unsafe_fixes=True)
+    assert "evals.masked_fill_(~mask, 1)" in res.new

@@ -342,3 +342,24 @@ def test_empty_list_test_agrees_with_the_printed_text():
             assert _empty_list(node) == (str(node).strip() == "[]"), repr(str(node))
             seen += _empty_list(node)
     assert seen >= 3
+
+
+def test_torch_linalg_results_are_tensors():
+    # what TM205 writes (torch.symeig -> torch.linalg.eigh / eigvalsh) must be
+    # readable by the rules of the next pass (TM109's ``1 - mask``)
+    ctx = _ctx(
+        "import torch\n"
+        "def f(x, q):\n"
+        "    ev = torch.linalg.eigvalsh(x)\n"
+        "    n = torch.linalg.vector_norm(x)\n"
+        "    pair = torch.linalg.eigh(x)\n"
+        "    other = torch.linalg.nope(x)\n"
+        "    return ev, n, pair, other\n"
+    )
+    an = A.analysis(ctx)
+    for name in ("ev", "n"):
+        assert an.is_tensor(_name(ctx, name, 1)), name
+        v = an.value(_name(ctx, name, 1))
+        assert v is not None and v.kind == "tensor", name
+    for name in ("pair", "other"):  # a tuple, an unknown function
+        assert not an.is_tensor(_name(ctx, name, 1)), name

@@ -578,3 +578,18 @@ def test_type_of_data_is_the_typed_tensor_class(legacy):
     assert ns["key"] is torch.LongTensor
     assert ns["plain"] is torch.Tensor
     assert rewrite_source("x = type(y)\n") == "x = type(y)\n"  # untouched without .data
+
+
+def test_torch_six_exists_while_installed_only(legacy):
+    import importlib
+    import sys
+
+    from torch._six import container_abcs, int_classes, string_classes
+
+    assert string_classes == (str, bytes) and int_classes is int
+    assert container_abcs.Mapping is not None
+    legacy.uninstall()
+    assert "torch._six" not in sys.modules and not hasattr(torch, "_six")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("torch._six")
+    legacy.install()

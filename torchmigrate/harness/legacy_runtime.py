@@ -1478,6 +1478,37 @@ def patch_bool_mask_methods() -> None:
         _set(torch.Tensor, name, make())
 
 
+_six_module: list = []  # the torch._six this runtime put in sys.modules
+
+
+def patch_torch_six() -> None:
+    """``torch._six`` (PyTorch's Python 2/3 compatibility module, 0.4-1.13,
+    removed in 2.0) with the Python 3 values of the names code imported from
+    it: ``from torch._six import string_classes`` works again."""
+    import collections.abc
+    import math
+    import sys
+
+    if "torch._six" in sys.modules or hasattr(torch, "_six"):
+        return
+    six = types.ModuleType("torch._six")
+    six.__dict__.update(
+        string_classes=(str, bytes),
+        int_classes=int,
+        container_abcs=collections.abc,
+        inf=math.inf,
+        nan=math.nan,
+        PY2=False,
+        PY3=True,
+        PY37=True,
+        imap=map,
+        FileNotFoundError=FileNotFoundError,
+    )
+    sys.modules["torch._six"] = six
+    _six_module.append(six)
+    _set(torch, "_six", six)
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     patch_warnings,
     patch_indexing,
@@ -1505,6 +1536,7 @@ PATCHES: tuple[Callable[[], None], ...] = (
     patch_multinomial_default,
     patch_pack_lengths,
     patch_bool_mask_methods,
+    patch_torch_six,
 )
 
 
@@ -1564,6 +1596,12 @@ def uninstall() -> None:
         _saved_filters = None
     for name in ("_tm_div", "_tm_idiv", "_tm_data_type"):
         builtins.__dict__.pop(name, None)
+    while _six_module:
+        import sys
+
+        six = _six_module.pop()
+        if sys.modules.get("torch._six") is six:
+            del sys.modules["torch._six"]
     _bridges.clear()
     _installed = False
 
