@@ -122,6 +122,11 @@ def _escapes(call_power: Node, func: Node) -> bool:
         if target.type == syms.power:
             return True  # self.x = Variable(..., volatile=True)
         for stmt in func.pre_order():
+            if stmt is not func and stmt.type in (syms.lambdef, syms.funcdef, syms.classdef):
+                # a closure that reads it runs later, outside the no_grad
+                # region (``return lambda: v``, a nested ``def``)
+                if any(leaf.type == token.NAME and leaf.value in names for leaf in stmt.leaves()):
+                    return True
             if stmt.type in (syms.return_stmt,) or stmt.type == syms.yield_expr:
                 value = stmt.children[1] if len(stmt.children) > 1 else None
                 if value is None:
@@ -143,6 +148,7 @@ _PASS_THROUGH = frozenset(
         syms.exprlist,
         syms.testlist,
         syms.listmaker,
+        syms.dictsetmaker,
         syms.test,
         syms.or_test,
         syms.and_test,

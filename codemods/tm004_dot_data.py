@@ -313,18 +313,49 @@ def _updated_alias(ctx, site) -> tuple:
     if not _view_trailers(site.after):
         return None, None
     power = site.power
-    parent = power.parent
-    if (
-        parent is None
-        or parent.type != syms.expr_stmt
-        or len(parent.children) != 3
-        or parent.children[2] is not power
-        or parent.children[1].type != token.EQUAL
-        or parent.children[0].type != token.NAME
+    value = power
+    # through parentheses (``w = (p.data\n     .view(-1))``) and tuple displays
+    # (``w, n = p.data.view(-1), 3``: every name the statement binds counts)
+    while value.parent is not None and value.parent.type in (
+        syms.atom,
+        syms.testlist_star_expr,
+        syms.testlist,
+        syms.testlist_gexp,
     ):
+        value = value.parent
+    stmt = value.parent
+    if stmt is not None and stmt.type == syms.annassign:  # w: T = p.data.view(-1)
+        if stmt.children[-1] is not value:
+            return None, None
+        targets = [stmt.parent.children[0]]
+    elif (
+        stmt is not None
+        and stmt.type == syms.expr_stmt
+        and stmt.children[-1] is value
+        and len(stmt.children) >= 3
+        and all(c.type == token.EQUAL for c in stmt.children[1::2])
+    ):
+        targets = stmt.children[:-1:2]  # w = v = p.data.view(-1)
+    else:
         return None, None
-    name = parent.children[0].value
-    return name, D.inplace_uses(enclosing_function(power) or ctx.tree, name)
+    names = [
+        leaf.value
+        for t in targets
+        for leaf in t.leaves()
+        if leaf.type == token.NAME
+        and (leaf.parent is t or leaf is t or leaf.parent.type in _TARGET_LISTS)
+    ]
+    scope = enclosing_function(power) or ctx.tree
+    for name in dict.fromkeys(names):
+        hit = D.inplace_uses(scope, name)
+        if hit is not None:
+            return name, hit
+    return (names[0] if names else None), None
+
+
+_TARGET_LISTS = frozenset(
+    {syms.testlist_star_expr, syms.exprlist, syms.testlist, syms.atom, syms.testlist_gexp}
+)
 
 
 def _view_trailers(after: list) -> bool:

@@ -375,13 +375,17 @@ class TypeBucketFixer(RuleFixer):
                 continue
             ops = [kids[j] for j in (k - 1, k + 1) if 0 < j < len(kids)]
             if all(str(op).split() in (["in"], ["not", "in"]) for op in ops):
-                continue
+                # membership: a container of keys, unless it is a display
+                # holding something else than strings (a tuple of classes)
+                if other.type != syms.atom:
+                    continue
+                items = A.tuple_items(other)
+                if items is not None and all(i.type == token.STRING for i in items):
+                    continue
+                return str(other).strip()
             if other.type == token.STRING:
                 continue
-            if other.type == token.NAME:
-                q = self.ctx.qualname(other)
-                if not (q and q.split(".")[0] == "torch") and not other.value.endswith("Tensor"):
-                    continue
+            # a name may hold a class (``FT = torch.FloatTensor``; ``cls``)
             return str(other).strip()
         return None
 

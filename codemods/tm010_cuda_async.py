@@ -32,15 +32,18 @@ class AsyncKeywordFixer(RuleFixer):
         if trailer is not None and trailer.type != syms.trailer:
             trailer = trailer.parent  # arglist
         if trailer is None or not A.is_call(trailer):
-            return  # (a keyword argument is always inside a call's trailer)
-        kids = trailer.parent.children
-        idx = kids.index(trailer)
-        head = kids[idx - 1]
-        if A.is_attr(head):
+            # a decorator's or a class statement's keyword (``@register(async=
+            # True)``, ``class A(Base, async=True)``): its callee is unknown
+            head = None
+        else:
+            kids = trailer.parent.children
+            idx = kids.index(trailer)
+            head = kids[idx - 1]
+        if head is not None and A.is_attr(head):
             callee = A.attr_name(head)
             known = callee in _TORCH_METHODS
             what = f"`{callee}` is not a known PyTorch method"
-        elif idx == 1 and head.type == token.NAME:
+        elif head is not None and idx == 1 and head.type == token.NAME:
             callee = head.value
             known = _forwards_to_torch(self.ctx, head)
             what = (
@@ -85,6 +88,26 @@ def _forwards_to_torch(ctx, name) -> bool:
     binds = A.bindings_of(ctx, name)
     if binds is None or len(binds) != 1 or binds is not A.scope_bindings(ctx, root).get(name.value):
         return False  # bound in an enclosing function, or more than once
+    cur = name.parent
+    while cur is not None and cur is not root:
+        if cur.type == syms.lambdef and any(
+            leaf.type == token.NAME and leaf.value == name.value
+            for c in cur.children[1:-2]
+            for leaf in c.leaves()
+        ):
+            return False  # a lambda's parameter
+        if cur.type == syms.classdef:
+            return False  # in a class body the name may be the class's own
+        if cur.type == syms.funcdef:
+            break  # (a method's body reads the module's name)
+        cur = cur.parent
+    for node in root.pre_order():
+        if node.type == syms.global_stmt and any(
+            k.type == token.NAME and k.value == name.value for k in node.children[1:]
+        ):
+            return False  # rebound through `global` somewhere
+        if node.type == syms.import_from and node.children[-1].type == token.STAR:
+            return False  # a star import may rebind it
     defs = [
         c for c in root.children if c.type == syms.funcdef and c.children[1].value == name.value
     ]
@@ -93,8 +116,8 @@ def _forwards_to_torch(ctx, name) -> bool:
     params = defs[0].children[2]
     star = None
     for leaf in params.leaves():
-        if leaf.type == token.NAME and leaf.value == "async":
-            return False  # a parameter of that name: it is not forwarded
+        if leaf.type == token.NAME and leaf.value in ("async", "non_blocking"):
+            return False  # a parameter of that name takes the keyword: not forwarded
         prev = leaf.prev_sibling
         if leaf.type == token.NAME and prev is not None and prev.type == token.DOUBLESTAR:
             star = leaf.value

@@ -8,6 +8,8 @@ names, and PyTorch 2.0 deleted it, so such a file fails at import time with
 
 from __future__ import annotations
 
+import re
+
 from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 
@@ -58,12 +60,30 @@ def _imported(node) -> list:
     return out
 
 
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _in_function(node) -> bool:
+    cur = node.parent
+    while cur is not None:
+        if cur.type in (syms.funcdef, syms.lambdef):
+            return True
+        if cur.type == syms.classdef:
+            return False  # a class body reads globals and builtins as a module does
+        cur = cur.parent
+    return False
+
+
 class SixImportFixer(RuleFixer):
     PATTERN = "import_from"
     TRIGGERS = frozenset({"_six"})
 
     def visit(self, node, results) -> None:
-        if _module_of(node) != "torch._six":
+        module = _module_of(node)
+        if module == "torch" and any(n == "_six" for n, _ in _imported(node) or ()):
+            self.report(node, f"{_REMOVED}; import what you use from Python 3 instead", MANUAL)
+            return
+        if module != "torch._six":
             return
         names = _imported(node)
         if names is None:
@@ -78,6 +98,20 @@ class SixImportFixer(RuleFixer):
                 MANUAL,
             )
             return
+        if _in_function(node):
+            # ``x = int`` in a function makes x local: an alias that the
+            # values read (``FileNotFoundError = FileNotFoundError``, ``map =
+            # map``) would be read before it is bound (UnboundLocalError)
+            read = {w for n, _ in names if n in VALUES for w in _WORD.findall(VALUES[n])}
+            clash = sorted(a for _, a in names if a in read)
+            if clash:
+                self.report(
+                    node,
+                    f"{_REMOVED}; inside a function `{'`, `'.join(clash)} = ...` would read the "
+                    "local name it binds: import the builtin at module level instead",
+                    MANUAL,
+                )
+                return
         parts = [f"import {MODULES[n]} as {alias}" for n, alias in names if n in MODULES]
         values = [(alias, VALUES[n]) for n, alias in names if n in VALUES]
         if values:

@@ -258,6 +258,8 @@ class _Infer:
         func = enclosing_function(stmt)
         if func is None:
             return None
+        if name in analysis(self.ctx).scope_table("reshaped", func, _reshaped_in_place):
+            return None  # ``b.squeeze_(1)``, ``b.data = c``: its rank is not its binding's
         table = analysis(self.ctx).scope_table("straight_line", func, straight_line_assignments)
         entry = table.get(name)
         if not entry:
@@ -276,6 +278,40 @@ class _Infer:
         if best is None:
             return None
         return self.rank(best[0], best[1])
+
+
+# In-place methods that can change a tensor's rank (or replace what it holds).
+_RESHAPE_IN_PLACE = frozenset(
+    """squeeze_ unsqueeze_ resize_ resize_as_ set_ as_strided_ t_ transpose_ swapdims_
+    swapaxes_""".split()
+)
+
+
+def _reshaped_in_place(func) -> set:
+    """The names of ``func`` whose tensor may change rank in place: an in-place
+    shape method called on them (``b.squeeze_(1)``, ``b.resize_(8)``) or
+    their ``.data`` assigned (``b.data = c``)."""
+    out: set = set()
+    for node in walk(func):
+        if node.type != syms.power or node.children[0].type != token.NAME:
+            continue
+        kids = node.children
+        if len(kids) < 2 or not is_dot_trailer(kids[1]):
+            continue
+        attr = kids[1].children[1].value
+        if attr in _RESHAPE_IN_PLACE and len(kids) > 2 and is_call_trailer(kids[2]):
+            out.add(kids[0].value)
+        elif (
+            attr == "data"
+            and len(kids) == 2
+            and node.parent is not None
+            and node.parent.type == syms.expr_stmt
+            and node.parent.children[0] is node
+            and len(node.parent.children) >= 3
+            and node.parent.children[1].type == token.EQUAL
+        ):
+            out.add(kids[0].value)
+    return out
 
 
 def _class_attr_modules(ctx: FileContext, cls) -> dict:

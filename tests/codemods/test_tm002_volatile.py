@@ -208,6 +208,7 @@ def test_a_volatile_value_returned_through_a_branch_is_manual():
         "return x or Variable(x, volatile=True)",
         "return [Variable(x, volatile=True)]",
         "return lambda: Variable(x, volatile=True)",
+        "return {'x': Variable(x, volatile=True)}",
     ):
         src = f"import torch\nfrom torch.autograd import Variable\ndef VV_(x):\n    {body}\n"
         res = run(src, unsafe=True)
@@ -219,3 +220,18 @@ def test_a_volatile_value_returned_through_a_branch_is_manual():
     )
     res = run(src, unsafe=True)
     assert res.new == src and left(res) == ["manual"]
+
+
+def test_a_volatile_name_that_leaves_through_a_closure_or_a_dict_is_manual():
+    for tail in (
+        "    return lambda: v\n",
+        "    return {'x': v}\n",
+        "    def later():\n        return model(v)\n    return later\n",
+    ):
+        src = (
+            "import torch\nfrom torch.autograd import Variable\ndef VV_(x):\n"
+            "    v = Variable(x, volatile=True)\n" + tail
+        )
+        res = run(src, unsafe=True)
+        assert res.new == src, tail
+        assert left(res) == ["manual"], tail

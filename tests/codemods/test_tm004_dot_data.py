@@ -289,3 +289,19 @@ def test_a_view_alias_that_is_only_read_stays_safe():
     )
     res = run(src)
     assert "r = self.weight.detach().view(-1)" in res.new and left(res) == []
+
+
+def test_view_alias_in_other_assignment_shapes_is_not_safe():
+    for stmt, upd in (
+        ("w = (self.weight.data\n             .view(4, -1, 3))", "w"),
+        ("w: torch.Tensor = self.weight.data.view(4, -1, 3)", "w"),
+        ("w = v = self.weight.data.view(4, -1, 3)", "v"),
+        ("w, n = self.weight.data.view(4, -1, 3), 3", "w"),
+        ("w = self.weight.data", "w"),
+    ):
+        src = SRU_CELL.replace("w = self.weight.data.VIEW", stmt).replace(
+            "w[:, :, 0].mul_(0.5)", f"{upd}[0].mul_(0.5)"
+        )
+        res = run(src)
+        assert res.new == src, stmt
+        assert left(res) == ["unsafe"], stmt

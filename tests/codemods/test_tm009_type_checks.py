@@ -194,17 +194,30 @@ def test_type_key_compared_with_a_class_on_another_line_is_manual():
     from torchmigrate.engine import migrate
 
     rule = [get_rule("TM009")]
-    for cmp in ("t == torch.FloatTensor", "t is torch.cuda.FloatTensor", "FloatTensor != t"):
+    for cmp in (
+        "t == torch.FloatTensor",
+        "t is torch.cuda.FloatTensor",
+        "FloatTensor != t",
+        "t in (torch.FloatTensor, torch.DoubleTensor)",
+        "t in {FloatTensor}",
+        "t == FT",
+        "t is cls",
+    ):
         src = (
             "import torch\nfrom torch import FloatTensor\n"
-            f"def f(w):\n    t = type(w.data)\n    return {cmp}\n"
+            f"def f(w, FT, cls):\n    t = type(w.data)\n    return {cmp}\n"
         )
         res = migrate(src, rule, unsafe_fixes=True)
         assert res.new == src, cmp
         assert [f.safety for f in res.findings] == ["manual"], cmp
         assert "compared with" in res.findings[0].message
     # compared with a type string or another key, or a membership test: a key
-    for use in ("t == 'torch.FloatTensor'", "t in buckets", "t in self.buckets", "t == prev"):
+    for use in (
+        "t == 'torch.FloatTensor'",
+        "t in buckets",
+        "t in self.buckets",
+        "t in ('torch.FloatTensor', 'torch.DoubleTensor')",
+    ):
         src = f"import torch\ndef f(w, prev, buckets):\n    t = type(w.data)\n    return {use}\n"
         res = migrate(src, rule, unsafe_fixes=True)
         assert "t = w.data.type()" in res.new, use

@@ -104,6 +104,12 @@ NOT_FORWARDING = [
     "def to_gpu(x, *args):\n    return x.cuda(*args)\n",
     # defined in a class body, not at the top level
     "class A:\n    def to_gpu(x, **kw):\n        return x.cuda(**kw)\n",
+    # its own non_blocking parameter would take the renamed keyword
+    "def to_gpu(x, non_blocking=False, **kw):\n    return x.cuda(**kw)\n",
+    # rebound through `global` in another function
+    "def to_gpu(x, **kw):\n    return x.cuda(**kw)\ndef swap():\n    global to_gpu\n    to_gpu = f\n",
+    # a star import after it may rebind it
+    "def to_gpu(x, **kw):\n    return x.cuda(**kw)\nfrom helpers import *\n",
 ]
 
 
@@ -113,6 +119,26 @@ def test_other_wrappers_stay_unsafe(wrapper):
     res = migrate(src, [RULE])
     assert res.new == src
     assert [(f.rule, f.safety) for f in res.findings] == [("TM010", "unsafe")]
+
+
+def test_other_meanings_of_the_name_at_the_call_are_unsafe():
+    wrapper = "def to_gpu(x, **kw):\n    return x.cuda(**kw)\n"
+    for call in (
+        "k = lambda to_gpu: to_gpu(t, async=True)\n",
+        "class C:\n    def to_gpu(x, **kw):\n        return other(x, **kw)\n"
+        "    y = to_gpu(t, async=True)\n",
+    ):
+        src = "import torch\n" + wrapper + call
+        res = migrate(src, [RULE])
+        assert res.new == src, call
+        assert [f.safety for f in res.findings] == ["unsafe"], call
+    # a method's body reads the module's function
+    src = (
+        "import torch\n"
+        + wrapper
+        + "class C:\n    def m(self, t):\n        return to_gpu(t, async=True)\n"
+    )
+    assert "to_gpu(t, non_blocking=True)" in migrate(src, [RULE]).new
 
 
 def test_local_shadow_of_a_forwarding_wrapper_is_unsafe():
@@ -140,6 +166,8 @@ ASYNC_SITES = [
     "async = True\n",
     "y = job.async\n",
     "print 'py2'\ny = put(x, async=True)\n",
+    "@register(async=True)\ndef f():\n    pass\n",
+    "class A(Base, async=True):\n    pass\n",
 ]
 
 

@@ -54,3 +54,35 @@ def test_unknown_names_and_star_are_manual():
         res = migrate(src, RULE)
         assert res.new == src
         assert [f.safety for f in res.findings] == ["manual"], src
+
+
+def test_a_name_the_values_read_is_not_rebound_in_a_function():
+    # ``FileNotFoundError = FileNotFoundError`` in a function: UnboundLocalError
+    src = (
+        "def load(path):\n    from torch._six import FileNotFoundError\n"
+        "    try:\n        return open(path)\n    except FileNotFoundError:\n        return None\n"
+    )
+    res = migrate(src, RULE)
+    assert res.new == src and [f.safety for f in res.findings] == ["manual"]
+    src = "def f():\n    from torch._six import imap as map, int_classes\n    return map\n"
+    res = migrate(src, RULE)
+    assert res.new == src and [f.safety for f in res.findings] == ["manual"]
+    # at module level and in a class body the builtin is found: fine
+    for src in (
+        "from torch._six import FileNotFoundError, imap as map\n",
+        "class A:\n    from torch._six import FileNotFoundError\n",
+    ):
+        res = migrate(src, RULE)
+        ns: dict = {}
+        exec(compile(res.new, "<m>", "exec"), ns)
+        assert "torch._six" not in res.new
+    # inside a function without a clash: fine
+    src = "def f():\n    from torch._six import string_classes\n    return string_classes\n"
+    ns = {}
+    exec(compile(migrate(src, RULE).new, "<m>", "exec"), ns)
+    assert ns["f"]() == (str, bytes)
+
+
+def test_from_torch_import_six_is_reported():
+    res = migrate("from torch import _six\nok = _six.PY3\n", RULE)
+    assert [f.safety for f in res.findings] == ["manual"]

@@ -657,6 +657,15 @@ def test_tm205_potrs_is_safe_only_for_a_provably_2d_b():
         assert res.new == src
         assert [(f.rule, f.safety) for f in res.findings] == [("TM205", "unsafe")]
         assert "1-D b" in res.findings[0].message
+    # a rank changed in place is not the binding's rank
+    for change in ("b.squeeze_(1)", "b.data = c", "b.resize_(8)", "b.as_strided_((8,), (1,))"):
+        src = (
+            "import torch\ndef f(U, c):\n    b = c.view(4, 2)\n"
+            f"    {change}\n    return torch.potrs(b, U)\n"
+        )
+        res = migrate(src, rule)
+        assert res.new == src, change
+        assert [f.safety for f in res.findings] == ["unsafe"], change
     U = torch.linalg.cholesky(spd()).mH
     with pytest.raises(RuntimeError):
         run(migrated("x = torch.potrs(b, U)\n", "TM205"), b=rnd(4), U=U)
