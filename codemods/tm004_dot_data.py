@@ -342,8 +342,9 @@ def _updated_alias(ctx, site) -> tuple:
         leaf.value
         for t in targets
         for leaf in t.leaves()
-        if leaf.type == token.NAME
-        and (leaf.parent is t or leaf is t or leaf.parent.type in _TARGET_LISTS)
+        # the target itself, or an item of a tuple/list target (not the base
+        # of ``buf[i] = p.data``: that copies into buf, it aliases nothing)
+        if leaf.type == token.NAME and (leaf is t or leaf.parent.type in _TARGET_LISTS)
     ]
     scope = enclosing_function(power) or ctx.tree
     for name in dict.fromkeys(names):

@@ -78,6 +78,12 @@ class AsyncKeywordFixer(RuleFixer):
         self.report(node, message, safety, fix=fix, suggestion=suggestion)
 
 
+def defs_node(root, name: str):
+    """The top-level ``def name`` of the module ``root`` when there is exactly one."""
+    defs = [c for c in root.children if c.type == syms.funcdef and c.children[1].value == name]
+    return defs[0] if len(defs) == 1 else None
+
+
 def _forwards_to_torch(ctx, name) -> bool:
     """Is the plain-name callee ``name`` this module's one top-level function
     (undecorated, bound nowhere else), whose ``**kwargs`` is used only as
@@ -101,19 +107,20 @@ def _forwards_to_torch(ctx, name) -> bool:
         if cur.type == syms.funcdef:
             break  # (a method's body reads the module's name)
         cur = cur.parent
+    the_def = defs_node(root, name.value)
+    if the_def is None:
+        return False  # decorated, conditional, or a class
+    after_def = False
     for node in root.pre_order():
+        if node is the_def:
+            after_def = True
         if node.type == syms.global_stmt and any(
             k.type == token.NAME and k.value == name.value for k in node.children[1:]
         ):
             return False  # rebound through `global` somewhere
-        if node.type == syms.import_from and node.children[-1].type == token.STAR:
-            return False  # a star import may rebind it
-    defs = [
-        c for c in root.children if c.type == syms.funcdef and c.children[1].value == name.value
-    ]
-    if len(defs) != 1:
-        return False  # decorated, conditional, or a class
-    params = defs[0].children[2]
+        if after_def and node.type == syms.import_from and node.children[-1].type == token.STAR:
+            return False  # a star import after the def may rebind it
+    params = the_def.children[2]
     star = None
     for leaf in params.leaves():
         if leaf.type == token.NAME and leaf.value in ("async", "non_blocking"):
@@ -123,7 +130,7 @@ def _forwards_to_torch(ctx, name) -> bool:
             star = leaf.value
     if star is None:
         return False
-    body = defs[0].children[-1]
+    body = the_def.children[-1]
     uses = [leaf for leaf in body.leaves() if leaf.type == token.NAME and leaf.value == star]
     for leaf in uses:
         arg = leaf.parent

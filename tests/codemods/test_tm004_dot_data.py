@@ -305,3 +305,22 @@ def test_view_alias_in_other_assignment_shapes_is_not_safe():
         res = run(src)
         assert res.new == src, stmt
         assert left(res) == ["unsafe"], stmt
+
+
+def test_a_copy_into_a_subscript_target_is_no_alias():
+    # ``buf[:2] = p.data`` copies into buf: buf's later in-place updates do
+    # not touch p (allennlp's CRF transitions), so the read stays safe
+    src = (
+        "import torch.nn as nn\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super(M, self).__init__()\n"
+        "        self.t = nn.Parameter(torch.ones(2, 2))\n"
+        "    def full(self):\n"
+        "        buf = torch.zeros(3, 3)\n"
+        "        buf[:2, :2] = self.t.data\n"
+        "        buf.mul_(2)\n"
+        "        return buf\n"
+    )
+    res = run(src)
+    assert "buf[:2, :2] = self.t.detach()" in res.new and left(res) == []
