@@ -68,14 +68,18 @@ def delete_statement(stmt: Node) -> None:
     first_in_suite = prev is not None and prev.type == token.INDENT
     prefix = stmt.prefix
     if prev is not None and not first_in_suite and prev.type != token.NEWLINE:
-        last = _last_leaf(prev)
-        if last is not None and last.type == token.DEDENT and "\n" not in prefix:
+        dedents = _trailing_dedents(prev)
+        if dedents and "\n" not in prefix:
             # after a block, the blank lines and the indentation of this line
-            # live in the DEDENT's prefix
-            m = re.search(r"(?:[ \t]*\n)*[ \t]*\Z", last.prefix)
-            tail = last.prefix[m.start() :]
-            last.prefix = last.prefix[: m.start()]
-            prefix = tail + prefix
+            # live in the prefixes of the DEDENTs that close it -- the first
+            # of them when several blocks close at once (``if c:`` / ``while
+            # d:`` ending together): all of it goes with the line
+            held = "".join(d.prefix for d in dedents)
+            m = re.search(r"(?:[ \t]*\n)*[ \t]*\Z", held)
+            for d in dedents:
+                d.prefix = ""
+            dedents[0].prefix = held[: m.start()]
+            prefix = held[m.start() :] + prefix
     stmt.remove()
     if nxt is None:
         return
@@ -139,6 +143,16 @@ def drop_self_assignment(new: NodeOrLeaf) -> bool:
         return False
     delete_statement(stmt)
     return True
+
+
+def _trailing_dedents(node: NodeOrLeaf) -> list:
+    """The DEDENT leaves that end ``node`` (one per block it closes), in text order."""
+    out: list = []
+    for leaf in reversed(list(node.leaves())):
+        if leaf.type != token.DEDENT:
+            break
+        out.append(leaf)
+    return out[::-1]
 
 
 def _last_leaf(node: NodeOrLeaf) -> Optional[Leaf]:

@@ -325,3 +325,31 @@ def test_an_annotated_assignment_binds_the_name_in_its_function():
     plain = src.replace("model(x)\n", "torch.ones(3)\n")
     res = run(plain)
     assert "return data" in res.new and left(res) == []
+
+
+# ``x, y = Variable(x), Variable(y)`` becomes ``x, y = x, y`` and is deleted;
+# when it follows blocks that close together, its indentation lives in the
+# first closing DEDENT's prefix: deleting it must not hand that indentation
+# to the next statement (zero_grad() moved into ``while False:``, found by the
+# fuzz campaign through the statement-nesting invariant).
+
+_CLOSING = [
+    "    if use_cuda:\n        while False:\n            x = x.cuda()\n",
+    "    if a:\n        if b:\n            if c:\n                x = x.cuda()\n",
+    "    if a:\n        for i in r:\n            x = x.cuda()\n\n        # trailing\n",
+    "    try:\n        x = x.cuda()\n    except E:\n        with ctx:\n            pass\n",
+]
+
+
+@pytest.mark.parametrize("blocks", _CLOSING)
+@pytest.mark.parametrize("between", ["", "\n", "    # unwrap\n"])
+def test_deleting_a_statement_after_blocks_that_close_together(blocks, between):
+    head = "import torch\nfrom torch.autograd import Variable\nfor x, y in loader:\n    n += 1\n"
+    tail = "    optimizer.step()\n    loss = crit(model(x), y)\nprint('done')\n"
+    src = head + blocks + between + "    x, y = Variable(x), Variable(y)\n" + tail
+    res = migrate(src, [get_rule("TM001")], unsafe_fixes=True)
+    assert not res.findings, res.findings
+    # the statement is gone, and every other line keeps its indentation
+    want = (head + blocks + between + tail).replace("from torch.autograd import Variable\n", "")
+    got = [ln for ln in res.new.split("\n") if ln.strip() and not ln.strip().startswith("#")]
+    assert got == [ln for ln in want.split("\n") if ln.strip() and not ln.strip().startswith("#")]
