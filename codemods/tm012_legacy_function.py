@@ -448,8 +448,14 @@ def _rename_self(funcdef, saved_fix: bool) -> None:
 
 
 def _remove_stmt(funcdef) -> None:
-    last = list(funcdef.leaves())[-1]
-    trailing = last.prefix if last.type == token.DEDENT else ""
+    # the text after a block is held by the DEDENTs that close it -- the
+    # first of them when blocks nested in the function close with it
+    dedents = []
+    for leaf in reversed(list(funcdef.leaves())):
+        if leaf.type != token.DEDENT:
+            break
+        dedents.append(leaf)
+    trailing = "".join(d.prefix for d in reversed(dedents))
     nxt = funcdef.next_sibling
     own = funcdef.prefix
     funcdef.remove()
