@@ -53,6 +53,21 @@ class Site:
     def after(self) -> list:
         return self.power.children[self.index + 1 :]
 
+    def is_method(self, ctx: FileContext, names) -> bool:
+        """``x.name(...)`` with ``name`` in ``names``, on a receiver that is not
+        an imported module (``np.fft(x)`` is a function of numpy's)."""
+        return bool(
+            self.method in names
+            and self.receiver
+            and not (self.callee and self.callee.split(".")[0] in ctx.imports)
+        )
+
+    def receiver_node(self, anchor) -> Node | Leaf:
+        """The receiver as one node (a detached view of several children,
+        whose scope is ``anchor``'s), for the analysis."""
+        recv = self.receiver
+        return recv[0] if len(recv) == 1 else detached_view(recv, anchor)
+
 
 def is_call_trailer(node) -> bool:
     return node.type == syms.trailer and node.children[0].type == token.LPAR

@@ -376,10 +376,8 @@ class FloorDivideCallFixer(RuleFixer):
 
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
-            if site.qual == "torch.floor_divide" or (
-                site.method in ("floor_divide", "floor_divide_")
-                and site.receiver
-                and not (site.callee and site.callee.split(".")[0] in self.ctx.imports)
+            if site.qual == "torch.floor_divide" or site.is_method(
+                self.ctx, ("floor_divide", "floor_divide_")
             ):
                 self.report(
                     node,

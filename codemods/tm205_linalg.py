@@ -23,7 +23,6 @@ from codemods._tm2common import (
     Arg,
     bind,
     chain_with_head,
-    detached_view,
     iter_calls,
     literal,
     operand,
@@ -430,14 +429,9 @@ class LinalgFixer(RuleFixer):
             elif site.qual and site.qual == "torch.chain_matmul":
                 self._chain(site)
                 continue
-            elif (
-                site.method in SIGS
-                and site.receiver
-                and not (site.callee and site.callee.split(".")[0] in self.ctx.imports)
-            ):
+            elif site.is_method(self.ctx, SIGS):
                 fn = site.method
-                recv = site.receiver
-                recv_node = recv[0] if len(recv) == 1 else detached_view(recv, node)
+                recv_node = site.receiver_node(node)
                 if fn not in DISTINCT:
                     if tensor_kind(self.ctx, recv_node) is None:
                         continue

@@ -19,7 +19,6 @@ from codemods._tm2common import (
     Arg,
     bind,
     chain_with_head,
-    detached_view,
     iter_calls,
     literal,
     operand,
@@ -130,15 +129,10 @@ class FftFixer(RuleFixer):
             if q.startswith("torch.") and q[6:] in SIGS:
                 fn = q[6:]
                 args = site.args
-            elif (
-                site.method in SIGS
-                and site.receiver
-                and not (site.callee and site.callee.split(".")[0] in self.ctx.imports)
-            ):
+            elif site.is_method(self.ctx, SIGS):
                 # the method form, ``x.fft(1)`` (gpytorch 0.1's utils/fft.py)
                 fn = site.method
-                recv = site.receiver
-                recv_node = recv[0] if len(recv) == 1 else detached_view(recv, node)
+                recv_node = site.receiver_node(node)
                 if tensor_kind(self.ctx, recv_node) is None and not A.is_tensor(
                     self.ctx, recv_node
                 ):
@@ -189,11 +183,7 @@ class StftFixer(RuleFixer):
     def visit(self, node, results) -> None:
         for site in iter_calls(self.ctx, node):
             is_fn = site.qual == "torch.stft"
-            is_method = (
-                site.method == "stft"
-                and site.receiver
-                and not (site.callee and site.callee.split(".")[0] in self.ctx.imports)
-            )
+            is_method = site.is_method(self.ctx, ("stft",))
             if not (is_fn or is_method) or not site.args:
                 continue
             if any(a.star for a in site.args) or any(a.name == "return_complex" for a in site.args):
