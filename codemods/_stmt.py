@@ -68,7 +68,7 @@ def delete_statement(stmt: Node) -> None:
     first_in_suite = prev is not None and prev.type == token.INDENT
     prefix = stmt.prefix
     if prev is not None and not first_in_suite and prev.type != token.NEWLINE:
-        dedents = _trailing_dedents(prev)
+        dedents = trailing_dedents(prev)
         if dedents and "\n" not in prefix:
             # after a block, the blank lines and the indentation of this line
             # live in the prefixes of the DEDENTs that close it -- the first
@@ -145,8 +145,11 @@ def drop_self_assignment(new: NodeOrLeaf) -> bool:
     return True
 
 
-def _trailing_dedents(node: NodeOrLeaf) -> list:
-    """The DEDENT leaves that end ``node`` (one per block it closes), in text order."""
+def trailing_dedents(node: NodeOrLeaf) -> list:
+    """The DEDENT leaves that end ``node`` (one per block it closes), in text
+    order.  After a block the text up to the next statement (blank and comment
+    lines, that statement's indentation) lives in their prefixes -- in the
+    first of them when several blocks close at once."""
     out: list = []
     for leaf in reversed(list(node.leaves())):
         if leaf.type != token.DEDENT:

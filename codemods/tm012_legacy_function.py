@@ -20,6 +20,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
+from codemods._stmt import trailing_dedents
 from codemods._tm1common import is_call_trailer, is_dot_trailer, literal, name_role
 from codemods.base import (
     MANUAL,
@@ -450,12 +451,7 @@ def _rename_self(funcdef, saved_fix: bool) -> None:
 def _remove_stmt(funcdef) -> None:
     # the text after a block is held by the DEDENTs that close it -- the
     # first of them when blocks nested in the function close with it
-    dedents = []
-    for leaf in reversed(list(funcdef.leaves())):
-        if leaf.type != token.DEDENT:
-            break
-        dedents.append(leaf)
-    trailing = "".join(d.prefix for d in reversed(dedents))
+    trailing = "".join(d.prefix for d in trailing_dedents(funcdef))
     nxt = funcdef.next_sibling
     own = funcdef.prefix
     funcdef.remove()

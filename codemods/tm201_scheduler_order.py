@@ -14,6 +14,7 @@ from fissix.pgen2 import token
 from fissix.pygram import python_symbols as syms
 from fissix.pytree import Leaf, Node
 
+from codemods._stmt import trailing_dedents
 from codemods._tm2common import CALL_PATTERN, iter_calls, text
 from codemods.analysis import assignments_of
 from codemods.base import (
@@ -365,7 +366,7 @@ class SchedulerOrderFixer(RuleFixer):
         if (
             tail_return is None
             and body.children[-1].type != token.DEDENT
-            and any(d.prefix for d in _trailing_dedents(stmts[-1]))
+            and any(d.prefix for d in trailing_dedents(stmts[-1]))
         ):
             reasons.append("the body's last block has no end the step can be placed before")
         where = f"after line {last_end}" if tail_return is None else "before the final return"
@@ -414,7 +415,7 @@ class SchedulerOrderFixer(RuleFixer):
                 nxt.prefix = re.sub(r"^[ \t]*", "", nxt.prefix, count=1)
             if tail_return is not None and tail_return.parent is suite:
                 at = suite.children.index(tail_return)
-                dedents = _trailing_dedents(suite.children[at - 1]) if at > 0 else []
+                dedents = trailing_dedents(suite.children[at - 1]) if at > 0 else []
                 if "\n" not in tail_return.prefix and dedents:
                     # after a nested block the DEDENTs (one per closed block)
                     # hold the lines above the return and its indentation
@@ -444,7 +445,7 @@ class SchedulerOrderFixer(RuleFixer):
             # goes after the moved steps, on the DEDENT that closes this body
             # (left where it was, it would indent the steps one block too
             # deep and the next statement one block too shallow).
-            dedents = _trailing_dedents(suite.children[at - 1]) if at > 0 else []
+            dedents = trailing_dedents(suite.children[at - 1]) if at > 0 else []
             held = "".join(d.prefix for d in dedents)
             if held:
                 for d in dedents:
@@ -465,17 +466,6 @@ class SchedulerOrderFixer(RuleFixer):
             fix=fix,
             suggestion=f"move `{calls}` {where}",
         )
-
-
-def _trailing_dedents(node) -> list:
-    """The DEDENT leaves that end ``node`` (a compound statement; one per
-    block it closes), in text order."""
-    out = []
-    for leaf in reversed(list(node.leaves())):
-        if leaf.type != token.DEDENT:
-            break
-        out.append(leaf)
-    return out[::-1]
 
 
 def _is_return(stmt) -> bool:
