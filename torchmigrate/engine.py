@@ -1738,29 +1738,23 @@ def _ast_depths(module: ast.Module, lines: list) -> list:
             if name == "handlers":
                 for h in part:
                     block(h.body, depth)
-            elif name == "orelse" and isinstance(s, ast.If) and _is_elif(part, lines):
-                block(part[0].body, depth)  # the elif's own test is not a statement
-                inner_else(part[0], depth)
+            elif name == "orelse" and isinstance(s, ast.If):
+                while _is_elif(part, lines):  # one statement with its if, as in fissix
+                    block(part[0].body, depth)
+                    part = part[0].orelse
+                block(part, depth)
             else:
                 block(part, depth)
-
-    def inner_else(s, depth: int) -> None:
-        part = s.orelse
-        if not part:
-            return
-        if _is_elif(part, lines):
-            block(part[0].body, depth)
-            inner_else(part[0], depth)
-        else:
-            block(part, depth)
 
     block(module.body, 0)
     return out
 
 
 def _is_elif(orelse: list, lines: list) -> bool:
+    if len(orelse) != 1:
+        return False
     s = orelse[0]
-    if len(orelse) != 1 or not isinstance(s, ast.If) or s.lineno > len(lines):
+    if not isinstance(s, ast.If) or s.lineno > len(lines):
         return False
     return lines[s.lineno - 1][s.col_offset :].startswith("elif")
 
